@@ -1,0 +1,143 @@
+package pyjson
+
+// Kind is the JSON type of a Value.
+type Kind uint8
+
+// The kinds of Value, named as Python's json module maps them.
+const (
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Array
+	Object
+)
+
+var kindNames = [...]string{Null: "null", Bool: "boolean", Number: "number", String: "string", Array: "array", Object: "object"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "invalid"
+}
+
+// Value is one decoded JSON value. The zero Value is null.
+type Value struct {
+	Kind Kind
+	// Bool holds a Bool's value.
+	Bool bool
+	// Str holds a String's text, or a Number as Python's repr prints it
+	// ("5", "1.0", "1e+16", "NaN", "-Infinity").
+	Str string
+	// Arr holds an Array's elements.
+	Arr []Value
+	// Obj holds an Object's members in insertion order, keys unique.
+	Obj []Member
+}
+
+// Member is one key and value of an Object.
+type Member struct {
+	Key   string
+	Value Value
+}
+
+// NullValue, StringValue and friends build Values.
+func NullValue() Value             { return Value{} }
+func StringValue(s string) Value   { return Value{Kind: String, Str: s} }
+func BoolValue(b bool) Value       { return Value{Kind: Bool, Bool: b} }
+func ObjectValue(m []Member) Value { return Value{Kind: Object, Obj: m} }
+func ArrayValue(a []Value) Value   { return Value{Kind: Array, Arr: a} }
+
+// NumberValue returns a Number from its Python repr.
+func NumberValue(repr string) Value { return Value{Kind: Number, Str: repr} }
+
+// Get returns the member named key of an Object.
+func (v Value) Get(key string) (Value, bool) {
+	for i := range v.Obj {
+		if v.Obj[i].Key == key {
+			return v.Obj[i].Value, true
+		}
+	}
+	return Value{}, false
+}
+
+// Set replaces the member named key, or appends it.
+func (v *Value) Set(key string, val Value) {
+	for i := range v.Obj {
+		if v.Obj[i].Key == key {
+			v.Obj[i].Value = val
+			return
+		}
+	}
+	v.Obj = append(v.Obj, Member{Key: key, Value: val})
+}
+
+// Equal reports whether two values are the same JSON, members compared in order.
+func (v Value) Equal(w Value) bool {
+	if v.Kind != w.Kind {
+		return false
+	}
+	switch v.Kind {
+	case Null:
+		return true
+	case Bool:
+		return v.Bool == w.Bool
+	case Number, String:
+		return v.Str == w.Str
+	case Array:
+		if len(v.Arr) != len(w.Arr) {
+			return false
+		}
+		for i := range v.Arr {
+			if !v.Arr[i].Equal(w.Arr[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		if len(v.Obj) != len(w.Obj) {
+			return false
+		}
+		for i := range v.Obj {
+			if v.Obj[i].Key != w.Obj[i].Key || !v.Obj[i].Value.Equal(w.Obj[i].Value) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// Interface converts v to the types encoding/json produces (map[string]any, []any,
+// float64 replaced by json.Number-compatible strings are not needed: numbers become
+// float64 unless they are integers that fit an int64).
+func (v Value) Interface() any {
+	switch v.Kind {
+	case Bool:
+		return v.Bool
+	case Number:
+		return NumberText(v.Str)
+	case String:
+		return v.Str
+	case Array:
+		out := make([]any, len(v.Arr))
+		for i, e := range v.Arr {
+			out[i] = e.Interface()
+		}
+		return out
+	case Object:
+		out := make(map[string]any, len(v.Obj))
+		for _, m := range v.Obj {
+			out[m.Key] = m.Value.Interface()
+		}
+		return out
+	default:
+		return nil
+	}
+}
+
+// NumberText is a number's JSON text. It marshals as a bare number, like json.Number.
+type NumberText string
+
+// MarshalJSON writes the number as it is.
+func (n NumberText) MarshalJSON() ([]byte, error) { return []byte(n), nil }

@@ -1,0 +1,247 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pb33f/go-yaml"
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
+	"github.com/verbex/verbex-mock/mock/pyjson"
+)
+
+// Path and Method name the one operation the fake serves.
+const (
+	Path   = "/v1/phone-numbers/{phone_number_id}"
+	Method = http.MethodPatch
+)
+
+// ErrInvalid wraps every reason a document is refused.
+var ErrInvalid = errors.New("spec: invalid document")
+
+// Document is a loaded, compiled OpenAPI document. It is safe for concurrent use.
+type Document struct {
+	// Title and Version are the document's info.title and info.version.
+	Title, Version string
+	// JSON is the whole document rendered as compact JSON, keys in document order,
+	// as FastAPI serves /openapi.json.
+	JSON []byte
+	// BodyRequired is requestBody.required.
+	BodyRequired bool
+	// Union is the compiled request body schema.
+	Union Union
+	// Providers are the 200 response's anyOf branches, in document order.
+	Providers []*Provider
+	// Statuses are the response codes the operation documents.
+	Statuses []int
+
+	validator validator.Validator
+}
+
+// Load parses and compiles a document (YAML or JSON). Errors wrap ErrInvalid and say
+// what is wrong and where.
+func Load(data []byte) (*Document, error) {
+	doc, err := libopenapi.NewDocument(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if model == nil {
+		return nil, fmt.Errorf("%w: not an OpenAPI 3 document", ErrInvalid)
+	}
+	d := &Document{}
+	if info := model.Model.Info; info != nil {
+		d.Title, d.Version = info.Title, info.Version
+	}
+	op, err := operation(&model.Model)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.compileRequest(op); err != nil {
+		return nil, err
+	}
+	if err := d.compileResponses(op); err != nil {
+		return nil, err
+	}
+	if d.JSON, err = toJSON(data); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	d.validator = validator.NewValidatorFromV3Model(&model.Model)
+	return d, nil
+}
+
+func operation(m *v3.Document) (*v3.Operation, error) {
+	if m.Paths == nil || m.Paths.PathItems == nil {
+		return nil, fmt.Errorf("%w: no paths; want %s %s", ErrInvalid, Method, Path)
+	}
+	item, ok := m.Paths.PathItems.Get(Path)
+	if !ok || item == nil {
+		return nil, fmt.Errorf("%w: no path %s", ErrInvalid, Path)
+	}
+	if item.Patch == nil {
+		return nil, fmt.Errorf("%w: path %s has no %s operation", ErrInvalid, Path, Method)
+	}
+	return item.Patch, nil
+}
+
+func (d *Document) compileRequest(op *v3.Operation) error {
+	rb := op.RequestBody
+	if rb == nil || rb.Content == nil {
+		return fmt.Errorf("%w: %s %s has no request body", ErrInvalid, Method, Path)
+	}
+	d.BodyRequired = rb.Required != nil && *rb.Required
+	mt, ok := rb.Content.Get("application/json")
+	if !ok || mt == nil || mt.Schema == nil {
+		return fmt.Errorf("%w: %s %s: request body has no application/json schema", ErrInvalid, Method, Path)
+	}
+	u, err := compileUnion(mt.Schema.Schema())
+	if err != nil {
+		return fmt.Errorf("%w: request body: %w", ErrInvalid, err)
+	}
+	d.Union = u
+	return nil
+}
+
+func (d *Document) compileResponses(op *v3.Operation) error {
+	if op.Responses == nil || op.Responses.Codes == nil {
+		return fmt.Errorf("%w: %s %s has no responses", ErrInvalid, Method, Path)
+	}
+	for code := range op.Responses.Codes.KeysFromOldest() {
+		if n, err := strconv.Atoi(code); err == nil {
+			d.Statuses = append(d.Statuses, n)
+		}
+	}
+	ok200, found := op.Responses.Codes.Get("200")
+	if !found || ok200 == nil || ok200.Content == nil {
+		return fmt.Errorf("%w: %s %s documents no 200 response", ErrInvalid, Method, Path)
+	}
+	mt, found := ok200.Content.Get("application/json")
+	if !found || mt == nil || mt.Schema == nil {
+		return fmt.Errorf("%w: the 200 response has no application/json schema", ErrInvalid)
+	}
+	root := mt.Schema.Schema()
+	branches := root.AnyOf
+	if len(branches) == 0 {
+		branches = root.OneOf
+	}
+	if len(branches) == 0 {
+		branches = []*base.SchemaProxy{mt.Schema}
+	}
+	for i, b := range branches {
+		p, err := compileProvider(b.Schema())
+		if err != nil {
+			return fmt.Errorf("%w: 200 response branch %d: %w", ErrInvalid, i, err)
+		}
+		for _, q := range d.Providers {
+			if q.Name == p.Name {
+				return fmt.Errorf("%w: two 200 response branches for provider %q", ErrInvalid, p.Name)
+			}
+		}
+		d.Providers = append(d.Providers, p)
+	}
+	return nil
+}
+
+// Provider returns the provider schema named name ("sip", "pia", "twilio").
+func (d *Document) Provider(name string) *Provider {
+	for _, p := range d.Providers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// ProviderNames lists the providers in document order.
+func (d *Document) ProviderNames() []string {
+	names := make([]string, len(d.Providers))
+	for i, p := range d.Providers {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// Documents reports whether the document lists status for the operation.
+func (d *Document) Documents(status int) bool { return slices.Contains(d.Statuses, status) }
+
+// toJSON renders the YAML (or JSON) source as compact JSON in document order.
+func toJSON(data []byte) ([]byte, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	v, err := NodeValue(&root)
+	if err != nil {
+		return nil, err
+	}
+	return pyjson.Append(nil, v)
+}
+
+// NodeValue converts a YAML node to the JSON value it denotes, keeping mapping order.
+func NodeValue(n *yaml.Node) (pyjson.Value, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return pyjson.Value{}, nil
+		}
+		return NodeValue(n.Content[0])
+	case yaml.AliasNode:
+		return NodeValue(n.Alias)
+	case yaml.SequenceNode:
+		arr := make([]pyjson.Value, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := NodeValue(c)
+			if err != nil {
+				return v, err
+			}
+			arr = append(arr, v)
+		}
+		return pyjson.ArrayValue(arr), nil
+	case yaml.MappingNode:
+		obj := make([]pyjson.Member, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := NodeValue(n.Content[i+1])
+			if err != nil {
+				return v, err
+			}
+			obj = append(obj, pyjson.Member{Key: n.Content[i].Value, Value: v})
+		}
+		return pyjson.ObjectValue(obj), nil
+	default:
+		return ScalarValue(n)
+	}
+}
+
+// ScalarValue converts a YAML scalar to the JSON value it denotes.
+func ScalarValue(n *yaml.Node) (pyjson.Value, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return pyjson.NullValue(), nil
+	case "!!bool":
+		return pyjson.BoolValue(strings.EqualFold(n.Value, "true")), nil
+	case "!!int":
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			return pyjson.NumberValue(n.Value), nil
+		}
+		return pyjson.NumberValue(strconv.FormatInt(i, 10)), nil
+	case "!!float":
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil {
+			return pyjson.Value{}, fmt.Errorf("line %d: %q is not a number", n.Line, n.Value)
+		}
+		return pyjson.NumberValue(pyjson.FloatRepr(f)), nil
+	default:
+		return pyjson.StringValue(n.Value), nil
+	}
+}
