@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,48 +48,48 @@ var ErrFaultRule = errors.New("mock: invalid fault rule")
 // next. One rule at most answers a request.
 type FaultRule struct {
 	// ID is assigned when the rule is added ("f1", "f2", …, per session).
-	ID string `json:"id,omitempty" yaml:"id,omitempty"`
+	ID string `json:"id,omitempty"`
 	// Name is free text for reports and the journal.
-	Name  string     `json:"name,omitempty" yaml:"name,omitempty"`
-	Match FaultMatch `json:"match,omitempty" yaml:"match,omitempty"`
+	Name  string     `json:"name,omitempty"`
+	Match FaultMatch `json:"match,omitempty"`
 
 	// Status answers with this status. 404, 422 and 500 get a realistic body that
 	// matches the document when Body is empty.
-	Status int `json:"status,omitempty" yaml:"status,omitempty"`
+	Status int `json:"status,omitempty"`
 	// Body replaces the answer's body (JSON).
-	Body json.RawMessage `json:"body,omitempty" yaml:"body,omitempty"`
+	Body json.RawMessage `json:"body,omitempty"`
 	// Headers are added to the answer.
-	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
 	// Delay waits before answering (or before passing the request on), e.g. "250ms".
-	Delay Duration `json:"delay,omitempty" yaml:"delay,omitempty"`
+	Delay Duration `json:"delay,omitempty"`
 	// Connection breaks the connection instead: reset, close-after-headers, truncate.
-	Connection string `json:"connection,omitempty" yaml:"connection,omitempty"`
+	Connection string `json:"connection,omitempty"`
 
 	// Times lets the rule fire this many times, then it expires. 0 means no limit.
-	Times int `json:"times,omitempty" yaml:"times,omitempty"`
+	Times int `json:"times,omitempty"`
 	// After lets the first After matching requests through before the rule fires.
-	After int `json:"after,omitempty" yaml:"after,omitempty"`
+	After int `json:"after,omitempty"`
 	// Probability fires the rule for this share of matching requests (0 < p ≤ 1),
 	// drawn from the server's seed, so a run repeats itself. 0 means always.
-	Probability float64 `json:"probability,omitempty" yaml:"probability,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 	// Priority orders matching rules, highest first.
-	Priority int `json:"priority,omitempty" yaml:"priority,omitempty"`
+	Priority int `json:"priority,omitempty"`
 	// OffDocument must be set for an answer the document does not allow (another
 	// status, or a body off its schema), so that nobody sends one by mistake.
-	OffDocument bool `json:"off_document,omitempty" yaml:"off_document,omitempty"`
+	OffDocument bool `json:"off_document,omitempty"`
 }
 
 // FaultMatch says which requests a rule applies to. Empty fields match anything.
 type FaultMatch struct {
 	// Method matches the request method exactly (case-insensitive).
-	Method string `json:"method,omitempty" yaml:"method,omitempty"`
+	Method string `json:"method,omitempty"`
 	// PhoneNumberID matches the path's id exactly or as a glob (path.Match: *, ?, [..]).
-	PhoneNumberID string `json:"phone_number_id,omitempty" yaml:"phone_number_id,omitempty"`
+	PhoneNumberID string `json:"phone_number_id,omitempty"`
 	// Body matches top-level fields of a JSON body: a value must be equal, and the
 	// special values {"$present": true} and {"$absent": true} test presence.
-	Body map[string]any `json:"body,omitempty" yaml:"body,omitempty"`
+	Body map[string]any `json:"body,omitempty"`
 	// Headers match request headers exactly or as a glob; "" matches presence.
-	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // FaultStatus is a rule with how it has been used, as GET /__admin/faults lists it.
@@ -117,18 +118,6 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return d.set(v)
 }
 
-// UnmarshalYAML reads "250ms" or 250 (milliseconds).
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.ShortTag() == "!!int" || n.ShortTag() == "!!float" {
-		f, err := strconv.ParseFloat(n.Value, 64)
-		if err != nil {
-			return err
-		}
-		return d.set(f)
-	}
-	return d.set(n.Value)
-}
-
 func (d *Duration) set(v any) error {
 	switch v := v.(type) {
 	case float64:
@@ -149,18 +138,30 @@ func (d *Duration) set(v any) error {
 }
 
 // ParseFaults reads rules from YAML or JSON: a list of rules, or {"faults": [...]}.
+// Unknown keys are refused, so a typo never silently widens a rule.
 func ParseFaults(data []byte) ([]FaultRule, error) {
-	var rules []FaultRule
-	var doc struct {
-		Faults []FaultRule `yaml:"faults"`
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
-	if err := yaml.Unmarshal(data, &rules); err != nil {
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		dec.KnownFields(true)
-		if err2 := dec.Decode(&doc); err2 != nil {
-			return nil, fmt.Errorf("%w: %w", ErrFaultRule, err2)
+	if m, ok := doc.(map[string]any); ok {
+		list, found := m["faults"]
+		if !found || len(m) != 1 {
+			return nil, fmt.Errorf("%w: want a list of rules or {\"faults\": [...]}", ErrFaultRule)
 		}
-		rules = doc.Faults
+		doc = list
+	}
+	if doc == nil {
+		return nil, nil
+	}
+	// Through JSON, so that bodies given as YAML mappings become JSON bodies.
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
+	}
+	var rules []FaultRule
+	if err := decodeStrict(bytes.NewReader(b), &rules); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
 	return rules, nil
 }

@@ -130,14 +130,3 @@ func (ss *session) get(id string) (*record, bool) {
 	}
 	return r.clone(), true
 }
-
-// put stores a record, replacing one with the same id.
-func (ss *session) put(r *record) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	id := r.id()
-	if _, ok := ss.records[id]; !ok {
-		ss.order = append(ss.order, id)
-	}
-	ss.records[id] = r
-}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's curl examples are run against the built binary on its embedded defaults
+# and must print exactly what the README shows.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$(mktemp -d)/verbex-mock
+go build -o "$bin" ./cmd/verbex-mock
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" serve --addr "127.0.0.1:$port" 2>/dev/null &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do "$bin" healthcheck --addr "127.0.0.1:$port" 2>/dev/null && break; sleep 0.1; done
+PORT=$port python3 - <<'PY'
+import os, subprocess, sys
+readme = open("README.md").read()
+block = readme.split("Then, in another terminal:")[1].split("```sh")[1].split("```")[0]
+lines = block.strip("\n").split("\n")
+checked = failed = 0
+i = 0
+while i < len(lines):
+    if lines[i].startswith("curl"):
+        cmd = lines[i].rstrip("\\").strip()
+        while lines[i].endswith("\\"):
+            i += 1
+            cmd += " " + lines[i].strip().rstrip("\\")
+        cmd = cmd.replace("localhost:8080", "localhost:" + os.environ["PORT"])
+        want = lines[i + 1]
+        got = subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout
+        checked += 1
+        if got != want:
+            failed += 1
+            print(f"README example differs:\n  {cmd}\n  got  {got}\n  want {want}")
+    i += 1
+print(f"README examples: {checked - failed} passed, {failed} failed")
+sys.exit(1 if failed or not checked else 0)
+PY

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// healthcheckCmd asks a running fake for /__admin/health: exit 0 when it answers
+// {"status":"ok"}, 1 otherwise. It needs no shell or curl, so a distroless image's
+// HEALTHCHECK can run it.
+func healthcheckCmd(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	var addr, timeout string
+	fs := newFlagSet("healthcheck")
+	fs.string(&addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "address of the fake (a 0.0.0.0 or empty host means this machine)")
+	fs.string(&timeout, "timeout", "VERBEX_MOCK_HEALTHCHECK_TIMEOUT", "2s", "how long to wait for the answer")
+	if err := fs.parse(args, getenv, stderr, "healthcheck [flags]"); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil || d <= 0 {
+		return badFlag(fs, "timeout", "%q is not a positive duration", timeout)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badFlag(fs, "addr", "%q is not host:port", addr)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/__admin/health"
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return &exitError{code: exitFailure, err: fmt.Errorf("unhealthy: %w", err)}
+	}
+	defer resp.Body.Close()
+	var body struct{ Status string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || body.Status != "ok" {
+		return &exitError{code: exitFailure, err: fmt.Errorf("unhealthy: %s answered %d", url, resp.StatusCode)}
+	}
+	return nil
+}

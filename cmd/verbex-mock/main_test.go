@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the tests run this binary as verbex-mock itself (exec of os.Args[0]).
+func TestMain(m *testing.M) {
+	if os.Getenv("VERBEX_MOCK_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t testing.TB, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	badFixtures := writeFile(t, "bad.yaml", "phone_numbers:\n  - _id: a1\n    provider: sip\n    phone_number: \"+14155550199\"\n    sip_infra_region: mars\n")
+	badSpec := writeFile(t, "spec.yaml", "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n")
+	badFaults := writeFile(t, "faults.yaml", "- status: 503\n")
+	tests := []struct {
+		name       string
+		args       []string
+		env        func(string) string
+		code       int
+		wantStdout string
+		wantStderr []string
+	}{
+		{"version", []string{"version"}, env(), 0, "verbex-mock ", nil},
+		{"help", []string{"help"}, env(), 0, "verbex-mock serve", nil},
+		{"no command", nil, env(), 2, "", []string{"Usage:"}},
+		{"unknown command", []string{"frobnicate"}, env(), 2, "", []string{`unknown command "frobnicate"`, "Try: verbex-mock help"}},
+		{"unknown flag", []string{"serve", "--nope"}, env(), 2, "", []string{"flag provided but not defined: -nope", "Try: verbex-mock serve --help"}},
+		{"bad flag value", []string{"serve", "--generate", "-3"}, env(), 2, "", []string{"--generate (VERBEX_MOCK_GENERATE)", `"-3"`}},
+		{"bad env value", []string{"serve"}, env("VERBEX_MOCK_SEED", "abc"), 2, "", []string{"--seed (VERBEX_MOCK_SEED)", `"abc"`}},
+		{"bad log format", []string{"serve", "--log-format", "xml"}, env(), 2, "", []string{"--log-format"}},
+		{"bad addr", []string{"serve", "--addr", "nope"}, env(), 2, "", []string{"--addr"}},
+		{"serve help lists variables", []string{"serve", "--help"}, env(), 0, "VERBEX_MOCK_FIXTURES", nil},
+		{"bad fixtures", []string{"serve", "--fixtures", badFixtures}, env(), 2, "", []string{badFixtures + ":5: record 1 (_id \"a1\"): field \"sip_infra_region\": \"mars\" is not one of 'global', 'bd' or 'bd_link3'"}},
+		{"missing fixtures file", []string{"serve", "--fixtures", "/nonexistent.yaml"}, env(), 2, "", []string{"/nonexistent.yaml"}},
+		{"bad spec", []string{"serve", "--spec", badSpec}, env(), 2, "", []string{badSpec, "no path /v1/phone-numbers/{phone_number_id}"}},
+		{"off-document fault", []string{"serve"}, env("VERBEX_MOCK_FAULTS", badFaults), 2, "", []string{"status 503 has no default body", "off_document"}},
+		{"healthcheck unreachable", []string{"healthcheck", "--addr", "127.0.0.1:1", "--timeout", "500ms"}, env(), 1, "", []string{"unhealthy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, &stdout, &stderr, tt.env)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantStdout) {
+				t.Errorf("stdout %q lacks %q", stdout.String(), tt.wantStdout)
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr %q lacks %q", stderr.String(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestServeConfigPrecedence(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  func(string) string
+		addr string
+		seed uint64
+	}{
+		{"defaults", nil, env(), "127.0.0.1:8080", 20260226},
+		{"env", nil, env("VERBEX_MOCK_ADDR", "0.0.0.0:9000", "VERBEX_MOCK_SEED", "7"), "0.0.0.0:9000", 7},
+		{"flag wins", []string{"--addr", "127.0.0.1:1234", "--seed", "9"}, env("VERBEX_MOCK_ADDR", "0.0.0.0:9000", "VERBEX_MOCK_SEED", "7"), "127.0.0.1:1234", 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := loadServeConfig(tt.args, tt.env, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.addr != tt.addr || c.seed != tt.seed {
+				t.Errorf("addr %q seed %d, want %q %d", c.addr, c.seed, tt.addr, tt.seed)
+			}
+		})
+	}
+}
+
+// startChild runs this test binary as verbex-mock with args and returns the fake's URL
+// from its JSON start log.
+func startChild(t *testing.T, extraEnv []string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "VERBEX_MOCK_TEST_AS_MAIN=1", "VERBEX_MOCK_LOG_FORMAT=json"), extraEnv...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rest := &bytes.Buffer{}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var line struct {
+			Msg string `json:"msg"`
+			URL string `json:"url"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "verbex-mock listening" {
+			go func() {
+				for sc.Scan() {
+					rest.Write(sc.Bytes())
+					rest.WriteByte('\n')
+				}
+			}()
+			return cmd, line.URL, rest
+		}
+	}
+	t.Fatalf("child exited without listening: %v", sc.Err())
+	return nil, "", nil
+}
+
+func TestServeStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cmd, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0")
+			resp, err := http.Post(url+"/__admin/reset", "", nil)
+			if err != nil || resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("reset: %v %v", err, resp)
+			}
+			resp.Body.Close()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("exit after %v: %v, want 0", sig, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10s after %v", sig)
+			}
+		})
+	}
+}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// serveConfig is everything serve needs, read from flags and environment.
+type serveConfig struct {
+	addr            string
+	specFile        string
+	fixturesFile    string
+	faultsFile      string
+	seed            uint64
+	generate        int
+	selfCheck       bool
+	journalSize     int
+	maxBodyBytes    int64
+	maxSessions     int
+	logFormat       string
+	logLevel        slog.Level
+	shutdownTimeout time.Duration
+}
+
+const serveSynopsis = "serve [flags]"
+
+// loadServeConfig is a pure function of the arguments and the environment.
+func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer) (serveConfig, error) {
+	var c serveConfig
+	var seed, generate, journal, maxBody, maxSessions, level, shutdown string
+	fs := newFlagSet("serve")
+	fs.string(&c.addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
+	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document to serve instead of the embedded one")
+	fs.string(&c.fixturesFile, "fixtures", "VERBEX_MOCK_FIXTURES", "", "seed phone numbers (JSON or YAML) instead of the embedded ones")
+	fs.string(&c.faultsFile, "faults", "VERBEX_MOCK_FAULTS", "", "fault rules (JSON or YAML) every session starts with")
+	fs.string(&seed, "seed", "VERBEX_MOCK_SEED", strconv.Itoa(mock.DefaultSeed), "seed for --generate and fault probabilities")
+	fs.string(&generate, "generate", "VERBEX_MOCK_GENERATE", "0", "add N phone numbers generated from --seed")
+	fs.boolean(&c.selfCheck, "self-check", "VERBEX_MOCK_SELF_CHECK", false, "validate every response against the document and log those off it")
+	fs.string(&journal, "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", strconv.Itoa(mock.DefaultJournalSize), "requests kept per session in the journal (0 turns it off)")
+	fs.string(&maxBody, "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", strconv.Itoa(mock.DefaultMaxBodyBytes), "largest request body; larger ones get 413")
+	fs.string(&maxSessions, "max-sessions", "VERBEX_MOCK_MAX_SESSIONS", strconv.Itoa(mock.DefaultMaxSessions), "named sessions kept before the least recently used is dropped")
+	fs.string(&c.logFormat, "log-format", "VERBEX_MOCK_LOG_FORMAT", "text", "log format: text or json")
+	fs.string(&level, "log-level", "VERBEX_MOCK_LOG_LEVEL", "info", "log level: debug (one line per request), info, warn or error")
+	fs.string(&shutdown, "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGINT/SIGTERM")
+	if err := fs.parse(args, getenv, stdout, serveSynopsis); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, &usageError{msg: fmt.Sprintf("serve takes no arguments, got %q", fs.Arg(0)), hint: "verbex-mock serve --help"}
+	}
+	var err error
+	if c.seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
+		return c, badFlag(fs, "seed", "%q is not a non-negative integer", seed)
+	}
+	if c.generate, err = strconv.Atoi(generate); err != nil || c.generate < 0 {
+		return c, badFlag(fs, "generate", "%q is not a count (0 or more)", generate)
+	}
+	if c.journalSize, err = strconv.Atoi(journal); err != nil || c.journalSize < 0 {
+		return c, badFlag(fs, "journal-size", "%q is not a count (0 or more)", journal)
+	}
+	if c.maxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.maxBodyBytes <= 0 {
+		return c, badFlag(fs, "max-body-bytes", "%q is not a positive byte count", maxBody)
+	}
+	if c.maxSessions, err = strconv.Atoi(maxSessions); err != nil || c.maxSessions <= 0 {
+		return c, badFlag(fs, "max-sessions", "%q is not a positive count", maxSessions)
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, badFlag(fs, "log-format", "%q: want text or json", c.logFormat)
+	}
+	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, badFlag(fs, "log-level", "%q: want debug, info, warn or error", level)
+	}
+	if c.shutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.shutdownTimeout <= 0 {
+		return c, badFlag(fs, "shutdown-timeout", "%q is not a positive duration such as 10s", shutdown)
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return c, badFlag(fs, "addr", "%q is not host:port", c.addr)
+	}
+	return c, nil
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// options turns the configuration into mock.Options, reading the files it names.
+func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
+	o := mock.Options{
+		Seed: c.seed, Generate: c.generate, SelfCheck: c.selfCheck,
+		MaxBodyBytes: c.maxBodyBytes, MaxSessions: c.maxSessions, Logger: log,
+		JournalSize: c.journalSize,
+	}
+	if c.journalSize == 0 {
+		o.JournalSize = -1
+	}
+	read := func(name string) ([]byte, error) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		return b, nil
+	}
+	var err error
+	if c.specFile != "" {
+		if o.Spec, err = read(c.specFile); err != nil {
+			return o, err
+		}
+		o.SpecName = c.specFile
+	}
+	if c.fixturesFile != "" {
+		if o.Fixtures, err = read(c.fixturesFile); err != nil {
+			return o, err
+		}
+		o.FixturesName = c.fixturesFile
+	}
+	if c.faultsFile != "" {
+		b, err := read(c.faultsFile)
+		if err != nil {
+			return o, err
+		}
+		if o.Faults, err = mock.ParseFaults(b); err != nil {
+			return o, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", c.faultsFile, err)}
+		}
+	}
+	return o, nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c, err := loadServeConfig(args, getenv, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, c.logFormat, c.logLevel)
+	opts, err := c.options(log)
+	if err != nil {
+		return err
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		var fe *mock.FixtureError
+		if errors.As(err, &fe) || errors.Is(err, spec.ErrInvalid) || errors.Is(err, mock.ErrFaultRule) {
+			return &exitError{code: exitUsage, err: err}
+		}
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", c.addr, err)}
+	}
+	return serveOn(ctx, ln, srv, c.shutdownTimeout, log)
+}
+
+// serveOn serves until ctx ends or SIGINT/SIGTERM arrives, then lets in-flight
+// requests finish.
+func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, grace time.Duration, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ids := srv.SeededIDs()
+	attrs := []any{"url", "http://" + ln.Addr().String(), "version", versionString(), "spec", srv.Document().Title + " " + srv.Document().Version}
+	for _, p := range srv.Document().ProviderNames() {
+		attrs = append(attrs, p, ids[p])
+	}
+	log.Info("verbex-mock listening", attrs...)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,54 @@
+package mock
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+)
+
+// discardWriter is a ResponseWriter that keeps only the status, reusing its header map.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(code int)        { w.status = code }
+
+// rewindBody is a request body that can be replayed without allocating.
+type rewindBody struct{ bytes.Reader }
+
+func (*rewindBody) Close() error { return nil }
+
+// BenchmarkHandler measures the fake's handler on its four request paths (no network).
+func BenchmarkHandler(b *testing.B) {
+	cases := []struct {
+		name, method, id, body string
+		status                 int
+	}{
+		{"valid", http.MethodPatch, sipID, `{"friendly_name":"bench"}`, 200},
+		{"invalid_422", http.MethodPatch, sipID, `{"friendly_name":123}`, 422},
+		{"unknown_404", http.MethodPatch, unknown, `{"friendly_name":"bench"}`, 404},
+		{"method_405", http.MethodGet, sipID, ``, 405},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			s := newServer(b, Options{})
+			body := &rewindBody{}
+			r, _ := http.NewRequest(c.method, "http://verbex-mock/v1/phone-numbers/"+c.id, body)
+			r.Header.Set("Content-Type", "application/json")
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				body.Reset([]byte(c.body))
+				clear(w.h)
+				s.ServeHTTP(w, r)
+			}
+			if w.status != c.status {
+				b.Fatalf("status %d, want %d", w.status, c.status)
+			}
+		})
+	}
+}
