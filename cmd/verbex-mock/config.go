@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -92,4 +93,18 @@ func badFlag(fs *flagSet, name, format string, a ...any) error {
 		}
 	}
 	return &usageError{msg: fmt.Sprintf("--%s%s: %s", name, env, fmt.Sprintf(format, a...)), hint: "verbex-mock " + fs.Name() + " --help"}
+}
+
+// list is a repeatable flag; its environment variable takes a comma-separated list.
+type list []string
+
+func (l *list) String() string { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func (f *flagSet) list(p *list, name, env, usage string) {
+	f.Var(p, name, usage)
+	f.opts = append(f.opts, option{name, env, "", usage})
 }

@@ -2,9 +2,215 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/scenarios"
 )
 
+const contractUsage = `Usage:
+  verbex-mock contract run --target URL [flags]   check an implementation against the scenarios
+  verbex-mock contract list [flags]               list the scenarios
+
+Exit codes of run: 0 all passed, 1 a contract failure, 2 a usage or scenario error,
+3 the target unreachable.
+`
+
 func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	return &usageError{msg: "contract: not built yet"}
+	if len(args) == 0 {
+		return &usageError{msg: "contract needs a subcommand: run or list", hint: "verbex-mock contract run --help"}
+	}
+	switch args[0] {
+	case "run":
+		return contractRun(ctx, args[1:], stdout, getenv)
+	case "list":
+		return contractList(args[1:], stdout, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, contractUsage)
+		return nil
+	}
+	return &usageError{msg: fmt.Sprintf("unknown contract subcommand %q", args[0]), hint: "verbex-mock contract help"}
+}
+
+// contractFlags are the flags run and list share.
+type contractFlags struct {
+	scenarioDir, specFile, tags, run string
+}
+
+func (c *contractFlags) register(fs *flagSet) {
+	fs.string(&c.scenarioDir, "scenarios", "VERBEX_MOCK_CONTRACT_SCENARIOS", "", "folder of scenario files instead of the embedded suite")
+	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
+	fs.string(&c.tags, "tags", "VERBEX_MOCK_CONTRACT_TAGS", "", "comma-separated tags: run scenarios with any of them")
+	fs.string(&c.run, "run", "VERBEX_MOCK_CONTRACT_RUN", "", "regular expression: run scenarios whose name matches")
+}
+
+func (c *contractFlags) load(fs *flagSet) ([]*contract.Scenario, []byte, []string, *regexp.Regexp, error) {
+	var scs []*contract.Scenario
+	var err error
+	if c.scenarioDir != "" {
+		scs, err = contract.LoadFS(os.DirFS(c.scenarioDir))
+		if err != nil {
+			var se *contract.ScenarioError
+			if errors.As(err, &se) {
+				se.File = strings.TrimSuffix(c.scenarioDir, "/") + "/" + se.File
+			}
+		}
+	} else {
+		scs, err = contract.LoadFS(scenarios.FS)
+	}
+	if err != nil {
+		return nil, nil, nil, nil, &exitError{code: exitUsage, err: err}
+	}
+	var specBytes []byte
+	if c.specFile != "" {
+		if specBytes, err = os.ReadFile(c.specFile); err != nil {
+			return nil, nil, nil, nil, &exitError{code: exitUsage, err: err}
+		}
+	}
+	var tags []string
+	for _, t := range strings.Split(c.tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	var re *regexp.Regexp
+	if c.run != "" {
+		if re, err = regexp.Compile(c.run); err != nil {
+			return nil, nil, nil, nil, badFlag(fs, "run", "%v", err)
+		}
+	}
+	return scs, specBytes, tags, re, nil
+}
+
+func contractList(args []string, stdout io.Writer, getenv func(string) string) error {
+	var c contractFlags
+	fs := newFlagSet("contract list")
+	c.register(fs)
+	if err := fs.parse(args, getenv, stdout, "contract list [flags]"); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	scs, _, tags, re, err := c.load(fs)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tNAME\tTAGS\tGIVEN")
+	for _, sc := range contract.Select(scs, tags, re) {
+		var given []string
+		for _, g := range sc.Given {
+			given = append(given, g.State)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.File, sc.Name, strings.Join(sc.Tags, ","), strings.Join(given, "; "))
+	}
+	return tw.Flush()
+}
+
+func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	var c contractFlags
+	var cfg contract.Config
+	var junitFile, jsonFile, parallel, timeout string
+	var vars list
+	fs := newFlagSet("contract run")
+	c.register(fs)
+	fs.string(&cfg.Target, "target", "VERBEX_MOCK_CONTRACT_TARGET", "", "base URL of the implementation under test (required)")
+	fs.string(&cfg.Token, "token", "VERBEX_API_KEY", "", "API key, sent as Authorization: Bearer (redacted in every report)")
+	fs.string(&cfg.States, "states", "VERBEX_MOCK_CONTRACT_STATES", "", "provider-state route: a URL or a path on the target (the fake: /__admin/states)")
+	fs.string(&cfg.SIPID, "sip-id", "VERBEX_MOCK_CONTRACT_SIP_ID", "", "without --states: a SIP number the run may change (restored afterwards)")
+	fs.string(&cfg.PiaID, "pia-id", "VERBEX_MOCK_CONTRACT_PIA_ID", "", "without --states: a Pia number the run may change")
+	fs.string(&cfg.TwilioID, "twilio-id", "VERBEX_MOCK_CONTRACT_TWILIO_ID", "", "without --states: a Twilio number the run may change")
+	fs.list(&vars, "var", "VERBEX_MOCK_CONTRACT_VARS", "name=value for the scenarios' templates (repeatable; the variable takes a comma-separated list)")
+	fs.string(&junitFile, "junit", "VERBEX_MOCK_CONTRACT_JUNIT", "", "write a JUnit XML report to this file")
+	fs.string(&jsonFile, "json", "VERBEX_MOCK_CONTRACT_JSON", "", "write a JSON report to this file")
+	fs.string(&parallel, "parallel", "VERBEX_MOCK_CONTRACT_PARALLEL", "4", "scenarios at once (with --states; one at a time otherwise)")
+	fs.string(&timeout, "timeout", "VERBEX_MOCK_CONTRACT_TIMEOUT", "10s", "limit for each request")
+	fs.boolean(&cfg.DryRun, "dry-run", "VERBEX_MOCK_CONTRACT_DRY_RUN", false, "check the scenarios and list what would run; send nothing")
+	if err := fs.parse(args, getenv, stdout, "contract run --target URL [flags]"); err != nil {
+		if errors.Is(err, errHelp) {
+			fmt.Fprint(stdout, "\n"+contractUsage)
+			return nil
+		}
+		return err
+	}
+	var err error
+	if cfg.Scenarios, cfg.Spec, cfg.Tags, cfg.Run, err = c.load(fs); err != nil {
+		return err
+	}
+	if cfg.Target == "" && !cfg.DryRun {
+		return badFlag(fs, "target", "required: the base URL of the implementation to check")
+	}
+	if cfg.Parallel, err = strconv.Atoi(parallel); err != nil || cfg.Parallel < 1 {
+		return badFlag(fs, "parallel", "%q is not a positive count", parallel)
+	}
+	if cfg.Timeout, err = time.ParseDuration(timeout); err != nil || cfg.Timeout <= 0 {
+		return badFlag(fs, "timeout", "%q is not a positive duration", timeout)
+	}
+	cfg.Vars = map[string]string{}
+	for _, kv := range vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return badFlag(fs, "var", "%q: want name=value", kv)
+		}
+		cfg.Vars[k] = v
+	}
+	cfg.Progress = stdout
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := contract.Run(ctx, cfg)
+	var se *contract.ScenarioError
+	var ce *contract.ConfigError
+	switch {
+	case errors.Is(err, contract.ErrUnreachable):
+		return &exitError{code: exitUnreachable, err: err}
+	case errors.As(err, &se), errors.As(err, &ce):
+		return &exitError{code: exitUsage, err: err}
+	case rep == nil:
+		return err
+	}
+	if werr := rep.WriteText(stdout); werr != nil {
+		return werr
+	}
+	if junitFile != "" {
+		if werr := writeReport(junitFile, rep.WriteJUnit); werr != nil {
+			return werr
+		}
+	}
+	if jsonFile != "" {
+		if werr := writeReport(jsonFile, rep.WriteJSON); werr != nil {
+			return werr
+		}
+	}
+	switch {
+	case err != nil:
+		return &exitError{code: exitFailure, err: fmt.Errorf("run stopped: %w", err)}
+	case rep.Errors > 0:
+		return &exitError{code: exitUsage, err: errSilent}
+	case rep.Failed > 0:
+		return &exitError{code: exitFailure, err: errSilent}
+	}
+	return nil
+}
+
+func writeReport(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

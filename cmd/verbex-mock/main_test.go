@@ -6,13 +6,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/verbex/verbex-mock/mock"
 )
 
 // TestMain lets the tests run this binary as verbex-mock itself (exec of os.Args[0]).
@@ -178,4 +182,68 @@ func TestServeStopsOnSignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestContractCommand(t *testing.T) {
+	t.Parallel()
+	fake, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	writeFileIn(t, dir, "wrong.yaml", "name: expects the wrong status\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901, json: {}}\n    expect: {status: 201}\n")
+	badDir := t.TempDir()
+	writeFileIn(t, badDir, "typo.yaml", "name: typo\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/x, json: {}}\n    expect: {status: 200, bdy: {}}\n")
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		wantStdout []string
+		wantStderr []string
+	}{
+		{"suite passes", []string{"contract", "run", "--target", ts.URL, "--states", "/__admin/states", "--junit", junit}, 0, []string{"17 passed, 0 failed, 0 skipped"}, nil},
+		{"contract failure", []string{"contract", "run", "--target", ts.URL, "--scenarios", dir}, 1, []string{"status 200, expected 201", "reproduce:", "0 passed, 1 failed, 0 skipped"}, nil},
+		{"scenario mistake", []string{"contract", "run", "--target", ts.URL, "--scenarios", badDir}, 2, nil, []string{badDir + "/typo.yaml:4: unknown key \"bdy\" in expect"}},
+		{"unreachable", []string{"contract", "run", "--target", "http://127.0.0.1:1"}, 3, nil, []string{"target unreachable"}},
+		{"no target", []string{"contract", "run"}, 2, nil, []string{"--target"}},
+		{"list", []string{"contract", "list", "--tags", "routing"}, 0, []string{"method-not-allowed.yaml", "unrouted.yaml"}, nil},
+		{"dry run", []string{"contract", "run", "--dry-run", "--tags", "faults"}, 0, []string{"0 passed, 0 failed, 1 skipped"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, &stdout, &stderr, env())
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+			if slices.Contains(tt.args, "--junit") {
+				if b, err := os.ReadFile(junit); err != nil || !bytes.Contains(b, []byte(`<testsuite name="verbex-mock contract`)) {
+					t.Errorf("JUnit file: %v %.100s", err, b)
+				}
+			}
+		})
+	}
+}
+
+func writeFileIn(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,0 +1,304 @@
+package contract
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/verbex/verbex-mock/mock/pyjson"
+)
+
+// Scenario outcomes.
+const (
+	StatusPassed  = "passed"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+	// StatusError is a mistake in the scenario itself found while running it (an
+	// unknown variable, a request off the document not marked invalid).
+	StatusError = "error"
+)
+
+// Report is the outcome of a run.
+type Report struct {
+	Target    string           `json:"target"`
+	Started   time.Time        `json:"started"`
+	Scenarios []ScenarioResult `json:"scenarios"`
+	Passed    int              `json:"passed"`
+	Failed    int              `json:"failed"`
+	Skipped   int              `json:"skipped"`
+	Errors    int              `json:"errors"`
+	// Restored says what happened to the numbers given for a target without states.
+	Restored   []string `json:"restored,omitempty"`
+	DurationMS float64  `json:"duration_ms"`
+}
+
+// ScenarioResult is one scenario's outcome.
+type ScenarioResult struct {
+	Name        string       `json:"name"`
+	File        string       `json:"file"`
+	Line        int          `json:"line,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Tags        []string     `json:"tags,omitempty"`
+	Status      string       `json:"status"`
+	Reason      string       `json:"reason,omitempty"`
+	Steps       []StepResult `json:"steps,omitempty"`
+	DurationMS  float64      `json:"duration_ms"`
+}
+
+// StepResult is one request, its answer and what was wrong with it. Secrets are
+// redacted in every field.
+type StepResult struct {
+	Name            string            `json:"name"`
+	Line            int               `json:"line"`
+	Method          string            `json:"method,omitempty"`
+	URL             string            `json:"url,omitempty"`
+	RequestBody     string            `json:"request_body,omitempty"`
+	Status          int               `json:"status,omitempty"`
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	ResponseBody    string            `json:"response_body,omitempty"`
+	ExpectedBody    string            `json:"expected_body,omitempty"`
+	Failures        []Failure         `json:"failures,omitempty"`
+	Error           string            `json:"error,omitempty"`
+	Curl            string            `json:"curl,omitempty"`
+	DurationMS      float64           `json:"duration_ms"`
+}
+
+// Failure is one broken check: Kind is status, header, body, capture, transport, or a
+// document check (status_code_conformance, content_type_conformance,
+// response_schema_conformance).
+type Failure struct {
+	Kind       string     `json:"kind"`
+	Message    string     `json:"message"`
+	Mismatches []Mismatch `json:"mismatches,omitempty"`
+}
+
+func (r *Report) add(s ScenarioResult) {
+	r.Scenarios = append(r.Scenarios, s)
+	switch s.Status {
+	case StatusPassed:
+		r.Passed++
+	case StatusFailed:
+		r.Failed++
+	case StatusSkipped:
+		r.Skipped++
+	case StatusError:
+		r.Errors++
+	}
+}
+
+func (r *Report) finish() { r.DurationMS = float64(time.Since(r.Started).Microseconds()) / 1000 }
+
+// OK reports whether nothing failed and no scenario was in error.
+func (r *Report) OK() bool { return r.Failed == 0 && r.Errors == 0 }
+
+// Summary is the closing line: "N passed, N failed, N skipped".
+func (r *Report) Summary() string {
+	return fmt.Sprintf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
+}
+
+// WriteText writes every failure and error in detail (expected, got, the differences
+// and a curl line that reproduces it), then the closing line.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	for _, s := range r.Scenarios {
+		if s.Status != StatusFailed && s.Status != StatusError {
+			continue
+		}
+		ew.printf("\n%s %s (%s:%d)\n", strings.ToUpper(s.Status), s.Name, s.File, s.Line)
+		if len(s.Steps) == 0 {
+			ew.printf("  %s\n", s.Reason)
+		}
+		for _, st := range s.Steps {
+			if len(st.Failures) == 0 && st.Error == "" {
+				continue
+			}
+			ew.printf("  step %q (line %d): %s %s\n", st.Name, st.Line, st.Method, st.URL)
+			if st.Error != "" {
+				ew.printf("    scenario error: %s\n", st.Error)
+				continue
+			}
+			for _, f := range st.Failures {
+				ew.printf("    %s: %s\n", f.Kind, f.Message)
+				for _, m := range f.Mismatches {
+					ew.printf("      - %s\n", m)
+				}
+			}
+			if st.ExpectedBody != "" {
+				ew.printf("    expected body: %s\n", st.ExpectedBody)
+			}
+			ew.printf("    got:           %d %s\n", st.Status, st.ResponseBody)
+			ew.printf("    reproduce:     %s\n", st.Curl)
+		}
+	}
+	for _, line := range r.Restored {
+		ew.printf("restore %s\n", line)
+	}
+	if r.Errors > 0 {
+		ew.printf("%d scenario errors\n", r.Errors)
+	}
+	ew.printf("%s\n", r.Summary())
+	return ew.err
+}
+
+// WriteJSON writes the whole report as JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// WriteJUnit writes the report as JUnit XML: one testcase per scenario, classed by file.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	type result struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr,omitempty"`
+		Body    string `xml:",chardata"`
+	}
+	type testcase struct {
+		Classname string  `xml:"classname,attr"`
+		Name      string  `xml:"name,attr"`
+		Time      string  `xml:"time,attr"`
+		Failure   *result `xml:"failure,omitempty"`
+		Error     *result `xml:"error,omitempty"`
+		Skipped   *result `xml:"skipped,omitempty"`
+	}
+	type testsuite struct {
+		XMLName  xml.Name   `xml:"testsuite"`
+		Name     string     `xml:"name,attr"`
+		Tests    int        `xml:"tests,attr"`
+		Failures int        `xml:"failures,attr"`
+		Errors   int        `xml:"errors,attr"`
+		Skipped  int        `xml:"skipped,attr"`
+		Time     string     `xml:"time,attr"`
+		Cases    []testcase `xml:"testcase"`
+	}
+	suite := testsuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
+	for _, s := range r.Scenarios {
+		tc := testcase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}
+		detail := func() string {
+			var b strings.Builder
+			one := *r
+			one.Scenarios, one.Restored, one.Errors = []ScenarioResult{s}, nil, 0
+			_ = one.WriteText(&b)
+			return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(b.String()), one.Summary()))
+		}
+		switch s.Status {
+		case StatusFailed:
+			tc.Failure = &result{Message: s.Reason, Type: "contract", Body: detail()}
+		case StatusError:
+			tc.Error = &result{Message: s.Reason, Type: "scenario", Body: detail()}
+		case StatusSkipped:
+			tc.Skipped = &result{Message: s.Reason}
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(suite); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
+
+// secretKey says which JSON keys hold secrets: the document's credentials and anything
+// named like one.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, m := range []string{"password", "token", "secret", "api_key", "apikey", "authorization"} {
+		if strings.Contains(k, m) {
+			return true
+		}
+	}
+	return false
+}
+
+const redacted = "[REDACTED]"
+
+// redactValue renders v with every secret-named key's string value replaced.
+func redactValue(v pyjson.Value) string { return text(redactTree(v)) }
+
+func redactTree(v pyjson.Value) pyjson.Value {
+	switch v.Kind {
+	case pyjson.Object:
+		out := make([]pyjson.Member, len(v.Obj))
+		for i, m := range v.Obj {
+			val := redactTree(m.Value)
+			if secretKey(m.Key) && m.Value.Kind == pyjson.String {
+				val = pyjson.StringValue(redacted)
+			}
+			out[i] = pyjson.Member{Key: m.Key, Value: val}
+		}
+		return pyjson.ObjectValue(out)
+	case pyjson.Array:
+		out := make([]pyjson.Value, len(v.Arr))
+		for i, e := range v.Arr {
+			out[i] = redactTree(e)
+		}
+		return pyjson.ArrayValue(out)
+	}
+	return v
+}
+
+// redactBody redacts a body for reports: secret keys in JSON, and the token anywhere.
+func redactBody(b []byte, token string) string {
+	if v, err := pyjson.Decode(b); err == nil {
+		return redactText(redactValue(v), token)
+	}
+	return redactText(string(truncate(b)), token)
+}
+
+func redactText(s, token string) string {
+	if token != "" {
+		s = strings.ReplaceAll(s, token, redacted)
+	}
+	return s
+}
+
+// curl renders a request as a shell command that reproduces it, secrets redacted: the
+// token comes from $VERBEX_API_KEY.
+func curl(req *http.Request, body []byte, token string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "curl -sS -i -X %s %s", req.Method, shellQuote(req.URL.String()))
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := req.Header.Get(k)
+		if k == "Authorization" {
+			b.WriteString(` -H "Authorization: Bearer $VERBEX_API_KEY"`)
+			continue
+		}
+		fmt.Fprintf(&b, " -H %s", shellQuote(k+": "+v))
+	}
+	if len(body) > 0 {
+		fmt.Fprintf(&b, " --data-binary %s", shellQuote(redactBody(body, token)))
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,0 +1,693 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/verbex/verbex-mock/fixtures"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
+	"github.com/verbex/verbex-mock/scenarios"
+)
+
+// Config says what to check and how.
+type Config struct {
+	// Target is the base URL of the implementation under test. Handler may be given
+	// instead: it is then served on a loopback port for the run.
+	Target  string
+	Handler http.Handler
+	// Spec is the OpenAPI document (nil: the embedded one).
+	Spec []byte
+	// Scenarios to run (nil: the embedded suite).
+	Scenarios []*Scenario
+	// States is the provider-state route: a URL, or a path on the target such as
+	// "/__admin/states". Empty means the target has none; then SIPID, PiaID and
+	// TwilioID name numbers the runner may change (and restores afterwards).
+	States                 string
+	SIPID, PiaID, TwilioID string
+	// Vars are extra variables for the scenarios' templates.
+	Vars map[string]string
+	// Token is sent as "Authorization: Bearer …" and redacted everywhere.
+	Token string
+	// Tags keeps scenarios with one of these tags; Run those whose name matches.
+	Tags []string
+	Run  *regexp.Regexp
+	// Parallel runs this many scenarios at once (with a states route only: each gets
+	// a session of its own). 0 means 1.
+	Parallel int
+	// Timeout bounds each request. 0 means 10s.
+	Timeout time.Duration
+	// DryRun checks the scenarios and reports what would run, sending nothing.
+	DryRun bool
+	// Client sends the requests (nil: a default client).
+	Client *http.Client
+	// Progress receives a line per scenario as it ends (nil: none).
+	Progress io.Writer
+}
+
+// ErrUnreachable is a target that did not answer the preflight request.
+var ErrUnreachable = errors.New("contract: target unreachable")
+
+// ConfigError is a configuration the run cannot start with.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return "contract: " + e.Msg }
+
+// SessionHeader isolates each scenario on targets that support sessions (the fake);
+// others ignore it.
+const SessionHeader = "X-Verbex-Mock-Session"
+
+// Run checks the target against the scenarios. The error is for a run that could not
+// happen (a scenario or configuration error, an unreachable target); contract
+// failures are in the Report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	r, err := newRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.run(ctx)
+}
+
+type runner struct {
+	cfg       Config
+	doc       *spec.Document
+	scenarios []*Scenario
+	client    *http.Client
+	states    stateProvider
+	runID     string
+	progress  sync.Mutex
+	closers   []func()
+}
+
+func newRunner(cfg Config) (*runner, error) {
+	r := &runner{cfg: cfg}
+	specBytes := cfg.Spec
+	if specBytes == nil {
+		specBytes = fixtures.OpenAPI()
+	}
+	var err error
+	if r.doc, err = spec.Load(specBytes); err != nil {
+		return nil, &ConfigError{Msg: "spec: " + err.Error()}
+	}
+	r.scenarios = cfg.Scenarios
+	if r.scenarios == nil {
+		if r.scenarios, err = LoadFS(scenarios.FS); err != nil {
+			return nil, err
+		}
+	}
+	if err := Lint(r.doc, r.scenarios); err != nil {
+		return nil, err
+	}
+	r.scenarios = Select(r.scenarios, cfg.Tags, cfg.Run)
+	if r.cfg.Timeout == 0 {
+		r.cfg.Timeout = 10 * time.Second
+	}
+	if r.cfg.Parallel <= 0 {
+		r.cfg.Parallel = 1
+	}
+	r.client = cfg.Client
+	if r.client == nil {
+		r.client = &http.Client{Timeout: r.cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if cfg.Handler != nil {
+		ts := httptest.NewServer(cfg.Handler)
+		r.closers = append(r.closers, ts.Close)
+		r.cfg.Target = ts.URL
+	}
+	r.cfg.Target = strings.TrimRight(r.cfg.Target, "/")
+	if r.cfg.Target == "" && !cfg.DryRun {
+		return nil, &ConfigError{Msg: "no target: give a URL (--target) or a Handler"}
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	r.runID = hex.EncodeToString(b)
+	return r, nil
+}
+
+func (r *runner) close() {
+	for _, c := range r.closers {
+		c()
+	}
+}
+
+func (r *runner) run(ctx context.Context) (*Report, error) {
+	rep := &Report{Target: r.cfg.Target, Started: time.Now()}
+	if r.cfg.DryRun {
+		for _, sc := range r.scenarios {
+			rep.add(ScenarioResult{Name: sc.Name, File: sc.File, Tags: sc.Tags, Status: StatusSkipped, Reason: "dry run: " + r.plan(sc)})
+		}
+		rep.finish()
+		return rep, nil
+	}
+	if err := r.preflight(ctx); err != nil {
+		return nil, err
+	}
+	if r.cfg.States != "" {
+		r.states = &httpStates{r: r, url: r.stateURL()}
+	} else {
+		ids := &idStates{r: r, ids: map[string]string{"sip": r.cfg.SIPID, "pia": r.cfg.PiaID, "twilio": r.cfg.TwilioID}}
+		if err := ids.snapshot(ctx); err != nil {
+			return nil, err
+		}
+		r.states = ids
+		defer func() { rep.Restored = ids.restore(context.WithoutCancel(ctx)) }()
+		r.cfg.Parallel = 1 // the given numbers are shared by every scenario
+	}
+	results := make([]ScenarioResult, len(r.scenarios))
+	sem := make(chan struct{}, r.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i, sc := range r.scenarios {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = r.scenario(ctx, sc, fmt.Sprintf("contract-%s-%d", r.runID, i))
+			r.report(results[i])
+		}()
+	}
+	wg.Wait()
+	for _, res := range results {
+		rep.add(res)
+	}
+	rep.finish()
+	return rep, ctx.Err()
+}
+
+func (r *runner) stateURL() string {
+	if strings.HasPrefix(r.cfg.States, "/") {
+		return r.cfg.Target + r.cfg.States
+	}
+	return r.cfg.States
+}
+
+// plan says how a scenario's states would be provided.
+func (r *runner) plan(sc *Scenario) string {
+	var parts []string
+	for _, g := range sc.Given {
+		parts = append(parts, fmt.Sprintf("%q", g.State))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d steps, no states", len(sc.Steps))
+	}
+	return fmt.Sprintf("%d steps, given %s", len(sc.Steps), strings.Join(parts, ", "))
+}
+
+// preflight sends one harmless request (an empty PATCH to an id nobody has) so that a
+// target that never answers is told apart from a contract failure.
+func (r *runner) preflight(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, r.cfg.Target+"/v1/phone-numbers/"+randomID(), strings.NewReader("{}"))
+	if err != nil {
+		return &ConfigError{Msg: fmt.Sprintf("target %q: %v", r.cfg.Target, err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	r.authorize(req)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, redactText(err.Error(), r.cfg.Token))
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil
+}
+
+func (r *runner) authorize(req *http.Request) {
+	if r.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.cfg.Token)
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (r *runner) report(res ScenarioResult) {
+	if r.cfg.Progress == nil {
+		return
+	}
+	r.progress.Lock()
+	defer r.progress.Unlock()
+	line := fmt.Sprintf("%-4s %s (%s", strings.ToUpper(res.Status[:4]), res.Name, res.File)
+	if res.Reason != "" && res.Status != StatusPassed {
+		line += ": " + res.Reason
+	}
+	fmt.Fprintf(r.cfg.Progress, "%s) %.1fms\n", line, res.DurationMS)
+}
+
+// scenario runs one scenario: its states, then its steps until one fails.
+func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (res ScenarioResult) {
+	start := time.Now()
+	res = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Description: sc.Description, Tags: sc.Tags, Status: StatusPassed}
+	defer func() { res.DurationMS = float64(time.Since(start).Microseconds()) / 1000 }()
+	v := vars{}
+	for k, val := range r.cfg.Vars {
+		v[k] = pyjson.StringValue(val)
+	}
+	for _, g := range sc.Given {
+		params := make(map[string]pyjson.Value, len(g.Params))
+		for k, p := range g.Params {
+			val, err := v.render(p)
+			if err != nil {
+				res.Status, res.Reason = StatusError, fmt.Sprintf("%s:%d: state %q: params.%s: %v", sc.File, sc.Line, g.State, k, err)
+				return res
+			}
+			params[k] = val
+		}
+		g.Params = params
+		got, skip, err := r.states.provide(ctx, session, g)
+		if skip != "" {
+			res.Status, res.Reason = StatusSkipped, skip
+			return res
+		}
+		if err != nil {
+			res.Status, res.Reason = StatusFailed, fmt.Sprintf("state %q: %v", g.State, err)
+			return res
+		}
+		for k, val := range got {
+			if g.As != "" {
+				k = g.As + "." + k
+			}
+			v[k] = val
+		}
+	}
+	for i := range sc.Steps {
+		st := r.step(ctx, sc, &sc.Steps[i], v, session)
+		res.Steps = append(res.Steps, st)
+		if st.Error != "" {
+			res.Status, res.Reason = StatusError, st.Error
+			return res
+		}
+		if len(st.Failures) > 0 {
+			res.Status = StatusFailed
+			res.Reason = fmt.Sprintf("%s: %s", st.Name, st.Failures[0].Message)
+			return res
+		}
+	}
+	return res
+}
+
+// step sends one request and checks the answer against the document and the
+// expectation.
+func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, session string) StepResult {
+	res := StepResult{Name: s.Name, Line: s.Line}
+	fail := func(kind, msg string, mm ...Mismatch) {
+		res.Failures = append(res.Failures, Failure{Kind: kind, Message: msg, Mismatches: mm})
+	}
+	rendered := *s
+	var err error
+	if rendered.Request.Path, err = v.renderString(s.Request.Path); err != nil {
+		res.Error = fmt.Sprintf("%s:%d: %s: path: %v", sc.File, s.Line, s.Name, err)
+		return res
+	}
+	var body []byte
+	contentType := "application/json"
+	if s.Request.ContentType != nil {
+		contentType = *s.Request.ContentType
+	}
+	switch {
+	case s.Request.JSON != nil:
+		val, err := v.render(*s.Request.JSON)
+		if err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: json: %v", sc.File, s.Line, s.Name, err)
+			return res
+		}
+		rendered.Request.JSON = &val
+		if body, err = pyjson.Append(nil, val); err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: json: %v", sc.File, s.Line, s.Name, err)
+			return res
+		}
+	case s.Request.Raw != nil:
+		raw, err := v.renderString(*s.Request.Raw)
+		if err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: raw: %v", sc.File, s.Line, s.Name, err)
+			return res
+		}
+		rendered.Request.Raw = &raw
+		body = []byte(raw)
+	default:
+		contentType = ""
+		if s.Request.ContentType != nil {
+			contentType = *s.Request.ContentType
+		}
+	}
+	if !s.Invalid {
+		if err := checkRequest(r.doc, &rendered); err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: request is off the document but not marked invalid: %v", sc.File, s.Line, s.Name, err)
+			return res
+		}
+	}
+	url := r.cfg.Target + rendered.Request.Path
+	req, err := http.NewRequestWithContext(ctx, s.Request.Method, url, bytes.NewReader(body))
+	if err != nil {
+		res.Error = fmt.Sprintf("%s:%d: %s: %v", sc.File, s.Line, s.Name, err)
+		return res
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	r.authorize(req)
+	if r.cfg.States != "" {
+		req.Header.Set(SessionHeader, session)
+	}
+	for k, hv := range s.Request.Headers {
+		val, err := v.renderString(hv)
+		if err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: header %s: %v", sc.File, s.Line, s.Name, k, err)
+			return res
+		}
+		req.Header.Set(k, val)
+	}
+	res.Method, res.URL = req.Method, url
+	res.RequestBody = redactBody(body, r.cfg.Token)
+	res.Curl = curl(req, body, r.cfg.Token)
+	start := time.Now()
+	resp, err := r.client.Do(req)
+	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		fail("transport", "request failed: "+redactText(err.Error(), r.cfg.Token))
+		return res
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		fail("transport", "reading the answer failed: "+err.Error())
+	}
+	res.Status = resp.StatusCode
+	res.ResponseHeaders = map[string]string{"Content-Type": resp.Header.Get("Content-Type")}
+	res.ResponseBody = redactBody(respBody, r.cfg.Token)
+
+	// 1. The document, for every answer to its operation.
+	for _, p := range r.doc.CheckResponse(req.Method, req.URL.Path, resp.StatusCode, resp.Header, respBody) {
+		fail(p.Kind, p.Message)
+	}
+	// 2. The expectation.
+	if resp.StatusCode != s.Expect.Status {
+		fail("status", fmt.Sprintf("status %d, expected %d", resp.StatusCode, s.Expect.Status),
+			Mismatch{Path: "status", Expected: fmt.Sprint(s.Expect.Status), Got: fmt.Sprint(resp.StatusCode)})
+	}
+	for _, name := range sortedKeys(s.Expect.Headers) {
+		want, err := v.render(s.Expect.Headers[name])
+		if err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: header %s: %v", sc.File, s.Line, s.Name, name, err)
+			return res
+		}
+		var got *pyjson.Value
+		if vals, ok := resp.Header[http.CanonicalHeaderKey(name)]; ok {
+			g := pyjson.StringValue(strings.Join(vals, ", "))
+			got = &g
+		}
+		if mm := match("header "+name, want, got, false, nil); len(mm) > 0 {
+			fail("header", mm[0].String(), mm...)
+		}
+	}
+	var decoded *pyjson.Value
+	if d, err := pyjson.Decode(respBody); err == nil {
+		decoded = &d
+	}
+	if s.Expect.Body != nil {
+		want, err := v.render(*s.Expect.Body)
+		if err != nil {
+			res.Error = fmt.Sprintf("%s:%d: %s: expect.body: %v", sc.File, s.Line, s.Name, err)
+			return res
+		}
+		res.ExpectedBody = redactValue(want)
+		if decoded == nil {
+			fail("body", "the answer is not JSON", Mismatch{Path: "$", Expected: text(want), Got: string(truncate(respBody))})
+		} else if mm := match("$", want, decoded, s.Expect.Exact, nil); len(mm) > 0 {
+			msg := mm[0].String()
+			if len(mm) > 1 {
+				msg += fmt.Sprintf(" (and %d more)", len(mm)-1)
+			}
+			fail("body", msg, mm...)
+		}
+	}
+	// 3. Captures, for later steps.
+	for name, p := range s.Capture {
+		val, ok := capture(p, resp, decoded)
+		if !ok {
+			fail("capture", fmt.Sprintf("capture %s: nothing at %s", name, p))
+			continue
+		}
+		v[name] = val
+	}
+	return res
+}
+
+func capture(p string, resp *http.Response, body *pyjson.Value) (pyjson.Value, bool) {
+	switch {
+	case p == "status":
+		return pyjson.NumberValue(fmt.Sprint(resp.StatusCode)), true
+	case strings.HasPrefix(p, "header."):
+		h := resp.Header.Get(strings.TrimPrefix(p, "header."))
+		return pyjson.StringValue(h), h != ""
+	case body == nil:
+		return pyjson.Value{}, false
+	case p == "body":
+		return *body, true
+	default:
+		return walk(*body, strings.Split(strings.TrimPrefix(p, "body."), "."))
+	}
+}
+
+// stateProvider puts the target into a scenario's named state.
+type stateProvider interface {
+	// provide returns the state's variables, or a reason to skip the scenario.
+	provide(ctx context.Context, session string, g Given) (vals map[string]pyjson.Value, skip string, err error)
+}
+
+// httpStates speaks the provider-state protocol (POST {"state", "params"}).
+type httpStates struct {
+	r   *runner
+	url string
+}
+
+func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
+	params := map[string]any{}
+	for k, v := range g.Params {
+		params[k] = v.Interface()
+	}
+	payload, _ := json.Marshal(map[string]any{"state": g.State, "params": params})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SessionHeader, session)
+	h.r.authorize(req)
+	resp, err := h.r.client.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("provider-state route %s: %s", h.url, redactText(err.Error(), h.r.cfg.Token))
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusBadRequest && bytes.Contains(b, []byte(`"unknown_state"`)) {
+		return nil, fmt.Sprintf("the target cannot provide state %q", g.State), nil
+	}
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+		return nil, fmt.Sprintf("the target has no provider-state route at %s (%d)", h.url, resp.StatusCode), nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("provider-state route answered %d: %s", resp.StatusCode, truncate(b))
+	}
+	v, err := pyjson.Decode(b)
+	if err != nil || v.Kind != pyjson.Object {
+		return nil, "", fmt.Errorf("provider-state route answered %s, want a JSON object", truncate(b))
+	}
+	out := map[string]pyjson.Value{}
+	for _, m := range v.Obj {
+		out[m.Key] = m.Value
+	}
+	return out, "", nil
+}
+
+// idStates provides states on a target without a states route from the numbers the
+// user named: it snapshots them first and restores them at the end.
+type idStates struct {
+	r         *runner
+	ids       map[string]string // provider → id
+	snapshots map[string]pyjson.Value
+	mu        sync.Mutex
+	used      map[string]map[string]bool // session → providers already handed out
+}
+
+func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int, pyjson.Value, error) {
+	b, err := pyjson.Append(nil, body)
+	if err != nil {
+		return 0, pyjson.Value{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, s.r.cfg.Target+"/v1/phone-numbers/"+id, bytes.NewReader(b))
+	if err != nil {
+		return 0, pyjson.Value{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	s.r.authorize(req)
+	resp, err := s.r.client.Do(req)
+	if err != nil {
+		return 0, pyjson.Value{}, errors.New(redactText(err.Error(), s.r.cfg.Token))
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	v, _ := pyjson.Decode(rb)
+	return resp.StatusCode, v, nil
+}
+
+// snapshot reads each given number with an empty PATCH, which changes nothing.
+func (s *idStates) snapshot(ctx context.Context) error {
+	s.snapshots = map[string]pyjson.Value{}
+	for _, p := range sortedKeys(s.ids) {
+		id := s.ids[p]
+		if id == "" {
+			continue
+		}
+		status, v, err := s.patch(ctx, id, pyjson.ObjectValue([]pyjson.Member{}))
+		if err != nil {
+			return fmt.Errorf("%w: reading %s number %s: %v", ErrUnreachable, p, id, err)
+		}
+		if status != http.StatusOK {
+			return &ConfigError{Msg: fmt.Sprintf("--%s-id %s: the target answered %d to an empty PATCH; want 200", p, id, status)}
+		}
+		if got, _ := v.Get(spec.ProviderField); got.Str != p {
+			return &ConfigError{Msg: fmt.Sprintf("--%s-id %s is a %q number", p, id, got.Str)}
+		}
+		s.snapshots[id] = v
+	}
+	return nil
+}
+
+// restorable are the fields of a record that an update can set.
+func (s *idStates) restorable(p *spec.Provider) []string {
+	var out []string
+	for _, f := range p.Fields {
+		for _, b := range s.r.doc.Union.Branches {
+			if b.Has(f.Name) {
+				out = append(out, f.Name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// restore puts every given number back as it was; it returns what it did.
+func (s *idStates) restore(ctx context.Context) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var done []string
+	for _, id := range sortedKeys(s.snapshots) {
+		snap := s.snapshots[id]
+		prov, _ := snap.Get(spec.ProviderField)
+		p := s.r.doc.Provider(prov.Str)
+		body := pyjson.ObjectValue(nil)
+		for _, f := range s.restorable(p) {
+			val, _ := snap.Get(f)
+			body.Set(f, val)
+		}
+		status, got, err := s.patch(ctx, id, body)
+		switch {
+		case err != nil:
+			done = append(done, fmt.Sprintf("%s: NOT restored: %v", id, err))
+		case status != http.StatusOK || !got.Equal(snap):
+			done = append(done, fmt.Sprintf("%s: NOT restored: the target answered %d %s", id, status, redactValue(got)))
+		default:
+			done = append(done, id+": restored")
+		}
+	}
+	return done
+}
+
+func (s *idStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
+	for _, p := range s.r.doc.Providers {
+		if g.State != providerStateName(p.Name) {
+			continue
+		}
+		id := s.ids[p.Name]
+		if id == "" {
+			return nil, fmt.Sprintf("state %q needs a %s number: give --%s-id", g.State, p.Name, p.Name), nil
+		}
+		s.mu.Lock()
+		if s.used == nil {
+			s.used = map[string]map[string]bool{}
+		}
+		if s.used[session] == nil {
+			s.used[session] = map[string]bool{}
+		}
+		twice := s.used[session][p.Name]
+		s.used[session][p.Name] = true
+		s.mu.Unlock()
+		if twice {
+			return nil, fmt.Sprintf("the scenario needs two %s numbers; only one was given", p.Name), nil
+		}
+		body := pyjson.ObjectValue(nil)
+		for _, k := range sortedKeys(g.Params) {
+			body.Set(k, g.Params[k])
+		}
+		status, rec, err := s.patch(ctx, id, body)
+		if err != nil {
+			return nil, "", err
+		}
+		if status != http.StatusOK {
+			return nil, "", fmt.Errorf("setting %v on %s answered %d", sortedKeys(g.Params), id, status)
+		}
+		number, _ := rec.Get(spec.NumberField)
+		return map[string]pyjson.Value{
+			"phone_number_id": pyjson.StringValue(id),
+			"phone_number":    number,
+			"provider":        pyjson.StringValue(p.Name),
+		}, "", nil
+	}
+	if g.State == StateNoPhoneNumber {
+		id := randomID()
+		if v, ok := g.Params["phone_number_id"]; ok {
+			id = v.Str
+		}
+		return map[string]pyjson.Value{"phone_number_id": pyjson.StringValue(id)}, "", nil
+	}
+	return nil, fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State), nil
+}
+
+// State names of the protocol (see the mock package, which serves it).
+const StateNoPhoneNumber = "no phone number has the id"
+
+func providerStateName(provider string) string {
+	label := map[string]string{"sip": "SIP", "pia": "Pia", "twilio": "Twilio"}[provider]
+	if label == "" {
+		label = strings.ToUpper(provider[:1]) + provider[1:]
+	}
+	return "a " + label + " number exists"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedStrings(s []string) []string { sort.Strings(s); return s }
+
+func truncate(b []byte) []byte {
+	if len(b) > 2048 {
+		return append(b[:2048:2048], "…"...)
+	}
+	return b
+}

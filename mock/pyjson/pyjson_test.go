@@ -1,0 +1,114 @@
+package pyjson
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestFloatRepr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		f    float64
+		want string
+	}{
+		{0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {1, "1.0"}, {100000, "100000.0"},
+		{1e15, "1000000000000000.0"}, {1e16, "1e+16"}, {1.5e-7, "1.5e-07"}, {0.0001, "0.0001"},
+		{0.00001, "1e-05"}, {123.456, "123.456"}, {-2.5, "-2.5"}, {1e300, "1e+300"},
+		{0.30000000000000004, "0.30000000000000004"}, {math.Inf(1), "Infinity"}, {math.NaN(), "NaN"},
+	}
+	for _, tt := range tests {
+		if got := FloatRepr(tt.f); got != tt.want {
+			t.Errorf("FloatRepr(%v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in  string
+		msg string
+		pos int
+	}{
+		{`{"friendly_name":`, "Expecting value", 17},
+		{`{"é":1,}`, "Expecting property name enclosed in double quotes", 7}, // characters, not bytes
+		{`[1 2]`, "Expecting ',' delimiter", 3},
+		{`{"a" 1}`, "Expecting ':' delimiter", 5},
+		{`01`, "Extra data", 1},
+		{`"abc`, "Unterminated string starting at", 0},
+		{"\"a\nb\"", "Invalid control character at", 2},
+		{`"\x"`, `Invalid \escape`, 1},
+		{`"\u12"`, `Invalid \uXXXX escape`, 2},
+		{``, "Expecting value", 0},
+	}
+	for _, tt := range tests {
+		_, err := Decode([]byte(tt.in))
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.Msg != tt.msg || se.Pos != tt.pos {
+			t.Errorf("Decode(%q) = %v, want %s at %d", tt.in, err, tt.msg, tt.pos)
+		}
+	}
+	for _, in := range []string{"\xff", `[` + string(make([]byte, 0)) + repeat("[", MaxDepth+1), `1` + repeat("0", 4300)} {
+		if _, err := Decode([]byte(in)); !errors.Is(err, ErrUndecodable) {
+			t.Errorf("Decode(%.20q…) = %v, want ErrUndecodable", in, err)
+		}
+	}
+}
+
+func repeat(s string, n int) string {
+	b := make([]byte, 0, len(s)*n)
+	for i := 0; i < n; i++ {
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+func TestDictSemantics(t *testing.T) {
+	t.Parallel()
+	v, err := Decode([]byte(`{"a":1,"b":2,"a":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := Marshal(v); string(out) != `{"a":3,"b":2}` {
+		t.Errorf("got %s, want the first position with the last value", out)
+	}
+}
+
+func TestAppendString(t *testing.T) {
+	t.Parallel()
+	out, err := AppendString(nil, "<é>&\u2028\"\\\n\x01\x7f")
+	if err != nil || string(out) != `"<é>&`+"\u2028"+`\"\\\n\u0001`+"\x7f"+`"` {
+		t.Errorf("got %s %v", out, err)
+	}
+	if _, err := AppendString(nil, "\xed\xa0\x80"); !errors.Is(err, ErrUnencodable) {
+		t.Errorf("lone surrogate: %v", err)
+	}
+}
+
+// FuzzDecode: Decode never panics; what it accepts, encoding/json reads the same way
+// once re-encoded, and decoding the encoding gives the same value.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"friendly_name":"x"}`, `[1,2.5e3,-0,"\u00e9"]`, `{"a":{"b":[null,true]}}`, `NaN`, `"\ud83d\ude00"`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := Decode(b)
+		if err != nil {
+			return
+		}
+		out, err := Marshal(v)
+		if err != nil {
+			return // NaN, Infinity, lone surrogates: Python cannot send them either
+		}
+		if !utf8.Valid(out) || !json.Valid(out) {
+			t.Fatalf("Marshal(Decode(%q)) = %q is not valid JSON", b, out)
+		}
+		again, err := Decode(out)
+		if err != nil || !again.Equal(v) {
+			t.Fatalf("round trip of %q: %v", b, err)
+		}
+	})
+}
