@@ -274,3 +274,31 @@ func TestEmbeddedSpecIsTheSeed(t *testing.T) {
 		t.Errorf("fixtures/openapi.yaml differs from the seed's YAML block")
 	}
 }
+
+// TestDebugLogsCarryNoSecrets: one line per request at debug level with method, path,
+// status, duration and session, and never a body, token or password.
+func TestDebugLogsCarryNoSecrets(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	s := newServer(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	r := withHeader(patch(sipID, `{"sip_trunk_password":"hunter2","twilio_auth_token":"tok-9"}`), "Authorization", "Bearer sk_live_123", SessionHeader, "s1")
+	serve(t, s, r, false)
+	out := logs.String()
+	for _, secret := range []string{"hunter2", "tok-9", "sk_live_123"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q: %s", secret, out)
+		}
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &line); err != nil {
+		t.Fatalf("want exactly one JSON line: %v\n%s", err, out)
+	}
+	for _, k := range []string{"method", "path", "status", "duration", "session"} {
+		if _, ok := line[k]; !ok {
+			t.Errorf("request log lacks %q: %v", k, line)
+		}
+	}
+	if line["session"] != "s1" || line["status"] != float64(200) {
+		t.Errorf("request log %v", line)
+	}
+}

@@ -1,0 +1,98 @@
+package mocktest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/verbex/verbex-mock/mock"
+)
+
+// Server is a running fake. The embedded *mock.Server gives the whole Go API (state,
+// sessions, faults, journal); the helpers below fail the test on error.
+type Server struct {
+	*mock.Server
+	// URL is the base URL, without a trailing slash, e.g. http://127.0.0.1:41234.
+	URL string
+	// IDs are the seeded phone numbers' ids by provider ("sip", "pia", "twilio").
+	IDs map[string][]string
+
+	t  testing.TB
+	ts *httptest.Server
+}
+
+// NewServer starts a fake with opts (the zero value serves the embedded document and
+// numbers) and closes it with t.Cleanup.
+func NewServer(t testing.TB, opts mock.Options) *Server {
+	t.Helper()
+	srv, err := mock.New(opts)
+	if err != nil {
+		t.Fatalf("mocktest: %v", err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &Server{Server: srv, URL: ts.URL, IDs: srv.SeededIDs(), t: t, ts: ts}
+}
+
+// Client returns an HTTP client for the fake (connections are closed with it).
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Close stops the fake now, waiting for requests in flight; Cleanup does it anyway.
+func (s *Server) Close() { s.ts.Close() }
+
+// Patch sends PATCH /v1/phone-numbers/{id} with a JSON body and returns the status and
+// body of the answer.
+func (s *Server) Patch(id, body string) (int, string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPatch, s.URL+"/v1/phone-numbers/"+id, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatalf("mocktest: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		s.t.Fatalf("mocktest: PATCH %s: %v", id, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatalf("mocktest: reading the answer: %v", err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// AddFault adds a fault rule to the default session and returns it with its id.
+func (s *Server) AddFault(rule mock.FaultRule) mock.FaultRule {
+	s.t.Helper()
+	added, err := s.Session("").AddFault(rule)
+	if err != nil {
+		s.t.Fatalf("mocktest: %v", err)
+	}
+	return added
+}
+
+// SetState puts the default session into a provider state and returns its variables.
+func (s *Server) SetState(name string, params map[string]any) map[string]any {
+	s.t.Helper()
+	vars, err := s.Session("").SetState(name, params)
+	if err != nil {
+		s.t.Fatalf("mocktest: %v", err)
+	}
+	return vars
+}
+
+// Requests returns the default session's journal, oldest first.
+func (s *Server) Requests() []mock.JournalEntry { return s.Session("").Requests() }
+
+// Field returns one field of a phone number in the default session, failing the test
+// when the number does not exist.
+func (s *Server) Field(id, name string) any {
+	s.t.Helper()
+	pn, ok := s.PhoneNumber(id)
+	if !ok {
+		s.t.Fatalf("mocktest: no phone number %q", id)
+	}
+	return pn.Fields[name]
+}

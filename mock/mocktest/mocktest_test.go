@@ -1,0 +1,94 @@
+// This file uses only the public API, the way a user's test does.
+package mocktest_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/mocktest"
+)
+
+func TestUserStory(t *testing.T) {
+	t.Parallel()
+	fake := mocktest.NewServer(t, mock.Options{})
+	sip := fake.IDs["sip"][0]
+	if len(fake.IDs["pia"]) < 2 || len(fake.IDs["twilio"]) < 2 {
+		t.Fatalf("seeded ids %v", fake.IDs)
+	}
+	if status, body := fake.Patch(sip, `{"friendly_name":"Front desk","outbound_agent_id":null}`); status != 200 || !strings.Contains(body, `"friendly_name":"Front desk"`) {
+		t.Fatalf("PATCH: %d %s", status, body)
+	}
+	if got := fake.Field(sip, "outbound_agent_id"); got != nil {
+		t.Errorf("outbound_agent_id = %v, want cleared", got)
+	}
+	// The client under test must handle a 500 once, then succeed.
+	fake.AddFault(mock.FaultRule{Status: 500, Times: 1})
+	if status, _ := fake.Patch(sip, `{}`); status != 500 {
+		t.Errorf("first call %d, want 500", status)
+	}
+	if status, _ := fake.Patch(sip, `{}`); status != 200 {
+		t.Errorf("retry %d, want 200", status)
+	}
+	vars := fake.SetState("a Twilio number exists", map[string]any{"friendly_name": "Ops"})
+	if status, body := fake.Patch(vars["phone_number_id"].(string), `{}`); status != 200 || !strings.Contains(body, `"Ops"`) {
+		t.Errorf("state number: %d %s", status, body)
+	}
+	if n := len(fake.Requests()); n != 4 {
+		t.Errorf("journal has %d requests, want 4", n)
+	}
+	resp, err := fake.Client().Get(fake.URL + "/__admin/health")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("health: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// TestParallelServersAreIsolated: fakes in parallel tests share nothing.
+func TestParallelServersAreIsolated(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fake := mocktest.NewServer(t, mock.Options{})
+			id := fake.IDs["pia"][0]
+			fake.Patch(id, `{"friendly_name":"mine"}`)
+			if got := fake.Field(id, "friendly_name"); got != "mine" {
+				t.Errorf("friendly_name %v", got)
+			}
+			if n := len(fake.Requests()); n != 1 {
+				t.Errorf("journal has %d entries, want only this fake's 1", n)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestBadOptionsFailTheTest(t *testing.T) {
+	t.Parallel()
+	ft := &fatalRecorder{TB: t}
+	func() {
+		defer func() { _ = recover() }()
+		mocktest.NewServer(ft, mock.Options{Fixtures: []byte("phone_numbers: [1]")})
+	}()
+	if !strings.Contains(ft.msg, "record 1") {
+		t.Errorf("Fatalf message %q", ft.msg)
+	}
+}
+
+// fatalRecorder records Fatalf instead of stopping the test.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalRecorder) Helper() {}
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic("fatal") // stands in for runtime.Goexit, recovered by the caller
+}
