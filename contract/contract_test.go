@@ -11,7 +11,9 @@ import (
 
 func newFake(t testing.TB) *mock.Server {
 	t.Helper()
-	s, err := mock.New(mock.Options{})
+	s, err := mock.New(mock.Options{SelfCheck: true, SelfCheckFailed: func(f mock.SelfCheckFailure) {
+		t.Errorf("the fake answered %s %s with %d off the document: %v", f.Method, f.Path, f.Status, f.Problems)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -306,14 +306,18 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (re
 // expectation.
 func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, session string) StepResult {
 	res := StepResult{Name: s.Name, Line: s.Line}
+	// inError marks a mistake in the scenario itself, located by file and line.
+	inError := func(what string, err error) StepResult {
+		res.Error = fmt.Sprintf("%s:%d: %s: %s: %v", sc.File, s.Line, s.Name, what, err)
+		return res
+	}
 	fail := func(kind, msg string, mm ...Mismatch) {
 		res.Failures = append(res.Failures, Failure{Kind: kind, Message: msg, Mismatches: mm})
 	}
 	rendered := *s
 	var err error
 	if rendered.Request.Path, err = v.renderString(s.Request.Path); err != nil {
-		res.Error = fmt.Sprintf("%s:%d: %s: path: %v", sc.File, s.Line, s.Name, err)
-		return res
+		return inError("path", err)
 	}
 	var body []byte
 	contentType := "application/json"
@@ -324,19 +328,16 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	case s.Request.JSON != nil:
 		val, err := v.render(*s.Request.JSON)
 		if err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: json: %v", sc.File, s.Line, s.Name, err)
-			return res
+			return inError("json", err)
 		}
 		rendered.Request.JSON = &val
 		if body, err = pyjson.Append(nil, val); err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: json: %v", sc.File, s.Line, s.Name, err)
-			return res
+			return inError("json", err)
 		}
 	case s.Request.Raw != nil:
 		raw, err := v.renderString(*s.Request.Raw)
 		if err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: raw: %v", sc.File, s.Line, s.Name, err)
-			return res
+			return inError("raw", err)
 		}
 		rendered.Request.Raw = &raw
 		body = []byte(raw)
@@ -348,15 +349,13 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	}
 	if !s.Invalid {
 		if err := checkRequest(r.doc, &rendered); err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: request is off the document but not marked invalid: %v", sc.File, s.Line, s.Name, err)
-			return res
+			return inError("request is off the document but not marked invalid", err)
 		}
 	}
 	url := r.cfg.Target + rendered.Request.Path
 	req, err := http.NewRequestWithContext(ctx, s.Request.Method, url, bytes.NewReader(body))
 	if err != nil {
-		res.Error = fmt.Sprintf("%s:%d: %s: %v", sc.File, s.Line, s.Name, err)
-		return res
+		return inError("request", err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -368,8 +367,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	for k, hv := range s.Request.Headers {
 		val, err := v.renderString(hv)
 		if err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: header %s: %v", sc.File, s.Line, s.Name, k, err)
-			return res
+			return inError("header "+k, err)
 		}
 		req.Header.Set(k, val)
 	}
@@ -404,8 +402,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	for _, name := range sortedKeys(s.Expect.Headers) {
 		want, err := v.render(s.Expect.Headers[name])
 		if err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: header %s: %v", sc.File, s.Line, s.Name, name, err)
-			return res
+			return inError("expect.headers."+name, err)
 		}
 		var got *pyjson.Value
 		if vals, ok := resp.Header[http.CanonicalHeaderKey(name)]; ok {
@@ -423,8 +420,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	if s.Expect.Body != nil {
 		want, err := v.render(*s.Expect.Body)
 		if err != nil {
-			res.Error = fmt.Sprintf("%s:%d: %s: expect.body: %v", sc.File, s.Line, s.Name, err)
-			return res
+			return inError("expect.body", err)
 		}
 		res.ExpectedBody = redactValue(want)
 		if decoded == nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -146,10 +145,6 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, &ScenarioError{File: file, Msg: err.Error()}
-		}
 		return nil, &ScenarioError{File: file, Line: yamlErrorLine(err), Msg: err.Error()}
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
@@ -490,6 +485,3 @@ func Select(scenarios []*Scenario, tags []string, run *regexp.Regexp) []*Scenari
 	}
 	return out
 }
-
-// base name for reports.
-func (sc *Scenario) base() string { return path.Base(sc.File) }

@@ -54,7 +54,8 @@ func (s *Server) update(x *exchange, id string) {
 		return
 	}
 	x.validation = ValidationValid
-	out, found, err := x.sess.update(id, res.Fields, nil)
+	out, found, err := x.sess.update(id, res.Fields, x.outBuf())
+	x.keepOut(out)
 	switch {
 	case !found:
 		x.send(http.StatusNotFound, contentJSON, notFoundBody(id))
@@ -87,6 +88,7 @@ func (x *exchange) decode() (pyjson.Value, []spec.Detail) {
 			return pyjson.Value{}, spec.InvalidJSON(se)
 		}
 		x.validation = ValidationUnparseable
+		x.deliberate = true
 		x.sendDetail(http.StatusBadRequest, "There was an error parsing the body")
 		return pyjson.Value{}, nil
 	}
@@ -117,6 +119,7 @@ func isJSONContentType(v string) bool {
 func (s *Server) serveFault(x *exchange, id string) bool {
 	f, err := s.requestFault(x.r.Header)
 	if err != nil {
+		x.deliberate = true
 		x.sendError(http.StatusBadRequest, codeBadFault, err.Error())
 		return true
 	}
@@ -129,6 +132,7 @@ func (s *Server) serveFault(x *exchange, id string) bool {
 	} else {
 		x.fault = f.Name
 	}
+	x.deliberate = f.OffDocument
 	if f.Delay > 0 && !sleep(x.r.Context(), time.Duration(f.Delay)) {
 		x.written = true // the client is gone: nobody to answer
 		return true

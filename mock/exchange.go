@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +41,7 @@ type exchange struct {
 	start time.Time
 	buf   *bytes.Buffer // the request body, from the server's pool
 	body  []byte
+	out   *[]byte // the response body being rendered, from the server's pool
 
 	status     int
 	written    bool
@@ -49,6 +49,9 @@ type exchange struct {
 	journaled  bool // requests to the Verbex API (not admin) go to the journal
 	validation string
 	fault      string
+	// deliberate marks an answer that is off the document on purpose: as the real
+	// service's framework answers, the fake's own 413, or an off_document fault.
+	deliberate bool
 }
 
 func (s *Server) newExchange(w http.ResponseWriter, r *http.Request) *exchange {
@@ -91,7 +94,18 @@ func (x *exchange) selfCheck(h http.Header, body []byte) {
 	for i, p := range problems {
 		msgs[i] = p.String()
 	}
+	if x.deliberate {
+		x.s.log.Debug("response is off the document on purpose", "method", x.r.Method, "path", x.r.URL.Path, "status", x.status, "fault", x.fault, "problems", msgs)
+		return
+	}
 	x.s.log.Warn("response is off the document", "method", x.r.Method, "path", x.r.URL.Path, "status", x.status, "fault", x.fault, "problems", msgs)
+	if hook := x.s.opts.SelfCheckFailed; hook != nil {
+		sess := ""
+		if x.sess != nil {
+			sess = x.sess.name
+		}
+		hook(SelfCheckFailure{Method: x.r.Method, Path: x.r.URL.Path, Status: x.status, Session: sess, Problems: msgs})
+	}
 }
 
 // sendError writes the ErrorResponse shape {"error": code, "message": text}.
@@ -107,7 +121,8 @@ func (x *exchange) sendDetail(status int, detail string) {
 
 // sendValidation writes FastAPI's 422; a body that cannot be encoded is Starlette's 500.
 func (x *exchange) sendValidation(details []spec.Detail) {
-	b, err := spec.AppendValidationError(nil, details)
+	b, err := spec.AppendValidationError(x.outBuf(), details)
+	x.keepOut(b)
 	if err != nil {
 		x.sendServerError()
 		return
@@ -115,9 +130,21 @@ func (x *exchange) sendValidation(details []spec.Detail) {
 	x.send(http.StatusUnprocessableEntity, contentJSON, b)
 }
 
+// outBuf lends a buffer to render the answer into; finish takes it back once sent.
+func (x *exchange) outBuf() []byte {
+	if x.out == nil {
+		x.out = x.s.outs.Get().(*[]byte)
+	}
+	return (*x.out)[:0]
+}
+
+// keepOut remembers the (possibly grown) rendering buffer for the pool.
+func (x *exchange) keepOut(b []byte) { *x.out = b }
+
 // sendServerError is Starlette's ServerErrorMiddleware: a plain-text 500, which is what
 // the real service answers when its own answer cannot be encoded.
 func (x *exchange) sendServerError() {
+	x.deliberate = true
 	x.send(http.StatusInternalServerError, contentPlain, []byte("Internal Server Error"))
 }
 
@@ -157,10 +184,12 @@ func (x *exchange) readBody() bool {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
+		x.deliberate = true
 		x.sendError(http.StatusRequestEntityTooLarge, codeTooLarge,
 			fmt.Sprintf("The request body is larger than %d bytes.", x.s.opts.MaxBodyBytes))
 		return false
 	case err != nil:
+		x.deliberate = true
 		x.send(http.StatusBadRequest, contentJSON, []byte(`{"detail":"There was an error parsing the body"}`))
 		return false
 	}
@@ -201,6 +230,9 @@ func (x *exchange) finish() {
 	if x.buf != nil && x.buf.Cap() <= 64<<10 {
 		x.s.bufs.Put(x.buf)
 	}
+	if x.out != nil && cap(*x.out) <= 64<<10 {
+		x.s.outs.Put(x.out)
+	}
 	if p == http.ErrAbortHandler {
 		panic(p)
 	}
@@ -225,5 +257,3 @@ func (x *exchange) journal(elapsed time.Duration) {
 	x.sess.journal.add(e)
 	x.sess.mu.Unlock()
 }
-
-var _ io.Writer = (*exchange)(nil)

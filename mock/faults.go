@@ -454,8 +454,7 @@ func (ss *session) pickFault(fr *faultRequest) *fault {
 // cannot.
 func (s *Server) requestFault(h http.Header) (*fault, error) {
 	v := strings.TrimSpace(h.Get(FaultHeader))
-	if v == "" {
-		prefer := h.Get("Prefer")
+	if prefer := h.Get("Prefer"); v == "" && prefer != "" {
 		for _, part := range strings.Split(prefer, ",") {
 			if code, ok := strings.CutPrefix(strings.TrimSpace(part), "code="); ok {
 				v = code

@@ -41,11 +41,24 @@ type Options struct {
 	// recently used is dropped. 0 selects 1000.
 	MaxSessions int
 	// SelfCheck validates every response against the document at run time and logs
-	// the ones that are off it (a warning, with what is wrong).
+	// the ones that are off it (a warning, with what is wrong). Answers that are off
+	// it on purpose (the framework's 400 and plain-text 500 the real service sends
+	// too, the 413, off_document faults) are logged at debug level only.
 	SelfCheck bool
+	// SelfCheckFailed, with SelfCheck, is called for each answer that is off the
+	// document when it should not be. mocktest uses it to fail the test.
+	SelfCheckFailed func(SelfCheckFailure)
 	// Logger receives the fake's logs; nil discards them. Requests are logged at debug
 	// level, never with bodies or secrets.
 	Logger *slog.Logger
+}
+
+// SelfCheckFailure is an answer the fake sent off the document by mistake.
+type SelfCheckFailure struct {
+	Method, Path string
+	Status       int
+	Session      string
+	Problems     []string
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -23,7 +23,8 @@ type Server struct {
 	startFaults []checkedFault
 	router      *mux.Router
 	def         *session
-	bufs        sync.Pool // *bytes.Buffer for request and response bodies
+	bufs        sync.Pool // *bytes.Buffer for request bodies
+	outs        sync.Pool // *[]byte for rendered response bodies
 
 	mu       sync.Mutex // guards sessions
 	sessions map[string]*session
@@ -50,6 +51,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{}}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.outs.New = func() any { b := make([]byte, 0, 1024); return &b }
 	if s.seed, err = parseFixtures(doc, opts.FixturesName, opts.Fixtures); err != nil {
 		return nil, err
 	}

@@ -244,22 +244,34 @@ func TestServersAreIndependent(t *testing.T) {
 	}
 }
 
-func TestSelfCheckLogsOffDocumentAnswers(t *testing.T) {
+// TestSelfCheck: with a document the fake has drifted from (its 404 now requires a
+// "code"), the self-check warns and calls the hook; answers off the document on
+// purpose (an off_document fault, the framework's 400) are not reported.
+func TestSelfCheck(t *testing.T) {
 	t.Parallel()
+	doc := strings.Replace(string(fixtures.OpenAPI()), "      required:\n        - error\n        - message\n", "      required:\n        - error\n        - message\n        - code\n", 1)
 	var logs bytes.Buffer
-	s := newServer(t, Options{SelfCheck: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var mu sync.Mutex
+	var failures []SelfCheckFailure
+	s := newServer(t, Options{Spec: []byte(doc), SelfCheck: true, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		SelfCheckFailed: func(f SelfCheckFailure) { mu.Lock(); failures = append(failures, f); mu.Unlock() }})
 	serve(t, s, patch(sipID, `{"friendly_name":"x"}`), false)
 	serve(t, s, patch(sipID, `{"friendly_name":1}`), false)
-	serve(t, s, patch(unknown, `{}`), false)
-	if logs.Len() != 0 {
-		t.Fatalf("on-document answers were logged: %s", logs.String())
-	}
-	if _, err := s.Session("").AddFault(FaultRule{Status: 418, Body: []byte(`{"teapot":true}`), OffDocument: true}); err != nil {
+	serve(t, s, req{method: "GET", path: "/v1/phone-numbers/" + sipID}, false)
+	serve(t, s, req{method: "PATCH", path: "/v1/phone-numbers/" + sipID, contentType: "application/json", body: []byte{0xff}}, true)
+	if _, err := s.Session("").AddFault(FaultRule{Status: 418, Body: []byte(`{"teapot":true}`), OffDocument: true, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
 	serve(t, s, patch(sipID, `{}`), true)
-	if !strings.Contains(logs.String(), "response is off the document") || !strings.Contains(logs.String(), "status 418 is not documented") {
-		t.Errorf("off-document answer not logged: %s", logs.String())
+	if logs.Len() != 0 || len(failures) != 0 {
+		t.Fatalf("on-document or deliberate answers were reported: %v\n%s", failures, logs.String())
+	}
+	r := serve(t, s, patch(unknown, `{}`), true) // the fake's 404 lacks the drifted "code"
+	if r.status != 404 || len(failures) != 1 || failures[0].Status != 404 || !strings.Contains(failures[0].Problems[0], "code") {
+		t.Fatalf("drift not reported: %+v", failures)
+	}
+	if !strings.Contains(logs.String(), "response is off the document") {
+		t.Errorf("drift not logged: %s", logs.String())
 	}
 }
 

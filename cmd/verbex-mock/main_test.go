@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -197,6 +198,7 @@ func TestContractCommand(t *testing.T) {
 	badDir := t.TempDir()
 	writeFileIn(t, badDir, "typo.yaml", "name: typo\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/x, json: {}}\n    expect: {status: 200, bdy: {}}\n")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
+	silent := silentTarget(t)
 	tests := []struct {
 		name       string
 		args       []string
@@ -207,7 +209,8 @@ func TestContractCommand(t *testing.T) {
 		{"suite passes", []string{"contract", "run", "--target", ts.URL, "--states", "/__admin/states", "--junit", junit}, 0, []string{"17 passed, 0 failed, 0 skipped"}, nil},
 		{"contract failure", []string{"contract", "run", "--target", ts.URL, "--scenarios", dir}, 1, []string{"status 200, expected 201", "reproduce:", "0 passed, 1 failed, 0 skipped"}, nil},
 		{"scenario mistake", []string{"contract", "run", "--target", ts.URL, "--scenarios", badDir}, 2, nil, []string{badDir + "/typo.yaml:4: unknown key \"bdy\" in expect"}},
-		{"unreachable", []string{"contract", "run", "--target", "http://127.0.0.1:1"}, 3, nil, []string{"target unreachable"}},
+		{"refused", []string{"contract", "run", "--target", "http://127.0.0.1:1"}, 3, nil, []string{"target unreachable"}},
+		{"never answers", []string{"contract", "run", "--target", silent, "--timeout", "300ms"}, 3, nil, []string{"target unreachable"}},
 		{"no target", []string{"contract", "run"}, 2, nil, []string{"--target"}},
 		{"list", []string{"contract", "list", "--tags", "routing"}, 0, []string{"method-not-allowed.yaml", "unrouted.yaml"}, nil},
 		{"dry run", []string{"contract", "run", "--dry-run", "--tags", "faults"}, 0, []string{"0 passed, 0 failed, 1 skipped"}, nil},
@@ -246,4 +249,24 @@ func writeFileIn(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// silentTarget accepts connections and never answers.
+func silentTarget(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return "http://" + ln.Addr().String()
 }

@@ -24,9 +24,20 @@ type Server struct {
 }
 
 // NewServer starts a fake with opts (the zero value serves the embedded document and
-// numbers) and closes it with t.Cleanup.
+// numbers) and closes it with t.Cleanup. It turns the self-check on: every answer is
+// validated against the document, and one that is off it without being asked for
+// (an off_document fault, or the framework answers the real service sends too) fails
+// the test.
 func NewServer(t testing.TB, opts mock.Options) *Server {
 	t.Helper()
+	opts.SelfCheck = true
+	userHook := opts.SelfCheckFailed
+	opts.SelfCheckFailed = func(f mock.SelfCheckFailure) {
+		t.Errorf("mocktest: the fake answered %s %s with %d off the document: %v", f.Method, f.Path, f.Status, f.Problems)
+		if userHook != nil {
+			userHook(f)
+		}
+	}
 	srv, err := mock.New(opts)
 	if err != nil {
 		t.Fatalf("mocktest: %v", err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/mocktest"
 )
@@ -91,4 +92,40 @@ func (f *fatalRecorder) Helper() {}
 func (f *fatalRecorder) Fatalf(format string, args ...any) {
 	f.msg = fmt.Sprintf(format, args...)
 	panic("fatal") // stands in for runtime.Goexit, recovered by the caller
+}
+
+// TestSelfCheckFailsTheTest: an answer off the document (here the document demands a
+// field the fake does not send) is reported to the test.
+func TestSelfCheckFailsTheTest(t *testing.T) {
+	t.Parallel()
+	rec := &errorRecorder{TB: t}
+	doc := strings.Replace(string(fixtures.OpenAPI()), "      required:\n        - error\n        - message\n", "      required:\n        - error\n        - message\n        - code\n", 1)
+	fake := mocktest.NewServer(rec, mock.Options{Spec: []byte(doc)})
+	fake.Patch(fake.IDs["sip"][0], `{}`) // on the document
+	if rec.count() != 0 {
+		t.Fatalf("an on-document answer was reported: %v", rec.msgs)
+	}
+	fake.Patch("000000000000000000000000", `{}`) // a 404 without the required "code"
+	if rec.count() != 1 || !strings.Contains(rec.msgs[0], "off the document") {
+		t.Errorf("reported %v", rec.msgs)
+	}
+}
+
+// errorRecorder records Errorf instead of failing the test.
+type errorRecorder struct {
+	testing.TB
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (e *errorRecorder) Errorf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.msgs = append(e.msgs, fmt.Sprintf(format, args...))
+}
+
+func (e *errorRecorder) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.msgs)
 }

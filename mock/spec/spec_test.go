@@ -139,9 +139,9 @@ func TestUnionAgreesWithLibopenapi(t *testing.T) {
 	d := load(t)
 	fields := []string{"friendly_name", "inbound_agent_id", "outbound_agent_id", "sip_termination_uri",
 		"sip_trunk_username", "sip_trunk_password", "twilio_account_sid", "twilio_auth_token", "unknown", "_id"}
-	n := 4000
+	n := 20000
 	if testing.Short() {
-		n = 500
+		n = 1000
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	valid := 0
