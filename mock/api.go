@@ -29,7 +29,7 @@ func (s *Server) servePhoneNumber(x *exchange) {
 		return
 	}
 	if x.r.Method != http.MethodPatch {
-		x.header().Set("Allow", http.MethodPatch)
+		x.Header().Set("Allow", http.MethodPatch)
 		x.sendDetail(http.StatusMethodNotAllowed, "Method Not Allowed")
 		return
 	}
@@ -149,9 +149,9 @@ func (s *Server) serveFault(x *exchange, id string) bool {
 		body = s.defaultFaultBody(f.Status, id, decoded)
 	}
 	for k, v := range f.Headers {
-		x.header().Set(k, v)
+		x.Header().Set(k, v)
 	}
-	ct := x.header().Get("Content-Type")
+	ct := x.Header().Get("Content-Type")
 	if ct == "" && body != nil {
 		ct = contentJSON
 	}

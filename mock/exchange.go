@@ -45,7 +45,6 @@ type exchange struct {
 
 	status     int
 	written    bool
-	hijacked   bool
 	journaled  bool // requests to the Verbex API (not admin) go to the journal
 	validation string
 	fault      string
@@ -63,7 +62,6 @@ func (s *Server) newExchange(w http.ResponseWriter, r *http.Request) *exchange {
 func (x *exchange) Header() http.Header         { return x.w.Header() }
 func (x *exchange) Write(b []byte) (int, error) { return x.w.Write(b) }
 func (x *exchange) WriteHeader(code int)        { x.w.WriteHeader(code) }
-func (x *exchange) header() http.Header         { return x.w.Header() }
 
 // send writes the one response of this exchange.
 func (x *exchange) send(status int, contentType string, body []byte) {
@@ -202,7 +200,7 @@ func (x *exchange) hijack() (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: connection fault needs a hijackable connection: %w", err)
 	}
-	x.hijacked, x.written = true, true
+	x.written = true
 	return conn, nil
 }
 

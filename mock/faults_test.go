@@ -281,6 +281,9 @@ func TestConnectionFaults(t *testing.T) {
 				if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) {
 					t.Errorf("error %v, want connection reset or EOF", err)
 				}
+				if j := s.Session("").Requests(); len(j) != 1 || j[0].Status != 0 || j[0].Fault == "" {
+					t.Errorf("journal %+v, want one entry with status 0 and the fault", j)
+				}
 				return
 			}
 			if err != nil {
@@ -366,7 +369,7 @@ func TestJournal(t *testing.T) {
 	serve(t, s, withHeader(patch(sipID, `{"friendly_name":1}`), "Authorization", "Bearer secret-token", "Content-Type", "application/json"), false)
 	serve(t, s, patch(sipID, `{"sip_trunk_password":"p"}`), false)
 	serve(t, s, withHeader(patch(sipID, `{}`), FaultHeader, "500"), false)
-	serve(t, s, req{method: "GET", path: "/nowhere"}, false)
+	serve(t, s, req{method: "POST", path: "/nowhere", body: []byte("lost?")}, false)
 	serve(t, s, req{method: "GET", path: "/__admin/health"}, false) // admin: not journaled
 	j := s.Session("").Requests()
 	if len(j) != 3 {
@@ -378,7 +381,7 @@ func TestJournal(t *testing.T) {
 	if j[1].Fault != FaultHeader+": 500" || j[1].Status != 500 || j[1].Validation != ValidationSkipped {
 		t.Errorf("fault entry %+v", j[1])
 	}
-	if j[2].Path != "/nowhere" || j[2].Status != 404 {
+	if j[2].Path != "/nowhere" || j[2].Status != 404 || j[2].Body != "lost?" {
 		t.Errorf("unrouted entry %+v", j[2])
 	}
 	s2 := newServer(t, Options{})

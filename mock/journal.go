@@ -30,7 +30,8 @@ type JournalEntry struct {
 	BodyTruncated bool   `json:"body_truncated,omitempty"`
 	// Validation is how the body was judged: valid, invalid, unparseable, not validated.
 	Validation string `json:"validation"`
-	Status     int    `json:"status"`
+	// Status is the status sent; 0 when a connection fault broke the connection first.
+	Status int `json:"status"`
 	// Fault is the id of the fault rule that answered, "" when none did.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`

@@ -163,7 +163,7 @@ func (s *Server) methods(byMethod map[string]func(*exchange)) http.Handler {
 			fn(x)
 			return
 		}
-		x.header().Set("Allow", allow)
+		x.Header().Set("Allow", allow)
 		x.sendDetail(http.StatusMethodNotAllowed, "Method Not Allowed")
 	})
 }
@@ -175,6 +175,9 @@ func (s *Server) serveOpenAPI(x *exchange) { x.send(http.StatusOK, contentJSON, 
 func (s *Server) serveNotFound(x *exchange) {
 	x.journaled = true
 	x.sess = s.session(x.r.Header.Get(SessionHeader))
+	if !x.readBody() { // for the journal: it lists what arrived
+		return
+	}
 	p := x.r.URL.Path
 	if p != "/" {
 		alt := *x.r
@@ -196,7 +199,7 @@ func (s *Server) serveNotFound(x *exchange) {
 			if x.r.URL.RawQuery != "" {
 				target += "?" + x.r.URL.RawQuery
 			}
-			x.header().Set("Location", target)
+			x.Header().Set("Location", target)
 			x.send(http.StatusTemporaryRedirect, "", nil)
 			return
 		}
