@@ -141,7 +141,7 @@ func (s *Server) serveFault(x *exchange, id string) bool {
 		return false // latency only
 	}
 	body := f.body
-	if f.Body == nil && f.Status != 0 {
+	if f.Body == nil && f.RawBody == "" && f.Status != 0 {
 		var decoded pyjson.Value
 		if isJSONContentType(x.r.Header.Get("Content-Type")) {
 			decoded, _ = pyjson.Decode(x.body)

@@ -58,6 +58,10 @@ type FaultRule struct {
 	Status int `json:"status,omitempty"`
 	// Body replaces the answer's body (JSON).
 	Body json.RawMessage `json:"body,omitempty"`
+	// RawBody sends these bytes as they are (a truncated or non-JSON body, an HTML
+	// error page from a proxy); unless they are JSON on the document it needs
+	// OffDocument.
+	RawBody string `json:"raw_body,omitempty"`
 	// Headers are added to the answer.
 	Headers map[string]string `json:"headers,omitempty"`
 	// Delay waits before answering (or before passing the request on), e.g. "250ms".
@@ -211,8 +215,26 @@ func (s *Server) checkFault(r FaultRule) ([]byte, error) {
 	default:
 		return nil, bad("connection %q: want %s, %s or %s", r.Connection, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
 	}
+	if r.Body != nil && r.RawBody != "" {
+		return nil, bad("give body or raw_body, not both")
+	}
+	if r.RawBody != "" {
+		if r.Status == 0 {
+			return nil, bad("raw_body needs a status")
+		}
+		if !r.OffDocument {
+			h := http.Header{"Content-Type": {"application/json"}}
+			if ct := r.Headers["Content-Type"]; ct != "" {
+				h.Set("Content-Type", ct)
+			}
+			if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, []byte(r.RawBody)); len(problems) > 0 {
+				return nil, bad("status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+			}
+		}
+		return []byte(r.RawBody), nil
+	}
 	if r.Connection == ConnReset {
-		if r.Status != 0 || r.Body != nil {
+		if r.Status != 0 || r.Body != nil || r.RawBody != "" {
 			return nil, bad("connection %q sends nothing; drop status and body", ConnReset)
 		}
 		return nil, nil

@@ -83,6 +83,8 @@ func TestFaultAnswers(t *testing.T) {
 		{"custom 200", FaultRule{Status: 200, Body: []byte(`{"_id":"x","provider":"pia","phone_number":"+1555"}`)}, patch(sipID, `{}`), 200, `{"_id":"x","provider":"pia","phone_number":"+1555"}`, nil, false},
 		{"off-document status asked for", FaultRule{Status: 503, Body: []byte(`{"error":"unavailable"}`), OffDocument: true}, patch(sipID, `{}`), 503, `{"error":"unavailable"}`, nil, true},
 		{"off-document body asked for", FaultRule{Status: 404, Body: []byte(`{"detail":"Not Found"}`), OffDocument: true}, patch(sipID, `{}`), 404, `{"detail":"Not Found"}`, nil, true},
+		{"malformed body asked for", FaultRule{Status: 502, RawBody: `<html>Bad Gateway</html>`, Headers: map[string]string{"Content-Type": "text/html"}, OffDocument: true}, patch(sipID, `{}`), 502, `<html>Bad Gateway</html>`, map[string]string{"Content-Type": "text/html"}, true},
+		{"truncated JSON asked for", FaultRule{Status: 500, RawBody: `{"error":"internal_er`, OffDocument: true}, patch(sipID, `{}`), 500, `{"error":"internal_er`, nil, true},
 		{"latency only passes the request on", FaultRule{Delay: Duration(1)}, patch(sipID, `{}`), 200, sipRecord, nil, false},
 		{"any method matches", FaultRule{Status: 500}, req{method: "GET", path: "/v1/phone-numbers/" + sipID}, 500, `{"error":"internal_error","message":"An unexpected error occurred while updating the phone number. Please try again later."}`, nil, false},
 	}
@@ -122,6 +124,8 @@ func TestFaultRefusals(t *testing.T) {
 		{"body off the schema", FaultRule{Status: 404, Body: []byte(`{"detail":"Not Found"}`)}, "off the document"},
 		{"200 off the schema", FaultRule{Status: 200, Body: []byte(`{"provider":"carrier-pigeon"}`)}, "off the document"},
 		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body is not JSON"},
+		{"malformed raw_body not asked for", FaultRule{Status: 500, RawBody: `{"error":`}, "raw_body is off the document"},
+		{"body and raw_body", FaultRule{Status: 500, Body: []byte(`{}`), RawBody: `{}`, OffDocument: true}, "not both"},
 		{"nothing to do", FaultRule{}, "needs a status, a connection fault or a delay"},
 		{"reset with a body", FaultRule{Connection: ConnReset, Status: 500}, "sends nothing"},
 		{"unknown connection fault", FaultRule{Connection: "explode", Status: 500}, `connection "explode"`},
