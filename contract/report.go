@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -235,7 +236,7 @@ func secretKey(k string) bool {
 	return false
 }
 
-const redacted = "[REDACTED]"
+const redacted = mock.Redacted
 
 // redactValue renders v with every secret-named key's string value replaced.
 func redactValue(v pyjson.Value) string { return text(redactTree(v)) }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/fixtures"
+	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 	"github.com/verbex/verbex-mock/scenarios"
@@ -68,7 +69,7 @@ func (e *ConfigError) Error() string { return "contract: " + e.Msg }
 
 // SessionHeader isolates each scenario on targets that support sessions (the fake);
 // others ignore it.
-const SessionHeader = "X-Verbex-Mock-Session"
+const SessionHeader = mock.SessionHeader
 
 // Run checks the target against the scenarios. The error is for a run that could not
 // happen (a scenario or configuration error, an unreachable target); contract
@@ -611,7 +612,7 @@ func (s *idStates) restore(ctx context.Context) []string {
 
 func (s *idStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
 	for _, p := range s.r.doc.Providers {
-		if g.State != providerStateName(p.Name) {
+		if g.State != mock.ProviderStateName(p.Name) {
 			continue
 		}
 		id := s.ids[p.Name]
@@ -649,7 +650,7 @@ func (s *idStates) provide(ctx context.Context, session string, g Given) (map[st
 			"provider":        pyjson.StringValue(p.Name),
 		}, "", nil
 	}
-	if g.State == StateNoPhoneNumber {
+	if g.State == mock.StateNoPhoneNumber {
 		id := randomID()
 		if v, ok := g.Params["phone_number_id"]; ok {
 			id = v.Str
@@ -657,17 +658,6 @@ func (s *idStates) provide(ctx context.Context, session string, g Given) (map[st
 		return map[string]pyjson.Value{"phone_number_id": pyjson.StringValue(id)}, "", nil
 	}
 	return nil, fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State), nil
-}
-
-// State names of the protocol (see the mock package, which serves it).
-const StateNoPhoneNumber = "no phone number has the id"
-
-func providerStateName(provider string) string {
-	label := map[string]string{"sip": "SIP", "pia": "Pia", "twilio": "Twilio"}[provider]
-	if label == "" {
-		label = strings.ToUpper(provider[:1]) + provider[1:]
-	}
-	return "a " + label + " number exists"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,5 +1,3 @@
-// Command verbex-mock runs the Verbex phone-number API fake and its contract-test
-// runner. See "verbex-mock help".
 package main
 
 import (

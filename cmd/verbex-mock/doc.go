@@ -1,0 +1,12 @@
+// Command verbex-mock runs the fake of the Verbex phone-number API
+// (PATCH /v1/phone-numbers/{phone_number_id}) and its contract-test runner.
+//
+//	verbex-mock serve                 the fake, on its embedded document and numbers
+//	verbex-mock contract run|list     check an implementation against the scenario suite
+//	verbex-mock healthcheck           exit 0 when a fake answers (the image's HEALTHCHECK)
+//	verbex-mock version
+//
+// Every flag has a VERBEX_MOCK_… environment variable; a flag wins over its variable.
+// Exit codes: 0 ok, 1 a failure (a contract failure, an unhealthy fake), 2 a usage,
+// spec, fixtures, faults or scenario error, 3 a contract target that never answered.
+package main
