@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -17,29 +16,25 @@ import (
 
 	"github.com/verbex/verbex-mock/contract"
 	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/mocktest"
 )
 
 func TestUnreachableTarget(t *testing.T) {
 	t.Parallel()
-	// A listener that accepts and never answers.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	for _, target := range []string{"http://" + ln.Addr().String(), "http://127.0.0.1:1"} {
+	for _, target := range []string{mocktest.Unresponsive(t), "http://127.0.0.1:1"} {
 		_, err := contract.Run(context.Background(), contract.Config{Target: target, Timeout: 300 * time.Millisecond})
 		if !errors.Is(err, contract.ErrUnreachable) {
 			t.Errorf("%s: error %v, want ErrUnreachable", target, err)
+		}
+	}
+}
+
+// assertRestored: every phone number is back as it was.
+func assertRestored(t *testing.T, before, after []mock.PhoneNumber) {
+	t.Helper()
+	for i := range before {
+		if string(before[i].JSON) != string(after[i].JSON) {
+			t.Errorf("not restored:\n before %s\n after  %s", before[i].JSON, after[i].JSON)
 		}
 	}
 }
@@ -108,12 +103,7 @@ func TestRealServiceMode(t *testing.T) {
 	if !strings.Contains(skipped["server-error.yaml"], "needs a provider-state route") {
 		t.Errorf("server-error.yaml: %q, want skipped for lack of states", skipped["server-error.yaml"])
 	}
-	after := fake.PhoneNumbers()
-	for i := range before {
-		if string(before[i].JSON) != string(after[i].JSON) {
-			t.Errorf("not restored:\n before %s\n after  %s", before[i].JSON, after[i].JSON)
-		}
-	}
+	assertRestored(t, before, fake.PhoneNumbers())
 	if len(rep.Restored) != 3 || !strings.HasSuffix(rep.Restored[0], "restored") {
 		t.Errorf("restored %v", rep.Restored)
 	}
@@ -137,12 +127,7 @@ func TestRestoreAfterCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || rep == nil {
 		t.Fatalf("error %v, want context.Canceled with a report", err)
 	}
-	after := fake.PhoneNumbers()
-	for i := range before {
-		if string(before[i].JSON) != string(after[i].JSON) {
-			t.Errorf("not restored after cancel:\n before %s\n after  %s", before[i].JSON, after[i].JSON)
-		}
-	}
+	assertRestored(t, before, fake.PhoneNumbers())
 }
 
 type writerFunc func([]byte) (int, error)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/mocktest"
 )
 
 // TestMain lets the tests run this binary as verbex-mock itself (exec of os.Args[0]).
@@ -198,7 +198,7 @@ func TestContractCommand(t *testing.T) {
 	badDir := t.TempDir()
 	writeFileIn(t, badDir, "typo.yaml", "name: typo\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/x, json: {}}\n    expect: {status: 200, bdy: {}}\n")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	silent := silentTarget(t)
+	silent := mocktest.Unresponsive(t)
 	tests := []struct {
 		name       string
 		args       []string
@@ -249,24 +249,4 @@ func writeFileIn(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// silentTarget accepts connections and never answers.
-func silentTarget(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }

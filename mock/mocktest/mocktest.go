@@ -2,9 +2,11 @@ package mocktest
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/verbex/verbex-mock/mock"
@@ -106,4 +108,37 @@ func (s *Server) Field(id, name string) any {
 		s.t.Fatalf("mocktest: no phone number %q", id)
 	}
 	return pn.Fields[name]
+}
+
+// Unresponsive returns the URL of a server that accepts connections and never
+// answers, closed with t.Cleanup: for testing a client's timeouts, or a contract run
+// against a target that hangs.
+func Unresponsive(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mocktest: %v", err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return "http://" + ln.Addr().String()
 }
