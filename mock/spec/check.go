@@ -52,7 +52,7 @@ func (d *Document) CheckResponse(method, path string, status int, header http.He
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
-	ok, errs := d.validator.ValidateHttpResponse(req, resp)
+	ok, errs := d.lazyValidator().ValidateHttpResponse(req, resp)
 	if ok {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
@@ -42,7 +43,9 @@ type Document struct {
 	// Statuses are the response codes the operation documents.
 	Statuses []int
 
-	validator validator.Validator
+	model         *v3.Document
+	validatorOnce sync.Once
+	validator     validator.Validator // built on first use: serving needs none
 }
 
 // Load parses and compiles a document (YAML or JSON). Errors wrap ErrInvalid and say
@@ -76,7 +79,7 @@ func Load(data []byte) (*Document, error) {
 	if d.JSON, err = toJSON(data); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	d.validator = validator.NewValidatorFromV3Model(&model.Model)
+	d.model = &model.Model
 	return d, nil
 }
 
@@ -150,6 +153,13 @@ func (d *Document) compileResponses(op *v3.Operation) error {
 		d.Providers = append(d.Providers, p)
 	}
 	return nil
+}
+
+// lazyValidator builds libopenapi-validator once, when it is first needed (a
+// response check); it costs milliseconds and megabytes that serving alone never needs.
+func (d *Document) lazyValidator() validator.Validator {
+	d.validatorOnce.Do(func() { d.validator = validator.NewValidatorFromV3Model(d.model) })
+	return d.validator
 }
 
 // Provider returns the provider schema named name ("sip", "pia", "twilio").
