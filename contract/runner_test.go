@@ -29,6 +29,15 @@ func TestUnreachableTarget(t *testing.T) {
 	}
 }
 
+// servedFake starts the fake on a loopback port and returns its numbers as they start.
+func servedFake(t *testing.T) (*mock.Server, *httptest.Server, []mock.PhoneNumber) {
+	t.Helper()
+	fake := newFake(t)
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	return fake, ts, fake.PhoneNumbers()
+}
+
 // assertRestored: every phone number is back as it was.
 func assertRestored(t *testing.T, before, after []mock.PhoneNumber) {
 	t.Helper()
@@ -77,10 +86,7 @@ func TestScenarioErrors(t *testing.T) {
 // reason, the numbers are restored, and no secret reaches any report.
 func TestRealServiceMode(t *testing.T) {
 	t.Parallel()
-	fake := newFake(t)
-	before := fake.PhoneNumbers()
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
+	fake, ts, before := servedFake(t)
 	const token = "vbx_live_supersecret"
 	rep, err := contract.Run(context.Background(), contract.Config{
 		Target: ts.URL, Token: token,
@@ -117,10 +123,7 @@ func TestRealServiceMode(t *testing.T) {
 // TestRestoreAfterCancel: a run stopped half-way (Ctrl-C) still restores the numbers.
 func TestRestoreAfterCancel(t *testing.T) {
 	t.Parallel()
-	fake := newFake(t)
-	before := fake.PhoneNumbers()
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
+	fake, ts, before := servedFake(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelAfterFirst := writerFunc(func(p []byte) (int, error) { cancel(); return len(p), nil })
 	rep, err := contract.Run(ctx, contract.Config{Target: ts.URL, SIPID: "6650a1f2c3d4e5f6a7b8c901", PiaID: "6650a1f2c3d4e5f6a7b8c904", Progress: cancelAfterFirst})

@@ -44,7 +44,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.Handle("/__admin/states", s.methods(byMethod{
 		http.MethodGet: func(x *exchange) {
 			infos := []StateInfo{}
-			for _, st := range s.states() {
+			for _, st := range s.states {
 				infos = append(infos, st.StateInfo)
 			}
 			x.sendJSON(http.StatusOK, map[string]any{"states": infos})

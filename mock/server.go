@@ -21,6 +21,7 @@ type Server struct {
 	log         *slog.Logger
 	seed        []*record // immutable; every session starts from clones
 	startFaults []checkedFault
+	states      []state // provider states, derived from the document
 	router      *mux.Router
 	def         *session
 	bufs        sync.Pool // *bytes.Buffer for request bodies
@@ -71,6 +72,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.startFaults = append(s.startFaults, checkedFault{rule, body})
 	}
+	s.states = s.buildStates()
 	s.router = s.routes()
 	s.def = s.newSession("")
 	return s, nil

@@ -55,7 +55,8 @@ func ProviderStateName(provider string) string {
 	return fmt.Sprintf(stateNumberExistsTmpl, label)
 }
 
-func (s *Server) states() []state {
+// buildStates derives the provider states from the document, once, in New.
+func (s *Server) buildStates() []state {
 	var out []state
 	for _, p := range s.doc.Providers {
 		p := p
@@ -134,9 +135,9 @@ func (s *Server) states() []state {
 }
 
 func (s *Server) state(name string) *state {
-	for _, st := range s.states() {
-		if st.Name == name {
-			return &st
+	for i := range s.states {
+		if s.states[i].Name == name {
+			return &s.states[i]
 		}
 	}
 	return nil
@@ -144,7 +145,7 @@ func (s *Server) state(name string) *state {
 
 func (s *Server) stateNames() []string {
 	var names []string
-	for _, st := range s.states() {
+	for _, st := range s.states {
 		names = append(names, st.Name)
 	}
 	return names
