@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -224,19 +224,7 @@ func (e *errWriter) printf(format string, a ...any) {
 	}
 }
 
-// secretKey says which JSON keys hold secrets: the document's credentials and anything
-// named like one.
-func secretKey(k string) bool {
-	k = strings.ToLower(k)
-	for _, m := range []string{"password", "token", "secret", "api_key", "apikey", "authorization"} {
-		if strings.Contains(k, m) {
-			return true
-		}
-	}
-	return false
-}
-
-const redacted = mock.Redacted
+const redacted = protocol.Redacted
 
 // redactValue renders v with every secret-named key's string value replaced.
 func redactValue(v pyjson.Value) string { return text(redactTree(v)) }
@@ -247,7 +235,7 @@ func redactTree(v pyjson.Value) pyjson.Value {
 		out := make([]pyjson.Member, len(v.Obj))
 		for i, m := range v.Obj {
 			val := redactTree(m.Value)
-			if secretKey(m.Key) && m.Value.Kind == pyjson.String {
+			if protocol.SecretKey(m.Key) && m.Value.Kind == pyjson.String {
 				val = pyjson.StringValue(redacted)
 			}
 			out[i] = pyjson.Member{Key: m.Key, Value: val}

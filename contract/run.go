@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/fixtures"
-	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 	"github.com/verbex/verbex-mock/scenarios"
@@ -69,7 +69,7 @@ func (e *ConfigError) Error() string { return "contract: " + e.Msg }
 
 // SessionHeader isolates each scenario on targets that support sessions (the fake);
 // others ignore it.
-const SessionHeader = mock.SessionHeader
+const SessionHeader = protocol.SessionHeader
 
 // Run checks the target against the scenarios. The error is for a run that could not
 // happen (a scenario or configuration error, an unreachable target); contract
@@ -493,7 +493,8 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusBadRequest && bytes.Contains(b, []byte(`"unknown_state"`)) {
+	var answer protocol.ErrorResponse
+	if resp.StatusCode == http.StatusBadRequest && json.Unmarshal(b, &answer) == nil && answer.Error == protocol.CodeUnknownState {
 		return nil, fmt.Sprintf("the target cannot provide state %q", g.State), nil
 	}
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
@@ -612,7 +613,7 @@ func (s *idStates) restore(ctx context.Context) []string {
 
 func (s *idStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
 	for _, p := range s.r.doc.Providers {
-		if g.State != mock.ProviderStateName(p.Name) {
+		if g.State != protocol.ProviderStateName(p.Name) {
 			continue
 		}
 		id := s.ids[p.Name]
@@ -650,7 +651,7 @@ func (s *idStates) provide(ctx context.Context, session string, g Given) (map[st
 			"provider":        pyjson.StringValue(p.Name),
 		}, "", nil
 	}
-	if g.State == mock.StateNoPhoneNumber {
+	if g.State == protocol.StateNoPhoneNumber {
 		id := randomID()
 		if v, ok := g.Params["phone_number_id"]; ok {
 			id = v.Str

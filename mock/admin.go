@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"github.com/verbex/verbex-mock/mock/protocol"
 )
 
 // Admin routes live outside the Verbex API under /__admin. Their paths and shapes are
@@ -109,9 +111,9 @@ func (s *Server) adminSetState(x *exchange) {
 	vars, err := s.adminHandle(x).SetState(req.State, req.Params)
 	switch {
 	case errors.Is(err, ErrUnknownState):
-		x.sendError(http.StatusBadRequest, "unknown_state", err.Error())
+		x.sendError(http.StatusBadRequest, protocol.CodeUnknownState, err.Error())
 	case err != nil:
-		x.sendError(http.StatusBadRequest, "invalid_state_params", err.Error())
+		x.sendError(http.StatusBadRequest, protocol.CodeInvalidStateParams, err.Error())
 	default:
 		x.sendJSON(http.StatusOK, vars)
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -26,9 +27,9 @@ const (
 	codeNotFound     = "phone_number_not_found"
 	codeInternal     = "internal_error"
 	codeTooLarge     = "request_too_large"
-	codeBadFault     = "invalid_fault_request"
-	codeBadAdmin     = "invalid_admin_request"
-	codeUnknownFault = "fault_not_found"
+	codeBadFault     = protocol.CodeInvalidFaultRequest
+	codeBadAdmin     = protocol.CodeInvalidAdminRequest
+	codeUnknownFault = protocol.CodeFaultNotFound
 )
 
 // exchange is one request and its answer. It is the only thing that writes responses,
@@ -247,7 +248,7 @@ func (x *exchange) journal(elapsed time.Duration) {
 	}
 	e := JournalEntry{
 		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery,
-		Header: redactHeader(x.r.Header), Body: string(body), BodyTruncated: truncated,
+		Header: protocol.RedactHeader(x.r.Header), Body: string(body), BodyTruncated: truncated,
 		Validation: x.validation, Status: x.status, Fault: x.fault,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}

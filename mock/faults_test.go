@@ -567,3 +567,46 @@ func TestStates(t *testing.T) {
 }
 
 func timeDuration(d Duration) any { return time.Duration(d) }
+
+func TestStatePhoneNumberStored(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	post := func(body string) reply {
+		return serve(t, s, req{method: "POST", path: "/__admin/states?session=stored", body: []byte(body)}, false)
+	}
+	in := func(r req) req { r.header = http.Header{SessionHeader: {"stored"}}; return r }
+	record := `{"_id":"abc","provider":"pia","phone_number":"+15550001111","friendly_name":"Copied","inbound_agent_id":null,"outbound_agent_id":"ag1"}`
+	if got := post(`{"state":"the phone number is stored as given","params":` + record + `}`); got.status != 200 || !strings.Contains(got.body, `"phone_number_id":"abc"`) {
+		t.Fatalf("store: %d %s", got.status, got.body)
+	}
+	if got := serve(t, s, in(patch("abc", `{}`)), false); got.status != 200 || got.body != record {
+		t.Errorf("stored record reads back as %d %s, want %s", got.status, got.body, record)
+	}
+	// The same _id again replaces the record; it is not listed twice.
+	replaced := strings.Replace(record, "Copied", "Again", 1)
+	post(`{"state":"the phone number is stored as given","params":` + replaced + `}`)
+	if got := serve(t, s, in(patch("abc", `{}`)), false); got.body != replaced {
+		t.Errorf("replaced record reads back as %s", got.body)
+	}
+	if n := len(s.Session("stored").PhoneNumbers()); n != len(s.PhoneNumbers())+1 {
+		t.Errorf("session holds %d numbers, want the seeds plus one", n)
+	}
+	// A seeded id is replaced in place.
+	seeded := `{"_id":"` + sipID + `","provider":"sip","phone_number":"+15550002222"}`
+	post(`{"state":"the phone number is stored as given","params":` + seeded + `}`)
+	if pn, _ := s.Session("stored").PhoneNumber(sipID); pn.Number != "+15550002222" || pn.Fields["friendly_name"] != nil {
+		t.Errorf("seeded number not replaced: %+v", pn.Fields)
+	}
+	for _, bad := range []string{
+		`{"provider":"pia","phone_number":"+15550001111"}`,
+		`{"_id":"x","provider":"vonage","phone_number":"+15550001111"}`,
+		`{"_id":"x","provider":"pia","phone_number":"+15550001111","sip_trunk_username":"u"}`,
+		`{"_id":"x","provider":"pia","phone_number":"not a number"}`,
+		`{"_id":"x","provider":"pia","phone_number":"+15550001111","friendly_name":5}`,
+	} {
+		got := post(`{"state":"the phone number is stored as given","params":` + bad + `}`)
+		if got.status != 400 || !strings.Contains(got.body, `"invalid_state_params"`) {
+			t.Errorf("%s: %d %s, want 400 invalid_state_params", bad, got.status, got.body)
+		}
+	}
+}

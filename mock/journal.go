@@ -3,6 +3,8 @@ package mock
 import (
 	"net/http"
 	"time"
+
+	"github.com/verbex/verbex-mock/mock/protocol"
 )
 
 // maxJournalBody bounds the body kept per journal entry, so the journal's memory stays
@@ -37,21 +39,8 @@ type JournalEntry struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// redactedHeaders never reach the journal or logs with their values.
-var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Cookie"}
-
 // Redacted is what stands in for a secret.
-const Redacted = "[REDACTED]"
-
-func redactHeader(h http.Header) http.Header {
-	c := h.Clone()
-	for _, k := range redactedHeaders {
-		if _, ok := c[k]; ok {
-			c[k] = []string{Redacted}
-		}
-	}
-	return c
-}
+const Redacted = protocol.Redacted
 
 // journal is a bounded ring of entries, oldest dropped first. Guarded by session.mu.
 type journal struct {

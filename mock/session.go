@@ -5,12 +5,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
 
 // SessionHeader names the session a request belongs to; admin routes take ?session=.
-const SessionHeader = "X-Verbex-Mock-Session"
+const SessionHeader = protocol.SessionHeader
 
 // session is one isolated copy of the fake's state: records, fault rules and journal.
 // Requests without a session header use the default session (name "").

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -26,12 +28,7 @@ var (
 )
 
 // StateInfo describes a provider state for GET /__admin/states.
-type StateInfo struct {
-	Name        string            `json:"name"`
-	Description string            `json:"description"`
-	Params      map[string]string `json:"params"`
-	Returns     []string          `json:"returns"`
-}
+type StateInfo = protocol.StateInfo
 
 type state struct {
 	StateInfo
@@ -40,20 +37,14 @@ type state struct {
 
 // Names of the built-in states beyond the per-provider "a … number exists".
 const (
-	StateNoPhoneNumber    = "no phone number has the id"
-	StateNextUpdateFails  = "the next update fails"
-	stateNumberExistsTmpl = "a %s number exists"
+	StateNoPhoneNumber     = protocol.StateNoPhoneNumber
+	StateNextUpdateFails   = protocol.StateNextUpdateFails
+	StatePhoneNumberStored = protocol.StatePhoneNumberStored
 )
 
 // ProviderStateName is the state that makes a number of the provider exist:
 // "a SIP number exists", "a Pia number exists", "a Twilio number exists".
-func ProviderStateName(provider string) string {
-	label := map[string]string{"sip": "SIP", "pia": "Pia", "twilio": "Twilio"}[provider]
-	if label == "" && provider != "" {
-		label = strings.ToUpper(provider[:1]) + provider[1:]
-	}
-	return fmt.Sprintf(stateNumberExistsTmpl, label)
-}
+func ProviderStateName(provider string) string { return protocol.ProviderStateName(provider) }
 
 // buildStates derives the provider states from the document, once, in New.
 func (s *Server) buildStates() []state {
@@ -97,6 +88,17 @@ func (s *Server) buildStates() []state {
 					ss.order = removeString(ss.order, id)
 				}
 				return map[string]any{"phone_number_id": id}, nil
+			},
+		},
+		state{
+			StateInfo: StateInfo{
+				Name:        StatePhoneNumberStored,
+				Description: "stores the record given as params exactly as it is (every field of its provider's response schema, _id and provider included), replacing a number with the same _id",
+				Params:      map[string]string{"_id": "the id", "provider": "the provider", "…": "the other fields of that provider's schema"},
+				Returns:     []string{"phone_number_id", "phone_number", "provider"},
+			},
+			apply: func(s *Server, ss *session, params map[string]any) (map[string]any, error) {
+				return s.storeNumber(ss, params)
 			},
 		},
 		state{
@@ -188,6 +190,53 @@ func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]a
 	ss.order = append(ss.order, id)
 	number := rec.values[p.Index(spec.NumberField)].Str
 	return map[string]any{"phone_number_id": id, "phone_number": number, "provider": p.Name}, nil
+}
+
+// storeNumber puts a whole record, given as params, into the session as it is.
+func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any, error) {
+	obj := pyjson.ObjectValue(nil)
+	for _, name := range sortedParamNames(s.doc, params) {
+		v, err := anyValue(params[name])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrStateParams, name, err)
+		}
+		obj.Set(name, v)
+	}
+	rec, err := newRecord(s.doc, obj)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	id := rec.id()
+	if _, exists := ss.records[id]; !exists {
+		ss.order = append(ss.order, id)
+	}
+	ss.records[id] = rec
+	number := rec.values[rec.provider.Index(spec.NumberField)].Str
+	return map[string]any{"phone_number_id": id, "phone_number": number, "provider": rec.provider.Name}, nil
+}
+
+// sortedParamNames orders params by the provider's schema when it is known, so that a
+// record's errors name fields in the order a reader sees them.
+func sortedParamNames(doc *spec.Document, params map[string]any) []string {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if name, _ := params[spec.ProviderField].(string); doc.Provider(name) != nil {
+		p := doc.Provider(name)
+		slices.SortStableFunc(names, func(a, b string) int { return rankOf(p, a) - rankOf(p, b) })
+	}
+	return names
+}
+
+func rankOf(p *spec.Provider, name string) int {
+	if i := p.Index(name); i >= 0 {
+		return i
+	}
+	return len(p.Fields)
 }
 
 func generateOne(doc *spec.Document, p *spec.Provider, seed uint64, taken map[string]bool) (*record, error) {
