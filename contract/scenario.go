@@ -12,6 +12,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -246,7 +247,7 @@ func parseGiven(file string, n *yaml.Node) (Given, error) {
 		case "as":
 			g.As = v.Value
 		case "params":
-			val, err := spec.NodeValue(v)
+			val, err := yamlvalue.Node(v)
 			if err != nil || val.Kind != pyjson.Object {
 				return g, &ScenarioError{File: file, Line: v.Line, Msg: "params: want a mapping of field values"}
 			}
@@ -303,7 +304,7 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 						return s, fail(rv, "headers: want a mapping of strings")
 					}
 				case "json":
-					val, err := spec.NodeValue(rv)
+					val, err := yamlvalue.Node(rv)
 					if err != nil {
 						return s, fail(rv, "json: %v", err)
 					}
@@ -332,7 +333,7 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 						return s, fail(ev, "exact: want true or false")
 					}
 				case "headers":
-					hv, err := spec.NodeValue(ev)
+					hv, err := yamlvalue.Node(ev)
 					if err != nil || hv.Kind != pyjson.Object {
 						return s, fail(ev, "headers: want a mapping")
 					}
@@ -344,7 +345,7 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 						s.Expect.Headers[m.Key] = m.Value
 					}
 				case "body":
-					bv, err := spec.NodeValue(ev)
+					bv, err := yamlvalue.Node(ev)
 					if err != nil {
 						return s, fail(ev, "body: %v", err)
 					}

@@ -9,6 +9,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/pb33f/go-yaml"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -119,7 +120,7 @@ func parseFixtures(doc *spec.Document, file string, data []byte) ([]*record, err
 	records := make([]*record, 0, len(list.Content))
 	for i, n := range list.Content {
 		num := i + 1
-		v, err := spec.NodeValue(n)
+		v, err := yamlvalue.Node(n)
 		if err != nil {
 			return nil, fail(n.Line, num, "", err)
 		}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/pb33f/go-yaml"
@@ -15,6 +14,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -190,68 +190,9 @@ func toJSON(data []byte) ([]byte, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err
 	}
-	v, err := NodeValue(&root)
+	v, err := yamlvalue.Node(&root)
 	if err != nil {
 		return nil, err
 	}
 	return pyjson.Append(nil, v)
-}
-
-// NodeValue converts a YAML node to the JSON value it denotes, keeping mapping order.
-func NodeValue(n *yaml.Node) (pyjson.Value, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return pyjson.Value{}, nil
-		}
-		return NodeValue(n.Content[0])
-	case yaml.AliasNode:
-		return NodeValue(n.Alias)
-	case yaml.SequenceNode:
-		arr := make([]pyjson.Value, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := NodeValue(c)
-			if err != nil {
-				return v, err
-			}
-			arr = append(arr, v)
-		}
-		return pyjson.ArrayValue(arr), nil
-	case yaml.MappingNode:
-		obj := make([]pyjson.Member, 0, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := NodeValue(n.Content[i+1])
-			if err != nil {
-				return v, err
-			}
-			obj = append(obj, pyjson.Member{Key: n.Content[i].Value, Value: v})
-		}
-		return pyjson.ObjectValue(obj), nil
-	default:
-		return ScalarValue(n)
-	}
-}
-
-// ScalarValue converts a YAML scalar to the JSON value it denotes.
-func ScalarValue(n *yaml.Node) (pyjson.Value, error) {
-	switch n.ShortTag() {
-	case "!!null":
-		return pyjson.NullValue(), nil
-	case "!!bool":
-		return pyjson.BoolValue(strings.EqualFold(n.Value, "true")), nil
-	case "!!int":
-		i, err := strconv.ParseInt(n.Value, 0, 64)
-		if err != nil {
-			return pyjson.NumberValue(n.Value), nil
-		}
-		return pyjson.NumberValue(strconv.FormatInt(i, 10)), nil
-	case "!!float":
-		f, err := strconv.ParseFloat(n.Value, 64)
-		if err != nil {
-			return pyjson.Value{}, fmt.Errorf("line %d: %q is not a number", n.Line, n.Value)
-		}
-		return pyjson.NumberValue(pyjson.FloatRepr(f)), nil
-	default:
-		return pyjson.StringValue(n.Value), nil
-	}
 }

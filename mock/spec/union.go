@@ -7,6 +7,7 @@ import (
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -312,7 +313,7 @@ func typeOf(s *base.Schema) (schemaType, error) {
 		return t, err
 	}
 	if s.Default != nil {
-		v, err := ScalarValue(s.Default)
+		v, err := yamlvalue.Scalar(s.Default)
 		if err != nil {
 			return t, err
 		}
