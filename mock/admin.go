@@ -1,127 +1,114 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-
-	"github.com/gorilla/mux"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
 )
 
-// Admin routes live outside the Verbex API under /__admin. Their paths and shapes are
+// adminRoutes live outside the Verbex API under /__admin. Their paths and shapes are
 // stable: tools script them. Each takes ?session=NAME (or the session header).
-func (s *Server) adminRoutes(r *mux.Router) {
-	type byMethod = map[string]func(*exchange)
-	r.Handle("/__admin/health", s.methods(byMethod{http.MethodGet: func(x *exchange) {
-		x.sendJSON(http.StatusOK, map[string]string{"status": "ok"})
-	}}))
-	r.Handle("/__admin/phone-numbers", s.methods(byMethod{http.MethodGet: s.adminPhoneNumbers}))
-	r.Handle("/__admin/reset", s.methods(byMethod{http.MethodPost: func(x *exchange) {
+func (s *Server) adminRoutes() {
+	type byMethod = map[string]handler
+	s.handle("/__admin/health", route{serve: methods(byMethod{http.MethodGet: func(*exchange) answer {
+		return valueAnswer(http.StatusOK, map[string]string{"status": "ok"})
+	}})})
+	s.handle("/__admin/phone-numbers", route{serve: methods(byMethod{http.MethodGet: s.adminPhoneNumbers})})
+	s.handle("/__admin/reset", route{serve: methods(byMethod{http.MethodPost: func(x *exchange) answer {
 		s.resetSession(s.adminSession(x))
-		x.send(http.StatusNoContent, "", nil)
-	}}))
-	r.Handle("/__admin/faults", s.methods(byMethod{
-		http.MethodGet:    s.adminListFaults,
-		http.MethodPost:   s.adminAddFault,
-		http.MethodDelete: func(x *exchange) { s.adminHandle(x).ClearFaults(); x.send(http.StatusNoContent, "", nil) },
-	}))
-	r.Handle("/__admin/faults/{id}", s.methods(byMethod{http.MethodDelete: func(x *exchange) {
-		id := mux.Vars(x.r)["id"]
-		if !s.adminHandle(x).RemoveFault(id) {
-			x.sendError(http.StatusNotFound, codeUnknownFault, fmt.Sprintf("No fault rule has id %q.", id))
-			return
-		}
-		x.send(http.StatusNoContent, "", nil)
-	}}))
-	r.Handle("/__admin/requests", s.methods(byMethod{
-		http.MethodGet: func(x *exchange) {
-			x.sendJSON(http.StatusOK, map[string]any{"requests": s.adminHandle(x).Requests()})
+		return noContent()
+	}})})
+	s.handle("/__admin/faults", route{serve: methods(byMethod{
+		http.MethodGet:  s.adminListFaults,
+		http.MethodPost: s.adminAddFault,
+		http.MethodDelete: func(x *exchange) answer {
+			s.adminSession(x).clearFaults()
+			return noContent()
 		},
-		http.MethodDelete: func(x *exchange) { s.adminHandle(x).ClearRequests(); x.send(http.StatusNoContent, "", nil) },
-	}))
-	r.Handle("/__admin/states", s.methods(byMethod{
-		http.MethodGet: func(x *exchange) {
-			infos := []StateInfo{}
+	})})
+	s.handle("/__admin/faults/{id}", route{serve: methods(byMethod{http.MethodDelete: func(x *exchange) answer {
+		id := x.vars["id"]
+		if !s.adminSession(x).removeFault(id) {
+			return errorAnswer(http.StatusNotFound, codeUnknownFault, fmt.Sprintf("No fault rule has id %q.", id))
+		}
+		return noContent()
+	}})})
+	s.handle("/__admin/requests", route{serve: methods(byMethod{
+		http.MethodGet: func(x *exchange) answer {
+			return valueAnswer(http.StatusOK, map[string]any{"requests": s.adminSession(x).requests()})
+		},
+		http.MethodDelete: func(x *exchange) answer {
+			s.adminSession(x).clearRequests()
+			return noContent()
+		},
+	})})
+	s.handle(protocol.StatesPath, route{serve: methods(byMethod{
+		http.MethodGet: func(*exchange) answer {
+			list := protocol.StateList{States: []protocol.StateInfo{}}
 			for _, st := range s.states {
-				infos = append(infos, st.StateInfo)
+				list.States = append(list.States, st.StateInfo)
 			}
-			x.sendJSON(http.StatusOK, map[string]any{"states": infos})
+			return valueAnswer(http.StatusOK, list)
 		},
 		http.MethodPost: s.adminSetState,
-	}))
+	})})
 }
 
-func (s *Server) adminSession(x *exchange) *session {
-	name := x.r.URL.Query().Get("session")
-	if name == "" {
-		name = x.r.Header.Get(SessionHeader)
-	}
-	return s.session(name)
-}
+func (s *Server) adminSession(x *exchange) *session { return s.session(x.sessionName()) }
 
-func (s *Server) adminHandle(x *exchange) *Session { return &Session{s: s, ss: s.adminSession(x)} }
-
-func (s *Server) adminPhoneNumbers(x *exchange) {
-	recs := s.adminSession(x).list()
-	b := []byte(`{"phone_numbers":[`)
-	for i, r := range recs {
+func (s *Server) adminPhoneNumbers(x *exchange) answer {
+	b := append(x.out[:0], `{"phone_numbers":[`...)
+	for i, r := range s.adminSession(x).list() {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
 		if b, err = r.appendJSON(b); err != nil {
-			x.sendError(http.StatusInternalServerError, codeInternal, err.Error())
-			return
+			return errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
 		}
 	}
-	x.send(http.StatusOK, contentJSON, append(b, "]}"...))
+	x.out = append(b, "]}"...)
+	return jsonAnswer(http.StatusOK, x.out)
 }
 
-func (s *Server) adminListFaults(x *exchange) {
-	x.sendJSON(http.StatusOK, map[string]any{"faults": s.adminHandle(x).Faults()})
+func (s *Server) adminListFaults(x *exchange) answer {
+	return valueAnswer(http.StatusOK, map[string]any{"faults": s.adminSession(x).faultStatuses()})
 }
 
-func (s *Server) adminAddFault(x *exchange) {
+func (s *Server) adminAddFault(x *exchange) answer {
 	var rule FaultRule
-	if err := decodeStrict(x.r.Body, &rule); err != nil {
-		x.sendError(http.StatusBadRequest, codeBadAdmin, "fault rule: "+err.Error())
-		return
+	if err := decodeStrict(x.body, &rule); err != nil {
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "fault rule: "+err.Error())
 	}
-	added, err := s.adminHandle(x).AddFault(rule)
+	c, err := s.checkFault(rule)
 	if err != nil {
-		x.sendError(http.StatusBadRequest, codeBadFault, err.Error())
-		return
+		return errorAnswer(http.StatusBadRequest, codeBadFault, err.Error())
 	}
-	x.sendJSON(http.StatusCreated, added)
+	return valueAnswer(http.StatusCreated, s.adminSession(x).addFault(c, s.opts.Seed))
 }
 
-func (s *Server) adminSetState(x *exchange) {
-	var req struct {
-		State  string         `json:"state"`
-		Params map[string]any `json:"params"`
+func (s *Server) adminSetState(x *exchange) answer {
+	var req protocol.StateRequest
+	if err := decodeStrict(x.body, &req); err != nil {
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "state request: "+err.Error())
 	}
-	if err := decodeStrict(x.r.Body, &req); err != nil {
-		x.sendError(http.StatusBadRequest, codeBadAdmin, "state request: "+err.Error())
-		return
-	}
-	vars, err := s.adminHandle(x).SetState(req.State, req.Params)
+	vars, err := s.setState(s.adminSession(x), req.State, req.Params)
 	switch {
 	case errors.Is(err, ErrUnknownState):
-		x.sendError(http.StatusBadRequest, protocol.CodeUnknownState, err.Error())
+		return errorAnswer(http.StatusBadRequest, protocol.CodeUnknownState, err.Error())
 	case err != nil:
-		x.sendError(http.StatusBadRequest, protocol.CodeInvalidStateParams, err.Error())
-	default:
-		x.sendJSON(http.StatusOK, vars)
+		return errorAnswer(http.StatusBadRequest, protocol.CodeInvalidStateParams, err.Error())
 	}
+	return valueAnswer(http.StatusOK, vars)
 }
 
 // decodeStrict reads one JSON value, refusing unknown fields and trailing data.
-func decodeStrict(r io.Reader, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r, DefaultMaxBodyBytes))
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return err
@@ -130,10 +117,4 @@ func decodeStrict(r io.Reader, v any) error {
 		return errors.New("trailing data after the JSON value")
 	}
 	return nil
-}
-
-func newJSONEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc
 }

@@ -1,15 +1,11 @@
 package mock
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"path"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +100,8 @@ type FaultStatus struct {
 	Fired   int `json:"fired"`
 	// Remaining is how many more times it may fire; nil when unlimited.
 	Remaining *int `json:"remaining"`
+
+	seq int // the order rules were added in
 }
 
 // Duration is a time.Duration written as "250ms" in JSON and YAML (a bare number
@@ -164,24 +162,38 @@ func ParseFaults(data []byte) ([]FaultRule, error) {
 		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
 	var rules []FaultRule
-	if err := decodeStrict(bytes.NewReader(b), &rules); err != nil {
+	if err := decodeStrict(b, &rules); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
 	return rules, nil
+}
+
+// checkedRule is a rule as checkFault accepted it: its answer body rendered and its
+// matchers compiled, once, when it is added.
+type checkedRule struct {
+	rule FaultRule
+	body []byte // the answer body; nil when it is rendered per request (404, 422, 500)
+	when matcher
 }
 
 // fault is a rule added to a session, with its counters. Guarded by session.mu.
 type fault struct {
 	FaultRule
 	seq     int
-	body    []byte // the answer body, rendered and checked when added
+	body    []byte
+	when    matcher
 	matched int
 	fired   int
 	rng     *rand.Rand
 }
 
+func newFault(c checkedRule, seq int, seed uint64) *fault {
+	c.rule.ID = "f" + strconv.Itoa(seq)
+	return &fault{FaultRule: c.rule, seq: seq, body: c.body, when: c.when, rng: rand.New(rand.NewPCG(seed, uint64(seq)))}
+}
+
 func (f *fault) status() FaultStatus {
-	st := FaultStatus{FaultRule: f.FaultRule, Matched: f.matched, Fired: f.fired}
+	st := FaultStatus{FaultRule: f.FaultRule, Matched: f.matched, Fired: f.fired, seq: f.seq}
 	if f.Times > 0 {
 		left := max(f.Times-f.fired, 0)
 		st.Remaining = &left
@@ -189,287 +201,88 @@ func (f *fault) status() FaultStatus {
 	return st
 }
 
-// checkFault validates a rule against the document and renders its answer body.
-func (s *Server) checkFault(r FaultRule) ([]byte, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrFaultRule, fmt.Sprintf(format, a...))
+// Methods a rule may match; anything else is a typo.
+var ruleMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+
+// checkFault validates a rule against the document, renders its answer body and
+// compiles its matchers.
+func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
+	bad := func(format string, a ...any) (checkedRule, error) {
+		return checkedRule{}, fmt.Errorf("%w: %s", ErrFaultRule, fmt.Sprintf(format, a...))
 	}
 	if r.Times < 0 || r.After < 0 {
-		return nil, bad("times and after must not be negative")
+		return bad("times and after must not be negative")
 	}
 	if r.Probability < 0 || r.Probability > 1 {
-		return nil, bad("probability %v is not in (0, 1]", r.Probability)
+		return bad("probability %v is not in (0, 1]", r.Probability)
 	}
-	if r.Match.PhoneNumberID != "" {
-		if _, err := path.Match(r.Match.PhoneNumberID, ""); err != nil {
-			return nil, bad("match.phone_number_id %q: %v", r.Match.PhoneNumberID, err)
-		}
-	}
-	for k, v := range r.Match.Headers {
-		if _, err := path.Match(v, ""); err != nil {
-			return nil, bad("match.headers[%s] %q: %v", k, v, err)
-		}
+	when, err := compileMatch(r.Match)
+	if err != nil {
+		return checkedRule{}, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
 	switch r.Connection {
 	case "", ConnReset, ConnCloseAfterHeaders, ConnTruncate:
 	default:
-		return nil, bad("connection %q: want %s, %s or %s", r.Connection, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
+		return bad("connection %q: want %s, %s or %s", r.Connection, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
 	}
 	if r.Body != nil && r.RawBody != "" {
-		return nil, bad("give body or raw_body, not both")
+		return bad("give body or raw_body, not both")
 	}
+	c := checkedRule{rule: r, when: when}
 	if r.RawBody != "" {
 		if r.Status == 0 {
-			return nil, bad("raw_body needs a status")
+			return bad("raw_body needs a status")
 		}
 		if !r.OffDocument {
-			h := http.Header{"Content-Type": {"application/json"}}
+			h := http.Header{"Content-Type": {contentJSON}}
 			if ct := r.Headers["Content-Type"]; ct != "" {
 				h.Set("Content-Type", ct)
 			}
 			if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, []byte(r.RawBody)); len(problems) > 0 {
-				return nil, bad("status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+				return bad("status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
 			}
 		}
-		return []byte(r.RawBody), nil
+		c.body = []byte(r.RawBody)
+		return c, nil
 	}
 	if r.Connection == ConnReset {
 		if r.Status != 0 || r.Body != nil || r.RawBody != "" {
-			return nil, bad("connection %q sends nothing; drop status and body", ConnReset)
+			return bad("connection %q sends nothing; drop status and body", ConnReset)
 		}
-		return nil, nil
+		return c, nil
 	}
 	if r.Status == 0 {
 		if r.Body != nil || r.Connection != "" || len(r.Headers) > 0 {
-			return nil, bad("body, headers and connection need a status")
+			return bad("body, headers and connection need a status")
 		}
 		if r.Delay == 0 {
-			return nil, bad("a rule needs a status, a connection fault or a delay")
+			return bad("a rule needs a status, a connection fault or a delay")
 		}
-		return nil, nil
+		return c, nil
 	}
 	if r.Status < 100 || r.Status > 599 {
-		return nil, bad("status %d is not an HTTP status", r.Status)
+		return bad("status %d is not an HTTP status", r.Status)
 	}
 	if r.Body == nil {
-		if s.defaultFaultBody(r.Status, "", pyjson.Value{}) != nil {
-			return nil, nil // rendered when it fires, from the request's id and body
+		if !hasDefaultBody(r.Status) && !r.OffDocument {
+			return bad("status %d has no default body; give a body, or set off_document: true for an answer the document does not allow", r.Status)
 		}
-		if !r.OffDocument {
-			return nil, bad("status %d has no default body; give a body, or set off_document: true for an answer the document does not allow", r.Status)
-		}
-		return nil, nil
+		return c, nil // the default is rendered when it fires, from the request
 	}
 	v, err := pyjson.Decode(r.Body)
 	if err != nil {
-		return nil, bad("body is not JSON: %v", err)
+		return bad("body is not JSON: %v", err)
 	}
-	body, err := pyjson.Append(nil, v)
-	if err != nil {
-		return nil, bad("body: %v", err)
+	if c.body, err = pyjson.Append(nil, v); err != nil {
+		return bad("body: %v", err)
 	}
 	if !r.OffDocument {
-		h := http.Header{"Content-Type": {"application/json"}}
-		if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, body); len(problems) > 0 {
-			return nil, bad("status %d with this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+		h := http.Header{"Content-Type": {contentJSON}}
+		if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, c.body); len(problems) > 0 {
+			return bad("status %d with this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
 		}
 	}
-	return body, nil
-}
-
-// defaultFaultBody is a realistic, on-document body for the documented error
-// statuses: ErrorResponse for 404 and 500, a pydantic-shaped 422.
-func (s *Server) defaultFaultBody(status int, id string, body pyjson.Value) []byte {
-	switch status {
-	case http.StatusNotFound:
-		return notFoundBody(id)
-	case http.StatusInternalServerError:
-		return errorBody(codeInternal, "An unexpected error occurred while updating the phone number. Please try again later.")
-	case http.StatusUnprocessableEntity:
-		return s.defaultValidationBody(body)
-	}
-	return nil
-}
-
-// defaultValidationBody is the 422 a wrong type for the first field every branch
-// declares gives: one string_type error per branch, echoing what was sent.
-func (s *Server) defaultValidationBody(body pyjson.Value) []byte {
-	u := &s.doc.Union
-	field := ""
-	if len(u.Branches) > 0 {
-		for _, p := range u.Branches[0].Props {
-			common := true
-			for _, b := range u.Branches[1:] {
-				common = common && b.Has(p.Name)
-			}
-			if common {
-				field = p.Name
-				break
-			}
-		}
-	}
-	input, _ := body.Get(field)
-	var details []spec.Detail
-	for _, b := range u.Branches {
-		loc := []pyjson.Value{pyjson.StringValue("body")}
-		if u.Titled {
-			loc = append(loc, pyjson.StringValue(b.Title))
-		}
-		if field != "" {
-			loc = append(loc, pyjson.StringValue(field))
-		}
-		details = append(details, spec.Detail{Type: "string_type", Loc: loc, Msg: "Input should be a valid string", Input: input})
-	}
-	out, err := spec.AppendValidationError(nil, details)
-	if err != nil { // the echoed input cannot be sent: echo null instead
-		for i := range details {
-			details[i].Input = pyjson.NullValue()
-		}
-		out, _ = spec.AppendValidationError(nil, details)
-	}
-	return out
-}
-
-// addFault adds a rule checked by checkFault (body is what it returned) to the
-// session; the caller holds ss.mu.
-func (ss *session) addFault(r FaultRule, body []byte, seed uint64) FaultRule {
-	ss.faultSeq++
-	r.ID = "f" + strconv.Itoa(ss.faultSeq)
-	f := &fault{FaultRule: r, body: body, seq: ss.faultSeq, rng: rand.New(rand.NewPCG(seed, uint64(ss.faultSeq)))}
-	ss.faults = append(ss.faults, f)
-	return r
-}
-
-// faultRequest is what rules match against.
-type faultRequest struct {
-	method  string
-	id      string
-	header  http.Header
-	raw     []byte
-	body    pyjson.Value // decoded from raw on first need
-	decoded bool
-}
-
-// jsonBody decodes the body once, for rules that match on body fields; a body that is
-// not JSON matches no body matcher.
-func (fr *faultRequest) jsonBody() pyjson.Value {
-	if !fr.decoded {
-		fr.decoded = true
-		fr.body, _ = pyjson.Decode(fr.raw)
-	}
-	return fr.body
-}
-
-func (m *FaultMatch) matches(fr *faultRequest) bool {
-	if m.Method != "" && !strings.EqualFold(m.Method, fr.method) {
-		return false
-	}
-	if m.PhoneNumberID != "" {
-		if ok, _ := path.Match(m.PhoneNumberID, fr.id); !ok {
-			return false
-		}
-	}
-	for k, want := range m.Headers {
-		got, present := fr.header[http.CanonicalHeaderKey(k)]
-		if !present {
-			return false
-		}
-		if want != "" {
-			if ok, _ := path.Match(want, strings.Join(got, ", ")); !ok {
-				return false
-			}
-		}
-	}
-	for k, want := range m.Body {
-		got, present := fr.jsonBody().Get(k)
-		if w, ok := want.(map[string]any); ok && len(w) == 1 {
-			if p, ok := w["$present"].(bool); ok {
-				if present != p {
-					return false
-				}
-				continue
-			}
-			if a, ok := w["$absent"].(bool); ok {
-				if present == a {
-					return false
-				}
-				continue
-			}
-		}
-		if !present || !jsonEqual(got.Interface(), want) {
-			return false
-		}
-	}
-	return true
-}
-
-// jsonEqual compares a decoded body value with a rule value read from JSON or YAML.
-func jsonEqual(got, want any) bool {
-	g, err1 := json.Marshal(got)
-	w, err2 := json.Marshal(normalize(want))
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	var gv, wv any
-	_ = json.Unmarshal(g, &gv)
-	_ = json.Unmarshal(w, &wv)
-	return reflect.DeepEqual(gv, wv)
-}
-
-// normalize turns YAML's map[any]any-free values into JSON-marshalable ones.
-func normalize(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = normalize(e)
-		}
-		return out
-	default:
-		return v
-	}
-}
-
-// pickFault finds the rule that answers a request, counting matches and fires; nil
-// when none does. Rules that expired stay listed with remaining 0.
-func (ss *session) pickFault(fr *faultRequest) *fault {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if len(ss.faults) == 0 {
-		return nil
-	}
-	order := slices.Clone(ss.faults)
-	slices.SortStableFunc(order, func(a, b *fault) int {
-		if a.Priority != b.Priority {
-			return b.Priority - a.Priority
-		}
-		return b.seq - a.seq
-	})
-	for _, f := range order {
-		if f.Times > 0 && f.fired >= f.Times {
-			continue
-		}
-		if !f.Match.matches(fr) {
-			continue
-		}
-		f.matched++
-		if f.matched <= f.After {
-			continue
-		}
-		if f.Probability > 0 && f.Probability < 1 && f.rng.Float64() >= f.Probability {
-			continue
-		}
-		f.fired++
-		c := *f
-		return &c
-	}
-	return nil
+	return c, nil
 }
 
 // requestFault turns the per-request header into a one-off rule, or explains why it
@@ -498,14 +311,14 @@ func (s *Server) requestFault(h http.Header) (*fault, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %q is not a status or a connection fault (%s, %s, %s)", FaultHeader, v, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
 		}
-		if n != 200 && !s.doc.Documents(n) || n == 200 {
+		if n == http.StatusOK || !s.doc.Documents(n) {
 			return nil, fmt.Errorf("%s: %d is not an error status the document lists (%v); add a fault rule with off_document: true for anything else", FaultHeader, n, s.doc.Statuses)
 		}
 		r.Status = n
 	}
-	body, err := s.checkFault(r)
+	c, err := s.checkFault(r)
 	if err != nil {
 		return nil, err
 	}
-	return &fault{FaultRule: r, body: body}, nil
+	return &fault{FaultRule: c.rule, body: c.body, when: c.when}, nil
 }

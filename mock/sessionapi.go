@@ -1,10 +1,5 @@
 package mock
 
-import (
-	"fmt"
-	"slices"
-)
-
 // Session is a handle on one session's state, faults and journal: the Go API behind
 // the admin routes. Handles are cheap; take one with Server.Session.
 type Session struct {
@@ -40,63 +35,31 @@ func (h *Session) PhoneNumber(id string) (PhoneNumber, bool) {
 // AddFault checks a rule against the document and adds it; the returned rule has
 // its id. Errors wrap ErrFaultRule.
 func (h *Session) AddFault(r FaultRule) (FaultRule, error) {
-	body, err := h.s.checkFault(r)
+	c, err := h.s.checkFault(r)
 	if err != nil {
 		return FaultRule{}, err
 	}
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	return h.ss.addFault(r, body, h.s.opts.Seed), nil
+	return h.ss.addFault(c, h.s.opts.Seed), nil
 }
 
 // Faults lists the rules with how often each matched and fired and how many uses
 // remain, in the order they were added.
-func (h *Session) Faults() []FaultStatus {
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	out := make([]FaultStatus, len(h.ss.faults))
-	for i, f := range h.ss.faults {
-		out[i] = f.status()
-	}
-	return out
-}
+func (h *Session) Faults() []FaultStatus { return h.ss.faultStatuses() }
 
 // RemoveFault deletes one rule; it reports whether the id existed.
-func (h *Session) RemoveFault(id string) bool {
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	n := len(h.ss.faults)
-	h.ss.faults = slices.DeleteFunc(h.ss.faults, func(f *fault) bool { return f.ID == id })
-	return len(h.ss.faults) != n
-}
+func (h *Session) RemoveFault(id string) bool { return h.ss.removeFault(id) }
 
 // ClearFaults deletes every rule.
-func (h *Session) ClearFaults() {
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	h.ss.faults = nil
-}
+func (h *Session) ClearFaults() { h.ss.clearFaults() }
 
 // Requests returns the journal, oldest first.
-func (h *Session) Requests() []JournalEntry {
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	return h.ss.journal.list()
-}
+func (h *Session) Requests() []JournalEntry { return h.ss.requests() }
 
 // ClearRequests empties the journal.
-func (h *Session) ClearRequests() {
-	h.ss.mu.Lock()
-	defer h.ss.mu.Unlock()
-	h.ss.journal.clear()
-}
+func (h *Session) ClearRequests() { h.ss.clearRequests() }
 
-// SetState puts the session into a named provider state (see States) and returns the
-// variables a test needs, such as {"phone_number_id": "…"}.
+// SetState puts the session into a named provider state (Server.States lists them)
+// and returns the variables a test needs, such as {"phone_number_id": "…"}.
 func (h *Session) SetState(name string, params map[string]any) (map[string]any, error) {
-	st := h.s.state(name)
-	if st == nil {
-		return nil, fmt.Errorf("%w: %q (known: %v)", ErrUnknownState, name, h.s.stateNames())
-	}
-	return st.apply(h.s, h.ss, params)
+	return h.s.setState(h.ss, name, params)
 }

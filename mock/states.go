@@ -13,9 +13,9 @@ import (
 	"github.com/verbex/verbex-mock/mock/spec"
 )
 
-// Provider states: the protocol behind POST /__admin/states. Another implementation
-// (a staging shim, a candidate rewrite) can serve the same protocol so that the
-// contract runner can drive it:
+// Provider states: the protocol behind POST /__admin/states (package protocol has its
+// names and shapes). Another implementation (a staging shim, a candidate rewrite) can
+// serve the same protocol so that the contract runner can drive it:
 //
 //	POST {"state": NAME, "params": {…}}  → 200 {…variables…}
 //	                                     → 400 {"error": "unknown_state" | "invalid_state_params", "message": …}
@@ -30,11 +30,6 @@ var (
 // StateInfo describes a provider state for GET /__admin/states.
 type StateInfo = protocol.StateInfo
 
-type state struct {
-	StateInfo
-	apply func(s *Server, ss *session, params map[string]any) (map[string]any, error)
-}
-
 // Names of the built-in states beyond the per-provider "a … number exists".
 const (
 	StateNoPhoneNumber     = protocol.StateNoPhoneNumber
@@ -46,11 +41,37 @@ const (
 // "a SIP number exists", "a Pia number exists", "a Twilio number exists".
 func ProviderStateName(provider string) string { return protocol.ProviderStateName(provider) }
 
+type state struct {
+	StateInfo
+	apply func(ss *session, params map[string]any) (map[string]any, error)
+}
+
+// States lists the provider states the server provides.
+func (s *Server) States() []StateInfo {
+	out := make([]StateInfo, len(s.states))
+	for i, st := range s.states {
+		out[i] = st.StateInfo
+	}
+	return out
+}
+
+// setState puts a session into a named state.
+func (s *Server) setState(ss *session, name string, params map[string]any) (map[string]any, error) {
+	i := slices.IndexFunc(s.states, func(st state) bool { return st.Name == name })
+	if i < 0 {
+		names := make([]string, len(s.states))
+		for j, st := range s.states {
+			names[j] = st.Name
+		}
+		return nil, fmt.Errorf("%w: %q (known: %s)", ErrUnknownState, name, strings.Join(names, "; "))
+	}
+	return s.states[i].apply(ss, params)
+}
+
 // buildStates derives the provider states from the document, once, in New.
 func (s *Server) buildStates() []state {
 	var out []state
 	for _, p := range s.doc.Providers {
-		p := p
 		params := map[string]string{}
 		for _, f := range p.Fields {
 			if f.Name != spec.IDField && f.Name != spec.ProviderField {
@@ -64,12 +85,12 @@ func (s *Server) buildStates() []state {
 				Params:      params,
 				Returns:     []string{"phone_number_id", "phone_number", "provider"},
 			},
-			apply: func(s *Server, ss *session, params map[string]any) (map[string]any, error) {
+			apply: func(ss *session, params map[string]any) (map[string]any, error) {
 				return s.createNumber(ss, p, params)
 			},
 		})
 	}
-	out = append(out,
+	return append(out,
 		state{
 			StateInfo: StateInfo{
 				Name:        StateNoPhoneNumber,
@@ -77,16 +98,14 @@ func (s *Server) buildStates() []state {
 				Params:      map[string]string{"phone_number_id": "optional id to make free"},
 				Returns:     []string{"phone_number_id"},
 			},
-			apply: func(s *Server, ss *session, params map[string]any) (map[string]any, error) {
-				id, _ := params["phone_number_id"].(string)
-				ss.mu.Lock()
-				defer ss.mu.Unlock()
-				if id == "" {
-					id = freeID(s, ss)
-				} else if _, ok := ss.records[id]; ok {
-					delete(ss.records, id)
-					ss.order = removeString(ss.order, id)
-				}
+			apply: func(ss *session, params map[string]any) (map[string]any, error) {
+				want, _ := params["phone_number_id"].(string)
+				id := ss.freeID(want, func(attempt uint64, size int) string {
+					h := fnv.New64a()
+					fmt.Fprintf(h, "free/%s/%d", ss.name, size)
+					seed := s.opts.Seed ^ h.Sum64()
+					return fmt.Sprintf("%016x%08x", seed+attempt*0x9E3779B97F4A7C15, uint32(seed>>7)+uint32(attempt))
+				})
 				return map[string]any{"phone_number_id": id}, nil
 			},
 		},
@@ -97,9 +116,7 @@ func (s *Server) buildStates() []state {
 				Params:      map[string]string{"_id": "the id", "provider": "the provider", "…": "the other fields of that provider's schema"},
 				Returns:     []string{"phone_number_id", "phone_number", "provider"},
 			},
-			apply: func(s *Server, ss *session, params map[string]any) (map[string]any, error) {
-				return s.storeNumber(ss, params)
-			},
+			apply: s.storeNumber,
 		},
 		state{
 			StateInfo: StateInfo{
@@ -108,7 +125,7 @@ func (s *Server) buildStates() []state {
 				Params:      map[string]string{"status": "404, 422 or 500 (default 500)", "phone_number_id": "optional id the failure is limited to"},
 				Returns:     []string{"fault_id", "status"},
 			},
-			apply: func(s *Server, ss *session, params map[string]any) (map[string]any, error) {
+			apply: func(ss *session, params map[string]any) (map[string]any, error) {
 				status := http.StatusInternalServerError
 				if v, ok := params["status"]; ok {
 					n, ok := toInt(v)
@@ -122,52 +139,20 @@ func (s *Server) buildStates() []state {
 				if id, _ := params["phone_number_id"].(string); id != "" {
 					rule.Match.PhoneNumberID = id
 				}
-				body, err := s.checkFault(rule)
+				c, err := s.checkFault(rule)
 				if err != nil {
 					return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
 				}
-				ss.mu.Lock()
-				added := ss.addFault(rule, body, s.opts.Seed)
-				ss.mu.Unlock()
+				added := ss.addFault(c, s.opts.Seed)
 				return map[string]any{"fault_id": added.ID, "status": status}, nil
 			},
 		},
 	)
-	return out
-}
-
-func (s *Server) state(name string) *state {
-	for i := range s.states {
-		if s.states[i].Name == name {
-			return &s.states[i]
-		}
-	}
-	return nil
-}
-
-func (s *Server) stateNames() []string {
-	var names []string
-	for _, st := range s.states {
-		names = append(names, st.Name)
-	}
-	return names
 }
 
 // createNumber adds a fresh number of provider p to the session with params set.
 func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]any) (map[string]any, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	taken := make(map[string]bool, len(ss.records))
-	for id := range ss.records {
-		taken[id] = true
-	}
-	// A seed from the session and its size keeps each run's ids the same.
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d/%d", ss.name, len(ss.records), ss.faultSeq)
-	rec, err := generateOne(s.doc, p, s.opts.Seed^h.Sum64(), taken)
-	if err != nil {
-		return nil, err
-	}
+	values := map[int]pyjson.Value{}
 	for name, v := range params {
 		i := p.Index(name)
 		if i < 0 || name == spec.IDField || name == spec.ProviderField {
@@ -183,19 +168,46 @@ func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]a
 		if name == spec.NumberField && !e164.MatchString(val.Str) {
 			return nil, fmt.Errorf("%w: %s: %q is not an E.164 number", ErrStateParams, name, val.Str)
 		}
-		rec.values[i] = val
+		values[i] = val
 	}
-	id := rec.id()
-	ss.records[id] = rec
-	ss.order = append(ss.order, id)
-	number := rec.values[p.Index(spec.NumberField)].Str
-	return map[string]any{"phone_number_id": id, "phone_number": number, "provider": p.Name}, nil
+	rec, err := ss.create(func(taken func(string) bool, records, faultSeq int) (*record, error) {
+		// A seed from the session and its size keeps each run's ids the same.
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d/%d", ss.name, records, faultSeq)
+		rec, err := generateOne(s.doc, p, s.opts.Seed^h.Sum64(), taken)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			rec.values[i] = v
+		}
+		return rec, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"phone_number_id": rec.id(), "phone_number": rec.number(), "provider": p.Name}, nil
 }
 
 // storeNumber puts a whole record, given as params, into the session as it is.
 func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any, error) {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if p := s.doc.Provider(fmt.Sprint(params[spec.ProviderField])); p != nil {
+		// In schema order, so that an error names the first field a reader sees.
+		rank := func(name string) int {
+			if i := p.Index(name); i >= 0 {
+				return i
+			}
+			return len(p.Fields)
+		}
+		slices.SortStableFunc(names, func(a, b string) int { return rank(a) - rank(b) })
+	}
 	obj := pyjson.ObjectValue(nil)
-	for _, name := range sortedParamNames(s.doc, params) {
+	for _, name := range names {
 		v, err := anyValue(params[name])
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrStateParams, name, err)
@@ -206,66 +218,11 @@ func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	id := rec.id()
-	if _, exists := ss.records[id]; !exists {
-		ss.order = append(ss.order, id)
-	}
-	ss.records[id] = rec
-	number := rec.values[rec.provider.Index(spec.NumberField)].Str
-	return map[string]any{"phone_number_id": id, "phone_number": number, "provider": rec.provider.Name}, nil
+	ss.put(rec)
+	return map[string]any{"phone_number_id": rec.id(), "phone_number": rec.number(), "provider": rec.provider.Name}, nil
 }
 
-// sortedParamNames orders params by the provider's schema when it is known, so that a
-// record's errors name fields in the order a reader sees them.
-func sortedParamNames(doc *spec.Document, params map[string]any) []string {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	if name, _ := params[spec.ProviderField].(string); doc.Provider(name) != nil {
-		p := doc.Provider(name)
-		slices.SortStableFunc(names, func(a, b string) int { return rankOf(p, a) - rankOf(p, b) })
-	}
-	return names
-}
-
-func rankOf(p *spec.Provider, name string) int {
-	if i := p.Index(name); i >= 0 {
-		return i
-	}
-	return len(p.Fields)
-}
-
-func generateOne(doc *spec.Document, p *spec.Provider, seed uint64, taken map[string]bool) (*record, error) {
-	// generate cycles through providers; generating up to len(Providers) numbers from
-	// the same seed and keeping the one of p reuses its realistic values.
-	recs, err := generate(doc, len(doc.Providers), seed, taken)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		if r.provider == p {
-			return r, nil
-		}
-	}
-	return nil, fmt.Errorf("mock: no generator for provider %q", p.Name)
-}
-
-func freeID(s *Server, ss *session) string {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "free/%s/%d", ss.name, len(ss.records))
-	seed := s.opts.Seed ^ h.Sum64()
-	for i := uint64(0); ; i++ {
-		id := fmt.Sprintf("%016x%08x", seed+i*0x9E3779B97F4A7C15, uint32(seed>>7)+uint32(i))
-		if _, taken := ss.records[id]; !taken {
-			return id
-		}
-	}
-}
-
+// anyValue turns a state parameter, as encoding/json decoded it, into a JSON value.
 func anyValue(v any) (pyjson.Value, error) {
 	switch v := v.(type) {
 	case nil:
@@ -297,23 +254,14 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
+// kindsText describes what a field takes, for a state's params.
 func kindsText(f spec.Field) string {
-	var parts []string
-	for _, k := range f.Kinds {
-		parts = append(parts, k.String())
-	}
 	if len(f.Enum) > 0 {
 		return "one of " + strings.Join(f.Enum, ", ")
 	}
-	return strings.Join(parts, " or ")
-}
-
-func removeString(list []string, s string) []string {
-	out := list[:0]
-	for _, v := range list {
-		if v != s {
-			out = append(out, v)
-		}
+	parts := make([]string, len(f.Kinds))
+	for i, k := range f.Kinds {
+		parts[i] = k.String()
 	}
-	return out
+	return strings.Join(parts, " or ")
 }

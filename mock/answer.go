@@ -1,0 +1,206 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+const (
+	contentJSON  = "application/json"
+	contentPlain = "text/plain; charset=utf-8"
+)
+
+// ErrorResponse codes: the fake's own (FIDELITY leaves them to it), stable from now on.
+const (
+	codeNotFound     = "phone_number_not_found"
+	codeInternal     = "internal_error"
+	codeTooLarge     = "request_too_large"
+	codeBadFault     = protocol.CodeInvalidFaultRequest
+	codeBadAdmin     = protocol.CodeInvalidAdminRequest
+	codeUnknownFault = protocol.CodeFaultNotFound
+)
+
+// answer is what a handler decides to send: Server.send is the one place that writes
+// it, checks it against the document, journals and logs it.
+type answer struct {
+	status      int
+	contentType string
+	body        []byte
+	header      http.Header // more headers: Allow, Location, a fault rule's
+
+	validation string // how the body was judged (Validation…); "" is not validated
+	fault      string // the rule (or fault header) that answered
+	deliberate bool   // off the document on purpose: the framework's own answers, off_document faults
+	conn       string // a connection fault to carry out instead of answering
+	gone       bool   // the client went away: nothing to send
+}
+
+func jsonAnswer(status int, body []byte) answer {
+	return answer{status: status, contentType: contentJSON, body: body}
+}
+
+// errorAnswer is the ErrorResponse shape {"error": code, "message": text}.
+func errorAnswer(status int, code, message string) answer {
+	return jsonAnswer(status, errorBody(code, message))
+}
+
+// detailAnswer is Starlette's {"detail": text}.
+func detailAnswer(status int, detail string) answer {
+	b, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: "detail", Value: pyjson.StringValue(detail)}}))
+	return jsonAnswer(status, b)
+}
+
+// serverErrorAnswer is Starlette's ServerErrorMiddleware: a plain-text 500, which is
+// what the real service answers when its own answer cannot be encoded.
+func serverErrorAnswer() answer {
+	return answer{status: http.StatusInternalServerError, contentType: contentPlain, body: []byte("Internal Server Error"), deliberate: true}
+}
+
+// validationAnswer is FastAPI's 422, rendered into dst; a body that cannot be encoded
+// is Starlette's 500.
+func validationAnswer(dst []byte, details []spec.Detail) answer {
+	b, err := spec.AppendValidationError(dst, details)
+	if err != nil {
+		a := serverErrorAnswer()
+		a.validation = ValidationInvalid
+		return a
+	}
+	a := jsonAnswer(http.StatusUnprocessableEntity, b)
+	a.validation = ValidationInvalid
+	return a
+}
+
+// valueAnswer renders an admin route's value with encoding/json.
+func valueAnswer(status int, v any) answer {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
+	}
+	return jsonAnswer(status, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func noContent() answer { return answer{status: http.StatusNoContent} }
+
+func (a *answer) setHeader(k, v string) {
+	if a.header == nil {
+		a.header = http.Header{}
+	}
+	a.header.Set(k, v)
+}
+
+func errorBody(code, message string) []byte {
+	b, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{
+		{Key: "error", Value: pyjson.StringValue(code)},
+		{Key: "message", Value: pyjson.StringValue(message)},
+	}))
+	return b
+}
+
+func notFoundBody(id string) []byte {
+	msg := fmt.Sprintf("Phone number with id '%s' was not found.", id)
+	if _, err := pyjson.AppendString(nil, msg); err != nil {
+		msg = "Phone number was not found."
+	}
+	return errorBody(codeNotFound, msg)
+}
+
+// send writes the answer (or carries out its connection fault), then self-checks,
+// journals and logs the exchange.
+func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
+	if a.validation == "" {
+		a.validation = ValidationSkipped
+	}
+	status := a.status
+	switch {
+	case a.gone:
+		status = 0
+	case a.conn != "":
+		var err error
+		if status, err = s.breakConnection(w, a); err != nil {
+			s.log.Error("connection fault failed", "fault", a.fault, "error", err)
+			a = errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
+			status = a.status
+			s.write(w, a)
+		}
+	default:
+		s.write(w, a)
+		if s.opts.SelfCheck {
+			s.selfCheck(x, a, w.Header())
+		}
+	}
+	elapsed := time.Since(x.start)
+	if x.journaled && x.sess != nil && s.opts.JournalSize > 0 {
+		x.sess.record(x.journalEntry(status, a, elapsed))
+	}
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("request", "method", x.r.Method, "path", x.r.URL.Path, "status", status,
+			"duration", elapsed, "session", x.sessName(), "fault", a.fault)
+	}
+}
+
+func (s *Server) write(w http.ResponseWriter, a answer) {
+	h := w.Header()
+	for k, v := range a.header {
+		h[k] = v
+	}
+	if a.contentType != "" && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", a.contentType)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(a.status)
+	if len(a.body) > 0 {
+		_, _ = w.Write(a.body) // a client that went away is not an error of ours
+	}
+}
+
+func (s *Server) selfCheck(x *exchange, a answer, h http.Header) {
+	problems := s.doc.CheckResponse(x.r.Method, x.r.URL.Path, a.status, h, a.body)
+	if len(problems) == 0 {
+		return
+	}
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.String()
+	}
+	if a.deliberate {
+		s.log.Debug("response is off the document on purpose", "method", x.r.Method, "path", x.r.URL.Path, "status", a.status, "fault", a.fault, "problems", msgs)
+		return
+	}
+	s.log.Warn("response is off the document", "method", x.r.Method, "path", x.r.URL.Path, "status", a.status, "fault", a.fault, "problems", msgs)
+	if hook := s.opts.SelfCheckFailed; hook != nil {
+		hook(SelfCheckFailure{Method: x.r.Method, Path: x.r.URL.Path, Status: a.status, Session: x.sessName(), Problems: msgs})
+	}
+}
+
+func (x *exchange) sessName() string {
+	if x.sess == nil {
+		return ""
+	}
+	return x.sess.name
+}
+
+func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) JournalEntry {
+	body := x.body
+	truncated := len(body) > maxJournalBody
+	if truncated {
+		body = body[:maxJournalBody]
+	}
+	return JournalEntry{
+		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery,
+		Header: protocol.RedactHeader(x.r.Header), Body: string(body), BodyTruncated: truncated,
+		Validation: a.validation, Status: status, Fault: a.fault,
+		DurationMS: float64(elapsed.Microseconds()) / 1000,
+	}
+}

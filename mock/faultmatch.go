@@ -1,0 +1,218 @@
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/verbex/verbex-mock/mock/match"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+)
+
+// maxGlob bounds a phone_number_id or header glob. Globs are compiled to Go regular
+// expressions, which match in time linear in the input, so a long pattern or a long
+// id costs microseconds, not seconds.
+const maxGlob = 1024
+
+// matcher is a rule's FaultMatch, compiled once when the rule is added.
+type matcher struct {
+	method  string         // upper case; "" matches any
+	id      *regexp.Regexp // nil matches any
+	headers []headerMatch
+	body    []bodyMatch
+}
+
+type headerMatch struct {
+	name  string         // canonical
+	value *regexp.Regexp // nil matches presence
+}
+
+type bodyMatch struct {
+	key  string
+	want *match.Expectation
+}
+
+// compileMatch checks a FaultMatch and compiles it; errors name the field.
+func compileMatch(m FaultMatch) (matcher, error) {
+	var c matcher
+	if m.Method != "" {
+		c.method = strings.ToUpper(m.Method)
+		if !slices.Contains(ruleMethods, c.method) {
+			return c, fmt.Errorf("match.method %q: want one of %s", m.Method, strings.Join(ruleMethods, ", "))
+		}
+	}
+	if m.PhoneNumberID != "" {
+		re, err := compileGlob(m.PhoneNumberID)
+		if err != nil {
+			return c, fmt.Errorf("match.phone_number_id %.80q: %w", m.PhoneNumberID, err)
+		}
+		c.id = re
+	}
+	for _, k := range sortedKeys(m.Headers) {
+		h := headerMatch{name: http.CanonicalHeaderKey(k)}
+		if v := m.Headers[k]; v != "" {
+			re, err := compileGlob(v)
+			if err != nil {
+				return c, fmt.Errorf("match.headers.%s %.80q: %w", k, v, err)
+			}
+			h.value = re
+		}
+		c.headers = append(c.headers, h)
+	}
+	for _, k := range sortedKeys(m.Body) {
+		raw, err := json.Marshal(m.Body[k])
+		if err != nil {
+			return c, fmt.Errorf("match.body.%s: %w", k, err)
+		}
+		v, err := pyjson.Decode(raw)
+		if err != nil {
+			return c, fmt.Errorf("match.body.%s: %w", k, err)
+		}
+		want, err := match.Compile(v)
+		if err != nil {
+			return c, fmt.Errorf("match.body.%s: %w", k, err)
+		}
+		c.body = append(c.body, bodyMatch{key: k, want: want})
+	}
+	return c, nil
+}
+
+// compileGlob turns a path.Match pattern (*, ?, [class], \\ escapes; * and ? do not
+// cross "/") into an anchored regular expression.
+func compileGlob(glob string) (*regexp.Regexp, error) {
+	if len(glob) > maxGlob {
+		return nil, fmt.Errorf("%d bytes; a glob has at most %d", len(glob), maxGlob)
+	}
+	var b strings.Builder
+	b.WriteString(`^(?s:`)
+	for i := 0; i < len(glob); i++ {
+		switch c := glob[i]; c {
+		case '*':
+			b.WriteString(`[^/]*`)
+		case '?':
+			b.WriteString(`[^/]`)
+		case '\\':
+			if i+1 == len(glob) {
+				return nil, fmt.Errorf("trailing backslash")
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(glob[i : i+1]))
+		case '[':
+			end := strings.IndexByte(glob[i+1:], ']')
+			if end < 0 {
+				return nil, fmt.Errorf("unclosed [")
+			}
+			class := glob[i+1 : i+1+end]
+			if class == "" || class == "^" {
+				return nil, fmt.Errorf("empty character class")
+			}
+			b.WriteByte('[')
+			if class[0] == '^' {
+				b.WriteByte('^')
+				class = class[1:]
+			}
+			for j := 0; j < len(class); j++ {
+				if class[j] == '-' && j > 0 && j < len(class)-1 {
+					b.WriteByte('-')
+					continue
+				}
+				if class[j] == '\\' && j+1 < len(class) {
+					j++
+				}
+				b.WriteString(regexp.QuoteMeta(class[j : j+1]))
+			}
+			b.WriteByte(']')
+			i += end + 1
+		default:
+			b.WriteString(regexp.QuoteMeta(glob[i : i+1]))
+		}
+	}
+	b.WriteString(`)$`)
+	return regexp.Compile(b.String())
+}
+
+// faultRequest is what rules match against. The body is the exchange's, decoded once
+// before the session's lock is taken (null when it is not JSON).
+type faultRequest struct {
+	method string
+	id     string
+	header http.Header
+	body   pyjson.Value
+}
+
+func (m *matcher) matches(fr *faultRequest) bool {
+	if m.method != "" && m.method != strings.ToUpper(fr.method) {
+		return false
+	}
+	if m.id != nil && !m.id.MatchString(fr.id) {
+		return false
+	}
+	for _, h := range m.headers {
+		got, present := fr.header[h.name]
+		if !present || (h.value != nil && !h.value.MatchString(strings.Join(got, ", "))) {
+			return false
+		}
+	}
+	if len(m.body) == 0 {
+		return true
+	}
+	for _, bm := range m.body {
+		var got *pyjson.Value
+		if v, present := fr.body.Get(bm.key); present {
+			got = &v
+		}
+		if !bm.want.Matches(got) {
+			return false
+		}
+	}
+	return true
+}
+
+// insertSorted adds f to rules kept in firing order: highest priority first, and the
+// newest first among equals. Sorting once here keeps every request's pick a plain scan.
+func insertSorted(rules []*fault, f *fault) []*fault {
+	i, _ := slices.BinarySearchFunc(rules, f, func(a, b *fault) int {
+		if a.Priority != b.Priority {
+			return b.Priority - a.Priority
+		}
+		return b.seq - a.seq
+	})
+	return slices.Insert(rules, i, f)
+}
+
+// pick finds the rule that answers a request, counting matches and fires; nil when
+// none does. Rules that expired stay listed with remaining 0. The caller holds the
+// session's lock; the returned copy can be used after it is released.
+func pick(rules []*fault, fr *faultRequest) *fault {
+	for _, f := range rules {
+		if f.Times > 0 && f.fired >= f.Times {
+			continue
+		}
+		if !f.when.matches(fr) {
+			continue
+		}
+		f.matched++
+		if f.matched <= f.After {
+			continue
+		}
+		if f.Probability > 0 && f.Probability < 1 && f.rng.Float64() >= f.Probability {
+			continue
+		}
+		f.fired++
+		c := *f
+		return &c
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,168 @@
+package mock
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// serveFault applies the per-request fault header or the session's rule that fires.
+// answered is false when no fault answers: none fired, or one only added latency (then
+// the answer carries only the rule's name).
+func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
+	f, err := s.requestFault(x.r.Header)
+	if err != nil {
+		a = errorAnswer(http.StatusBadRequest, codeBadFault, err.Error())
+		a.deliberate = true
+		return a, true
+	}
+	name := ""
+	if f != nil {
+		name = f.Name
+	} else {
+		body, _ := x.json() // decoded before the lock: rules may match its fields
+		if f = x.sess.pickFault(&faultRequest{method: x.r.Method, id: id, header: x.r.Header, body: body}); f == nil {
+			return answer{}, false
+		}
+		name = f.ID
+	}
+	if f.Delay > 0 && !sleep(x.r.Context(), time.Duration(f.Delay)) {
+		return answer{gone: true, fault: name}, true
+	}
+	if f.Status == 0 && f.Connection == "" {
+		return answer{fault: name}, false
+	}
+	a = answer{status: f.Status, body: f.body, fault: name, deliberate: f.OffDocument, conn: f.Connection}
+	if f.Body == nil && f.RawBody == "" && f.Status != 0 {
+		a.body = s.defaultFaultBody(x, f.Status, id)
+	}
+	for k, v := range f.Headers {
+		a.setHeader(k, v)
+	}
+	if a.body != nil && a.header.Get("Content-Type") == "" {
+		a.contentType = contentJSON
+	}
+	return a, true
+}
+
+// hasDefaultBody reports whether a status gets a realistic body when a rule gives none.
+func hasDefaultBody(status int) bool {
+	switch status {
+	case http.StatusNotFound, http.StatusInternalServerError, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// defaultFaultBody is a realistic, on-document body for the documented error
+// statuses: ErrorResponse for 404 and 500, a pydantic-shaped 422.
+func (s *Server) defaultFaultBody(x *exchange, status int, id string) []byte {
+	switch status {
+	case http.StatusNotFound:
+		return notFoundBody(id)
+	case http.StatusInternalServerError:
+		return errorBody(codeInternal, "An unexpected error occurred while updating the phone number. Please try again later.")
+	case http.StatusUnprocessableEntity:
+		var body pyjson.Value
+		if isJSONContentType(x.r.Header.Get("Content-Type")) {
+			body, _ = x.json()
+		}
+		return s.defaultValidationBody(body)
+	}
+	return nil
+}
+
+// defaultValidationBody is the 422 a wrong type for the first field every branch
+// declares gives: one string_type error per branch, echoing what was sent.
+func (s *Server) defaultValidationBody(body pyjson.Value) []byte {
+	u := &s.doc.Union
+	field := ""
+	if len(u.Branches) > 0 {
+		for _, p := range u.Branches[0].Props {
+			common := true
+			for _, b := range u.Branches[1:] {
+				common = common && b.Has(p.Name)
+			}
+			if common {
+				field = p.Name
+				break
+			}
+		}
+	}
+	input, _ := body.Get(field)
+	var details []spec.Detail
+	for _, b := range u.Branches {
+		loc := []pyjson.Value{pyjson.StringValue("body")}
+		if u.Titled {
+			loc = append(loc, pyjson.StringValue(b.Title))
+		}
+		if field != "" {
+			loc = append(loc, pyjson.StringValue(field))
+		}
+		details = append(details, spec.Detail{Type: "string_type", Loc: loc, Msg: "Input should be a valid string", Input: input})
+	}
+	out, err := spec.AppendValidationError(nil, details)
+	if err != nil { // the echoed input cannot be sent: echo null instead
+		for i := range details {
+			details[i].Input = pyjson.NullValue()
+		}
+		out, _ = spec.AppendValidationError(nil, details)
+	}
+	return out
+}
+
+// breakConnection carries out a connection fault on the raw connection and returns
+// the status it got to send (0 for a reset).
+func (s *Server) breakConnection(w http.ResponseWriter, a answer) (int, error) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return 0, fmt.Errorf("mock: connection fault needs a hijackable connection: %w", err)
+	}
+	defer conn.Close()
+	if a.conn == ConnReset {
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0) // close with RST, not FIN
+		}
+		return 0, nil
+	}
+	bw := bufio.NewWriter(conn)
+	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.status, http.StatusText(a.status))
+	h := a.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if a.contentType != "" && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", a.contentType)
+	}
+	h.Set("Content-Length", fmt.Sprint(len(a.body)))
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if err := h.Write(bw); err != nil {
+		return a.status, fmt.Errorf("mock: writing fault headers: %w", err)
+	}
+	bw.WriteString("\r\n")
+	if a.conn == ConnTruncate {
+		bw.Write(a.body[:len(a.body)/2])
+	}
+	if err := bw.Flush(); err != nil {
+		return a.status, fmt.Errorf("mock: writing fault response: %w", err)
+	}
+	return a.status, nil
+}
+
+// sleep waits d or until ctx ends; it reports whether the whole wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

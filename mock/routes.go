@@ -1,0 +1,138 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// handler answers one exchange.
+type handler func(*exchange) answer
+
+// route is what the router resolves a request to.
+type route struct {
+	serve   handler
+	journal bool // a request to the Verbex API: journaled, and in the header's session
+}
+
+// routes builds the router and the table its route names resolve to. The router only
+// matches (Starlette routes the path as sent: no cleaning, no 301s); dispatch calls the
+// handler.
+func (s *Server) routes() {
+	s.router = mux.NewRouter()
+	s.router.SkipClean(true)
+	s.table = map[string]route{}
+	s.handle(spec.Path, route{serve: s.servePhoneNumber, journal: true})
+	s.handle("/openapi.json", route{serve: methods(map[string]handler{http.MethodGet: s.serveOpenAPI})})
+	s.adminRoutes()
+	s.notFound = route{serve: s.serveNotFound, journal: true}
+}
+
+func (s *Server) handle(path string, rt route) {
+	s.router.Path(path).Name(path)
+	s.table[path] = rt
+}
+
+// dispatch resolves the route, reads the body and runs the handler; a panic becomes
+// a 500 in the ErrorResponse shape.
+func (s *Server) dispatch(x *exchange) (a answer) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		s.log.Error("panic serving request", "method", x.r.Method, "path", x.r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		a = errorAnswer(http.StatusInternalServerError, codeInternal, "An unexpected error occurred in verbex-mock; see its log.")
+	}()
+	rt := s.notFound
+	var m mux.RouteMatch
+	if s.router.Match(x.r, &m) && m.Route != nil {
+		rt, x.vars = s.table[m.Route.GetName()], m.Vars
+	}
+	x.journaled = rt.journal
+	if rt.journal {
+		x.sess = s.session(x.sessionName())
+	}
+	if err := x.readBody(s.opts.MaxBodyBytes); err != nil {
+		return bodyErrorAnswer(err, s.opts.MaxBodyBytes)
+	}
+	return rt.serve(x)
+}
+
+// bodyErrorAnswer answers a body that could not be read: too large (413, and the
+// connection is closed, for the rest of the body is not read), or broken off (400).
+func bodyErrorAnswer(err error, limit int64) answer {
+	if err == errTooLarge {
+		a := errorAnswer(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", limit))
+		a.deliberate = true
+		a.setHeader("Connection", "close")
+		return a
+	}
+	a := detailAnswer(http.StatusBadRequest, "There was an error parsing the body")
+	a.deliberate = true
+	return a
+}
+
+// methods routes by method and answers 405 with Allow for the others.
+func methods(byMethod map[string]handler) handler {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if byMethod[m] != nil {
+			allow = append(allow, m)
+		}
+	}
+	return func(x *exchange) answer {
+		if fn := byMethod[x.r.Method]; fn != nil {
+			return fn(x)
+		}
+		return methodNotAllowed(strings.Join(allow, ", "))
+	}
+}
+
+func methodNotAllowed(allow string) answer {
+	a := detailAnswer(http.StatusMethodNotAllowed, "Method Not Allowed")
+	a.setHeader("Allow", allow)
+	return a
+}
+
+func (s *Server) serveOpenAPI(*exchange) answer { return jsonAnswer(http.StatusOK, s.doc.JSON) }
+
+// serveNotFound is Starlette's router when nothing matched: with redirect_slashes, a
+// path that would match with its trailing slash toggled is redirected (307), else 404.
+func (s *Server) serveNotFound(x *exchange) answer {
+	p := x.r.URL.Path
+	if p != "/" && p != "" {
+		alt := *x.r
+		u := *x.r.URL
+		if p[len(p)-1] == '/' {
+			u.Path = p[:len(p)-1]
+		} else {
+			u.Path = p + "/"
+		}
+		u.RawPath = ""
+		alt.URL = &u
+		var m mux.RouteMatch
+		if s.router.Match(&alt, &m) && m.Route != nil {
+			scheme := "http"
+			if x.r.TLS != nil {
+				scheme = "https"
+			}
+			target := scheme + "://" + x.r.Host + u.EscapedPath()
+			if x.r.URL.RawQuery != "" {
+				target += "?" + x.r.URL.RawQuery
+			}
+			a := answer{status: http.StatusTemporaryRedirect}
+			a.setHeader("Location", target)
+			return a
+		}
+	}
+	return detailAnswer(http.StatusNotFound, "Not Found")
+}
