@@ -140,4 +140,3 @@ func fieldLine(n *yaml.Node, key string) int {
 	}
 	return n.Line
 }
-

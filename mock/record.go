@@ -50,4 +50,3 @@ func (r *record) phoneNumber() PhoneNumber {
 	p.Number, _ = p.Field(spec.NumberField)
 	return p
 }
-
