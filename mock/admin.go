@@ -1,11 +1,14 @@
 package mock
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
 )
@@ -14,15 +17,15 @@ import (
 // stable: tools script them. Each takes ?session=NAME (or the session header).
 func (s *Server) adminRoutes() {
 	type byMethod = map[string]handler
-	s.handle("/__admin/health", route{serve: methods(byMethod{http.MethodGet: func(*exchange) answer {
+	s.handle("/__admin/health", route{admin: true, serve: methods(byMethod{http.MethodGet: func(*exchange) answer {
 		return valueAnswer(http.StatusOK, map[string]string{"status": "ok"})
 	}})})
-	s.handle("/__admin/phone-numbers", route{serve: methods(byMethod{http.MethodGet: s.adminPhoneNumbers})})
-	s.handle("/__admin/reset", route{serve: methods(byMethod{http.MethodPost: func(x *exchange) answer {
+	s.handle("/__admin/phone-numbers", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodGet: s.adminPhoneNumbers})})
+	s.handle("/__admin/reset", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodPost: func(x *exchange) answer {
 		s.resetSession(s.adminSession(x))
 		return noContent()
 	}})})
-	s.handle("/__admin/faults", route{serve: methods(byMethod{
+	s.handle("/__admin/faults", route{admin: true, session: sessionAdmin, serve: methods(byMethod{
 		http.MethodGet:  s.adminListFaults,
 		http.MethodPost: s.adminAddFault,
 		http.MethodDelete: func(x *exchange) answer {
@@ -30,23 +33,23 @@ func (s *Server) adminRoutes() {
 			return noContent()
 		},
 	})})
-	s.handle("/__admin/faults/{id}", route{serve: methods(byMethod{http.MethodDelete: func(x *exchange) answer {
+	s.handle("/__admin/faults/{id}", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodDelete: func(x *exchange) answer {
 		id := x.vars["id"]
 		if !s.adminSession(x).removeFault(id) {
 			return errorAnswer(http.StatusNotFound, codeUnknownFault, fmt.Sprintf("No fault rule has id %q.", id))
 		}
 		return noContent()
 	}})})
-	s.handle("/__admin/requests", route{serve: methods(byMethod{
+	s.handle("/__admin/requests", route{admin: true, session: sessionAdmin, serve: methods(byMethod{
 		http.MethodGet: func(x *exchange) answer {
-			return valueAnswer(http.StatusOK, map[string]any{"requests": s.adminSession(x).requests()})
+			return s.adminRequests(x)
 		},
 		http.MethodDelete: func(x *exchange) answer {
-			s.adminSession(x).clearRequests()
+			s.journal.clear(x.sess)
 			return noContent()
 		},
 	})})
-	s.handle(protocol.StatesPath, route{serve: methods(byMethod{
+	s.handle(protocol.StatesPath, route{admin: true, session: sessionAdmin, serve: methods(byMethod{
 		http.MethodGet: func(*exchange) answer {
 			list := protocol.StateList{States: []protocol.StateInfo{}}
 			for _, st := range s.states {
@@ -58,7 +61,8 @@ func (s *Server) adminRoutes() {
 	})})
 }
 
-func (s *Server) adminSession(x *exchange) *session { return s.session(x.sessionName()) }
+// adminSession is the session dispatch found for an admin route.
+func (s *Server) adminSession(x *exchange) *session { return x.sess }
 
 func (s *Server) adminPhoneNumbers(x *exchange) answer {
 	b := append(x.out[:0], `{"phone_numbers":[`...)
@@ -88,7 +92,11 @@ func (s *Server) adminAddFault(x *exchange) answer {
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, codeBadFault, err.Error())
 	}
-	return valueAnswer(http.StatusCreated, s.adminSession(x).addFault(c, s.opts.Seed))
+	added, err := s.adminSession(x).addFault(c, s.opts.Seed, s.opts.MaxFaultRules)
+	if err != nil {
+		return errorAnswer(http.StatusConflict, codeTooManyRules, err.Error())
+	}
+	return valueAnswer(http.StatusCreated, added)
 }
 
 func (s *Server) adminSetState(x *exchange) answer {
@@ -117,4 +125,47 @@ func decodeStrict(body []byte, v any) error {
 		return errors.New("trailing data after the JSON value")
 	}
 	return nil
+}
+
+// adminRequests lists the journal: ?since=SEQ (entries after it), ?limit=N and
+// ?order=newest (newest first; oldest first by default). The listing is rendered
+// entry by entry into the answer, never as one value in memory.
+func (s *Server) adminRequests(x *exchange) answer {
+	q := JournalQuery{}
+	v := x.r.URL.Query()
+	var err error
+	if since := v.Get("since"); since != "" {
+		if q.Since, err = strconv.ParseInt(since, 10, 64); err != nil || q.Since < 0 {
+			return errorAnswer(http.StatusBadRequest, codeBadAdmin, "since: want a sequence number (0 or more)")
+		}
+	}
+	if limit := v.Get("limit"); limit != "" {
+		if q.Limit, err = strconv.Atoi(limit); err != nil || q.Limit < 0 {
+			return errorAnswer(http.StatusBadRequest, codeBadAdmin, "limit: want a count (0 or more; 0 is all)")
+		}
+	}
+	switch v.Get("order") {
+	case "", "oldest":
+	case "newest":
+		q.NewestFirst = true
+	default:
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "order: want oldest or newest")
+	}
+	entries := s.journal.list(x.sess, q)
+	return answer{status: http.StatusOK, contentType: contentJSON, stream: func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 32<<10)
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		bw.WriteString(`{"requests":[`)
+		for i := range entries {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			if err := enc.Encode(&entries[i]); err != nil {
+				return err
+			}
+		}
+		bw.WriteString("]}")
+		return bw.Flush()
+	}}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,12 +23,18 @@ const (
 
 // ErrorResponse codes: the fake's own (FIDELITY leaves them to it), stable from now on.
 const (
-	codeNotFound     = "phone_number_not_found"
-	codeInternal     = "internal_error"
-	codeTooLarge     = "request_too_large"
-	codeBadFault     = protocol.CodeInvalidFaultRequest
-	codeBadAdmin     = protocol.CodeInvalidAdminRequest
-	codeUnknownFault = protocol.CodeFaultNotFound
+	codeNotFound      = "phone_number_not_found"
+	codeInternal      = "internal_error"
+	codeTooLarge      = "request_too_large"
+	codeBadFault      = protocol.CodeInvalidFaultRequest
+	codeBadAdmin      = protocol.CodeInvalidAdminRequest
+	codeUnknownFault  = protocol.CodeFaultNotFound
+	codeNoSession     = "session_not_found"
+	codeEvicted       = "session_evicted"
+	codeBadSession    = "invalid_session"
+	codeForbiddenHost = "host_not_allowed"
+	codeBadMediaType  = "unsupported_media_type"
+	codeTooManyRules  = "too_many_fault_rules"
 )
 
 // answer is what a handler decides to send: Server.send is the one place that writes
@@ -43,6 +50,10 @@ type answer struct {
 	deliberate bool   // off the document on purpose: the framework's own answers, off_document faults
 	conn       string // a connection fault to carry out instead of answering
 	gone       bool   // the client went away: nothing to send
+
+	delaySkipped bool // a fault's delay was cut short by shutdown
+
+	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 }
 
 func jsonAnswer(status int, body []byte) answer {
@@ -136,13 +147,13 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 		}
 	default:
 		s.write(w, a)
-		if s.opts.SelfCheck {
+		if s.opts.SelfCheck && a.stream == nil {
 			s.selfCheck(x, a, w.Header())
 		}
 	}
 	elapsed := time.Since(x.start)
-	if x.journaled && x.sess != nil && s.opts.JournalSize > 0 {
-		x.sess.record(x.journalEntry(status, a, elapsed))
+	if x.journaled && x.sess != nil && s.journal.enabled() {
+		s.journal.add(x.sess, x.journalEntry(status, a, elapsed))
 	}
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		s.log.Debug("request", "method", x.r.Method, "path", x.r.URL.Path, "status", status,
@@ -151,12 +162,23 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 }
 
 func (s *Server) write(w http.ResponseWriter, a answer) {
+	if s.opts.WriteTimeout > 0 {
+		// Not supported by every ResponseWriter (a recorder in tests): then unbounded.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+	}
 	h := w.Header()
 	for k, v := range a.header {
 		h[k] = v
 	}
 	if a.contentType != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", a.contentType)
+	}
+	if a.stream != nil {
+		w.WriteHeader(a.status)
+		if err := a.stream(w); err != nil {
+			s.log.Debug("answer cut off", "error", err)
+		}
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(a.body)))
 	w.WriteHeader(a.status)
@@ -197,10 +219,11 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 	if truncated {
 		body = body[:maxJournalBody]
 	}
+	header, headerCut := journalHeader(x.r.Header)
 	return JournalEntry{
-		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery,
-		Header: protocol.RedactHeader(x.r.Header), Body: string(body), BodyTruncated: truncated,
-		Validation: a.validation, Status: status, Fault: a.fault,
+		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
+		Header: header, HeadersTruncated: headerCut, Body: redactBody(string(body)), BodyTruncated: truncated,
+		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}
 }

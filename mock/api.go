@@ -23,7 +23,7 @@ func (s *Server) servePhoneNumber(x *exchange) answer {
 	} else {
 		a = s.update(x, id)
 	}
-	a.fault = f.fault // a rule that only added latency
+	a.fault, a.delaySkipped = f.fault, f.delaySkipped // a rule that only added latency
 	return a
 }
 

@@ -201,6 +201,25 @@ func (f *fault) status() FaultStatus {
 	return st
 }
 
+// ruleSize is what a rule costs to keep, roughly: its bodies, headers and matchers.
+func ruleSize(r FaultRule) int {
+	n := len(r.Name) + len(r.Body) + len(r.RawBody) + len(r.Match.Method) + len(r.Match.PhoneNumberID)
+	for k, v := range r.Headers {
+		n += len(k) + len(v)
+	}
+	for k, v := range r.Match.Headers {
+		n += len(k) + len(v)
+	}
+	if len(r.Match.Body) > 0 {
+		b, _ := json.Marshal(r.Match.Body)
+		n += len(b)
+	}
+	return n
+}
+
+// ErrTooManyRules is a session that holds as many fault rules as it may.
+var ErrTooManyRules = errors.New("mock: too many fault rules in the session")
+
 // Methods a rule may match; anything else is a typo.
 var ruleMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 
@@ -215,6 +234,9 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 	}
 	if r.Probability < 0 || r.Probability > 1 {
 		return bad("probability %v is not in (0, 1]", r.Probability)
+	}
+	if size := ruleSize(r); size > s.opts.MaxFaultRuleBytes {
+		return bad("the rule is %d bytes (body, raw_body, headers and matchers); at most %d", size, s.opts.MaxFaultRuleBytes)
 	}
 	when, err := compileMatch(r.Match)
 	if err != nil {

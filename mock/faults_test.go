@@ -451,7 +451,7 @@ func TestSessionsAreIsolated(t *testing.T) {
 		t.Errorf("admin ?session=a: %s", got.body)
 	}
 	// Reset clears that session's state, faults and journal only.
-	serve(t, s, req{method: "POST", path: "/__admin/reset?session=b"}, false)
+	serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/reset?session=b"}, false)
 	if len(s.Session("b").Faults()) != 0 || len(s.Session("b").Requests()) != 0 {
 		t.Errorf("reset left faults or journal in b")
 	}
@@ -474,7 +474,7 @@ func TestSessionsAreBounded(t *testing.T) {
 func TestAdminFaults(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Options{})
-	got := serve(t, s, req{method: "POST", path: "/__admin/faults", body: []byte(`{"status":500,"times":2,"match":{"phone_number_id":"` + sipID + `"}}`)}, false)
+	got := serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/faults", body: []byte(`{"status":500,"times":2,"match":{"phone_number_id":"` + sipID + `"}}`)}, false)
 	var added FaultRule
 	if got.status != 201 || json.Unmarshal([]byte(got.body), &added) != nil || added.ID != "f1" {
 		t.Fatalf("POST: %d %s", got.status, got.body)
@@ -484,10 +484,10 @@ func TestAdminFaults(t *testing.T) {
 	if !strings.Contains(got.body, `"matched":1,"fired":1,"remaining":1`) {
 		t.Errorf("GET: %s", got.body)
 	}
-	if got := serve(t, s, req{method: "POST", path: "/__admin/faults", body: []byte(`{"status":503}`)}, false); got.status != 400 || !strings.Contains(got.body, "off_document") {
+	if got := serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/faults", body: []byte(`{"status":503}`)}, false); got.status != 400 || !strings.Contains(got.body, "off_document") {
 		t.Errorf("off-document POST: %d %s", got.status, got.body)
 	}
-	if got := serve(t, s, req{method: "POST", path: "/__admin/faults", body: []byte(`{"stauts":500}`)}, false); got.status != 400 || !strings.Contains(got.body, "unknown field") {
+	if got := serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/faults", body: []byte(`{"stauts":500}`)}, false); got.status != 400 || !strings.Contains(got.body, "unknown field") {
 		t.Errorf("typo POST: %d %s", got.status, got.body)
 	}
 	if got := serve(t, s, req{method: "DELETE", path: "/__admin/faults/f9"}, false); got.status != 404 {
@@ -506,7 +506,7 @@ func TestStates(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Options{})
 	post := func(session, body string) (int, map[string]any) {
-		r := req{method: "POST", path: "/__admin/states?session=" + session, body: []byte(body)}
+		r := req{method: "POST", contentType: "application/json", path: "/__admin/states?session=" + session, body: []byte(body)}
 		got := serve(t, s, r, false)
 		var vars map[string]any
 		_ = json.Unmarshal([]byte(got.body), &vars)
@@ -572,7 +572,7 @@ func TestStatePhoneNumberStored(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Options{})
 	post := func(body string) reply {
-		return serve(t, s, req{method: "POST", path: "/__admin/states?session=stored", body: []byte(body)}, false)
+		return serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/states?session=stored", body: []byte(body)}, false)
 	}
 	in := func(r req) req { r.header = http.Header{SessionHeader: {"stored"}}; return r }
 	record := `{"_id":"abc","provider":"pia","phone_number":"+15550001111","friendly_name":"Copied","inbound_agent_id":null,"outbound_agent_id":"ag1"}`

@@ -32,13 +32,19 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 		}
 		name = f.ID
 	}
-	if f.Delay > 0 && !sleep(x.r.Context(), time.Duration(f.Delay)) {
-		return answer{gone: true, fault: name}, true
+	skipped := false
+	if f.Delay > 0 {
+		switch s.wait(x.r.Context(), time.Duration(f.Delay)) {
+		case waitGone:
+			return answer{gone: true, fault: name}, true
+		case waitCut:
+			skipped = true
+		}
 	}
 	if f.Status == 0 && f.Connection == "" {
-		return answer{fault: name}, false
+		return answer{fault: name, delaySkipped: skipped}, false
 	}
-	a = answer{status: f.Status, body: f.body, fault: name, deliberate: f.OffDocument, conn: f.Connection}
+	a = answer{status: f.Status, body: f.body, fault: name, deliberate: f.OffDocument, conn: f.Connection, delaySkipped: skipped}
 	if f.Body == nil && f.RawBody == "" && f.Status != 0 {
 		a.body = s.defaultFaultBody(x, f.Status, id)
 	}
@@ -155,14 +161,23 @@ func (s *Server) breakConnection(w http.ResponseWriter, a answer) (int, error) {
 	return a.status, nil
 }
 
-// sleep waits d or until ctx ends; it reports whether the whole wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// How a fault's wait ended.
+const (
+	waitDone = iota // the whole delay passed
+	waitGone        // the client went away
+	waitCut         // the server is draining: answer now
+)
+
+// wait sleeps d, unless the client goes away or the server starts draining.
+func (s *Server) wait(ctx context.Context, d time.Duration) int {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
+		return waitDone
 	case <-ctx.Done():
-		return false
+		return waitGone
+	case <-s.stopping:
+		return waitCut
 	}
 }

@@ -2,14 +2,21 @@ package mock
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
 )
 
-// maxJournalBody bounds the body kept per journal entry, so the journal's memory stays
-// bounded (JournalSize × 64 KiB at worst) whatever clients send.
-const maxJournalBody = 64 << 10
+// Bounds on what one journal entry keeps, whatever a client sends.
+const (
+	maxJournalBody        = 64 << 10 // body bytes kept per entry
+	maxJournalHeaderValue = 1 << 10  // bytes kept of each header value
+	maxJournalHeaders     = 64       // header names kept per entry
+	journalEntryOverhead  = 512      // what an entry costs beyond its text, for the budget
+)
 
 // Validation verdicts recorded in the journal.
 const (
@@ -20,6 +27,8 @@ const (
 )
 
 // JournalEntry is one request the fake received, as GET /__admin/requests lists it.
+// Secrets are redacted: credential fields in the body, credential headers and query
+// parameters (package protocol says which).
 type JournalEntry struct {
 	Seq    int64       `json:"seq"`
 	Time   time.Time   `json:"time"`
@@ -27,6 +36,8 @@ type JournalEntry struct {
 	Path   string      `json:"path"`
 	Query  string      `json:"query,omitempty"`
 	Header http.Header `json:"headers"`
+	// HeadersTruncated says that header values were cut or headers left out.
+	HeadersTruncated bool `json:"headers_truncated,omitempty"`
 	// Body is the request body as text (at most 64 KiB; BodyTruncated says when cut).
 	Body          string `json:"body"`
 	BodyTruncated bool   `json:"body_truncated,omitempty"`
@@ -35,42 +46,228 @@ type JournalEntry struct {
 	// Status is the status sent; 0 when a connection fault broke the connection first.
 	Status int `json:"status"`
 	// Fault is the id of the fault rule that answered, "" when none did.
-	Fault      string  `json:"fault,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
+	Fault string `json:"fault,omitempty"`
+	// DelaySkipped says that a fault's delay was cut short because the fake was
+	// shutting down; the answer is the one the request would have got.
+	DelaySkipped bool    `json:"delay_skipped,omitempty"`
+	DurationMS   float64 `json:"duration_ms"`
 }
 
 // Redacted is what stands in for a secret.
 const Redacted = protocol.Redacted
 
-// journal is a bounded ring of entries, oldest dropped first. Guarded by session.mu.
+// journal keeps the exchanges of every session within one byte budget: when it is
+// spent the oldest entries go first, whichever session they belong to. Each session
+// also keeps at most perSession entries. It has its own lock, taken only here.
 type journal struct {
-	limit   int
-	entries []JournalEntry
-	start   int // index of the oldest entry once the ring is full
+	mu         sync.Mutex
+	budget     int64
+	perSession int
+	used       int64
+	queue      []*entry // every session's entries in arrival order; dead ones skipped
+	dead       int      // dead entries still in queue
+	logs       map[*session]*sessionLog
+}
+
+type sessionLog struct {
+	entries []*entry // this session's entries, oldest first; live from head on
+	head    int
 	seq     int64
 }
 
-func (j *journal) add(e JournalEntry) {
-	if j.limit <= 0 {
-		return
-	}
-	j.seq++
-	e.Seq = j.seq
-	if len(j.entries) < j.limit {
-		j.entries = append(j.entries, e)
-		return
-	}
-	j.entries[j.start] = e
-	j.start = (j.start + 1) % j.limit
+func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
+
+type entry struct {
+	JournalEntry
+	sess *session
+	size int64
+	dead bool
 }
 
-// list returns the entries oldest first.
-func (j *journal) list() []JournalEntry {
-	out := make([]JournalEntry, 0, len(j.entries))
-	out = append(out, j.entries[j.start:]...)
-	return append(out, j.entries[:j.start]...)
+func newJournal(budget int64, perSession int) *journal {
+	return &journal{budget: budget, perSession: perSession, logs: map[*session]*sessionLog{}}
 }
 
-func (j *journal) clear() {
-	j.entries, j.start = nil, 0
+func (j *journal) enabled() bool { return j.budget > 0 && j.perSession > 0 }
+
+// add keeps an entry for ss, dropping the oldest ones that no longer fit.
+func (j *journal) add(ss *session, e JournalEntry) {
+	if !j.enabled() {
+		return
+	}
+	size := int64(len(e.Body)+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
+	for k, vs := range e.Header {
+		size += int64(len(k))
+		for _, v := range vs {
+			size += int64(len(v))
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	l := j.logs[ss]
+	if l == nil {
+		l = &sessionLog{}
+		j.logs[ss] = l
+	}
+	l.seq++
+	e.Seq = l.seq
+	en := &entry{JournalEntry: e, sess: ss, size: size}
+	l.entries = append(l.entries, en)
+	j.queue = append(j.queue, en)
+	j.used += size
+	for len(l.live()) > j.perSession {
+		j.killOldest(l)
+	}
+	for j.used > j.budget && len(j.queue) > 0 {
+		en := j.queue[0]
+		j.queue[0] = nil
+		j.queue = j.queue[1:]
+		if en.dead {
+			j.dead--
+			continue
+		}
+		j.killOldest(j.logs[en.sess]) // a session's entries are in arrival order: en is its oldest
+		j.dead--                      // it has already left the queue
+	}
+	if j.dead > len(j.queue)/2 && j.dead > 64 {
+		j.compact()
+	}
+}
+
+// killOldest drops a session's oldest live entry.
+func (j *journal) killOldest(l *sessionLog) {
+	en := l.entries[l.head]
+	en.dead = true
+	j.dead++
+	j.used -= en.size
+	l.entries[l.head] = nil
+	l.head++
+	if l.head > len(l.entries)/2 {
+		l.entries = append(l.entries[:0], l.entries[l.head:]...)
+		l.head = 0
+	}
+}
+
+func (j *journal) compact() {
+	live := make([]*entry, 0, len(j.queue)-j.dead)
+	for _, en := range j.queue {
+		if !en.dead {
+			live = append(live, en)
+		}
+	}
+	j.queue, j.dead = live, 0
+}
+
+// clear drops a session's entries; its sequence numbers go on.
+func (j *journal) clear(ss *session) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if l := j.logs[ss]; l != nil {
+		for len(l.live()) > 0 {
+			j.killOldest(l)
+		}
+	}
+}
+
+// forget drops a session's entries and its log, for a session that is gone.
+func (j *journal) forget(ss *session) {
+	j.clear(ss)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.logs, ss)
+}
+
+// JournalQuery selects entries: those after Since (a seq), at most Limit of them
+// (0: all), oldest first unless NewestFirst.
+type JournalQuery struct {
+	Since       int64
+	Limit       int
+	NewestFirst bool
+}
+
+// list returns copies of a session's entries that q selects. Entries are immutable
+// once added, so the copies are shallow.
+func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	l := j.logs[ss]
+	if l == nil {
+		return []JournalEntry{}
+	}
+	var sel []*entry
+	for _, en := range l.live() {
+		if en.Seq > q.Since {
+			sel = append(sel, en)
+		}
+	}
+	if q.NewestFirst {
+		for a, b := 0, len(sel)-1; a < b; a, b = a+1, b-1 {
+			sel[a], sel[b] = sel[b], sel[a]
+		}
+	}
+	if q.Limit > 0 && len(sel) > q.Limit {
+		sel = sel[:q.Limit]
+	}
+	out := make([]JournalEntry, len(sel))
+	for i, en := range sel {
+		out[i] = en.JournalEntry
+	}
+	return out
+}
+
+// usage reports the bytes the journal holds.
+func (j *journal) usage() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.used
+}
+
+// journalHeader keeps a bounded, redacted copy of the request's headers.
+func journalHeader(h http.Header) (http.Header, bool) {
+	out := make(http.Header, min(len(h), maxJournalHeaders))
+	truncated := false
+	for _, k := range sortedKeys(h) {
+		if len(out) == maxJournalHeaders {
+			truncated = true
+			break
+		}
+		vs := h[k]
+		if protocol.SecretHeader(k) {
+			out[k] = []string{Redacted}
+			continue
+		}
+		kept := make([]string, 0, len(vs))
+		size := 0
+		for _, v := range vs {
+			if size+len(v) > maxJournalHeaderValue {
+				v = v[:max(0, maxJournalHeaderValue-size)]
+				truncated = true
+			}
+			size += len(v)
+			kept = append(kept, v)
+			if size >= maxJournalHeaderValue {
+				break
+			}
+		}
+		out[k] = kept
+	}
+	return out, truncated
+}
+
+// secretMember finds "key": value pairs in JSON text, so that credentials are
+// redacted in every body, JSON or not, decodable or not.
+var secretMember = regexp.MustCompile(`"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)`)
+
+// redactBody replaces the values of credential keys in a body's text.
+func redactBody(body string) string {
+	if !strings.Contains(body, ":") {
+		return body
+	}
+	return secretMember.ReplaceAllStringFunc(body, func(m string) string {
+		sub := secretMember.FindStringSubmatch(m)
+		if !protocol.SecretKey(sub[1]) {
+			return m
+		}
+		return `"` + sub[1] + `"` + sub[2] + `"` + Redacted + `"`
+	})
 }

@@ -3,15 +3,24 @@ package mock
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/verbex/verbex-mock/fixtures"
 )
 
 // Default limits.
 const (
-	DefaultMaxBodyBytes = 1 << 20
-	DefaultJournalSize  = 1000
-	DefaultMaxSessions  = 1000
+	DefaultMaxBodyBytes      = 1 << 20
+	DefaultJournalSize       = 1000
+	DefaultJournalBytes      = 64 << 20
+	DefaultMaxSessions       = 1000
+	DefaultMaxFaultRules     = 1000
+	DefaultMaxFaultRuleBytes = 256 << 10
+	// MaxGenerate bounds Options.Generate: 100,000 numbers take about a second to make
+	// and some 60 MB, shared by every session.
+	MaxGenerate = 100_000
+	// MaxSessionName bounds a session's name in bytes.
+	MaxSessionName = 256
 )
 
 // Options configures a Server. The zero value serves the embedded document and
@@ -34,9 +43,27 @@ type Options struct {
 	Faults []FaultRule
 	// MaxBodyBytes bounds a request body; larger ones get 413. 0 selects 1 MiB.
 	MaxBodyBytes int64
-	// JournalSize bounds each session's request journal. 0 selects 1000; -1 turns the
-	// journal off.
+	// JournalSize bounds each session's request journal in entries. 0 selects 1000;
+	// -1 turns the journal off.
 	JournalSize int
+	// JournalBytes bounds the journal of all sessions together; when it is spent the
+	// oldest entries go first. 0 selects 64 MiB.
+	JournalBytes int64
+	// MaxFaultRules bounds the fault rules of one session (0 selects 1000), and
+	// MaxFaultRuleBytes the size of one rule's body, raw body, headers and matchers
+	// (0 selects 256 KiB).
+	MaxFaultRules     int
+	MaxFaultRuleBytes int
+	// WriteTimeout bounds the writing of one answer, counted from when it starts (a
+	// fault's delay comes before and does not count); a client that does not read is
+	// cut off. 0 means no bound (the http.Server's own WriteTimeout, if any, applies).
+	WriteTimeout time.Duration
+	// AdminHosts, when not nil, are the only Host names (without port) the admin
+	// routes answer; others get 403. Serving on a loopback address, verbex-mock sets
+	// it to the loopback names so that a web page cannot reach the admin routes
+	// through DNS rebinding. The Verbex API itself answers any Host, as the real
+	// service does.
+	AdminHosts []string
 	// MaxSessions bounds how many named sessions are kept; beyond it the least
 	// recently used is dropped. 0 selects 1000.
 	MaxSessions int
@@ -83,6 +110,15 @@ func (o Options) withDefaults() (Options, error) {
 	if o.JournalSize == 0 {
 		o.JournalSize = DefaultJournalSize
 	}
+	if o.JournalBytes == 0 {
+		o.JournalBytes = DefaultJournalBytes
+	}
+	if o.MaxFaultRules == 0 {
+		o.MaxFaultRules = DefaultMaxFaultRules
+	}
+	if o.MaxFaultRuleBytes == 0 {
+		o.MaxFaultRuleBytes = DefaultMaxFaultRuleBytes
+	}
 	if o.MaxSessions == 0 {
 		o.MaxSessions = DefaultMaxSessions
 	}
@@ -90,8 +126,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	switch {
-	case o.Generate < 0:
-		return o, fmt.Errorf("mock: Generate is %d; want 0 or more", o.Generate)
+	case o.Generate < 0 || o.Generate > MaxGenerate:
+		return o, fmt.Errorf("mock: Generate is %d; want 0 to %d", o.Generate, MaxGenerate)
+	case o.JournalBytes < 0 || o.MaxFaultRules < 0 || o.MaxFaultRuleBytes < 0 || o.WriteTimeout < 0:
+		return o, fmt.Errorf("mock: JournalBytes, MaxFaultRules, MaxFaultRuleBytes and WriteTimeout must not be negative")
 	case o.MaxBodyBytes < 0:
 		return o, fmt.Errorf("mock: MaxBodyBytes is %d; want more than 0", o.MaxBodyBytes)
 	case o.JournalSize < -1:

@@ -2,8 +2,12 @@ package mock
 
 import (
 	"fmt"
+	"mime"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -17,8 +21,21 @@ type handler func(*exchange) answer
 // route is what the router resolves a request to.
 type route struct {
 	serve   handler
-	journal bool // a request to the Verbex API: journaled, and in the header's session
+	journal bool        // a request to the Verbex API (or an unrouted one): journaled
+	session sessionMode // how the request's session is found
+	admin   bool        // under /__admin: the Host check and JSON-only changes apply
 }
+
+// sessionMode says how a route finds its session. Only requests that change state
+// create one, so that reads never evict a running test's session.
+type sessionMode int
+
+const (
+	sessionNone  sessionMode = iota
+	sessionAPI               // the header names it; a PATCH creates it, other methods use it if it exists
+	sessionRead              // the header names it; used if it exists
+	sessionAdmin             // ?session= or the header; GET needs it to exist, other methods create it
+)
 
 // routes builds the router and the table its route names resolve to. The router only
 // matches (Starlette routes the path as sent: no cleaning, no 301s); dispatch calls the
@@ -27,10 +44,10 @@ func (s *Server) routes() {
 	s.router = mux.NewRouter()
 	s.router.SkipClean(true)
 	s.table = map[string]route{}
-	s.handle(spec.Path, route{serve: s.servePhoneNumber, journal: true})
+	s.handle(spec.Path, route{serve: s.servePhoneNumber, journal: true, session: sessionAPI})
 	s.handle("/openapi.json", route{serve: methods(map[string]handler{http.MethodGet: s.serveOpenAPI})})
 	s.adminRoutes()
-	s.notFound = route{serve: s.serveNotFound, journal: true}
+	s.notFound = route{serve: s.serveNotFound, journal: true, session: sessionRead}
 }
 
 func (s *Server) handle(path string, rt route) {
@@ -58,13 +75,71 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 		rt, x.vars = s.table[m.Route.GetName()], m.Vars
 	}
 	x.journaled = rt.journal
-	if rt.journal {
-		x.sess = s.session(x.sessionName())
+	if rt.admin {
+		if a, ok := s.adminGuard(x); !ok {
+			return a
+		}
+	}
+	if rt.session != sessionNone {
+		name := x.r.Header.Get(SessionHeader)
+		if rt.session == sessionAdmin {
+			if q := x.r.URL.Query().Get("session"); q != "" {
+				name = q
+			}
+		}
+		create := rt.session == sessionAdmin && x.r.Method != http.MethodGet ||
+			rt.session == sessionAPI && x.r.Method == http.MethodPatch
+		ss, a, ok := s.findSession(name, create)
+		if !ok {
+			return a
+		}
+		if ss == nil && rt.session == sessionAdmin {
+			return errorAnswer(http.StatusNotFound, codeNoSession, fmt.Sprintf("No session is named %s; a PATCH or an admin POST creates one.", quoteName(name)))
+		}
+		x.sess = ss
 	}
 	if err := x.readBody(s.opts.MaxBodyBytes); err != nil {
 		return bodyErrorAnswer(err, s.opts.MaxBodyBytes)
 	}
 	return rt.serve(x)
+}
+
+// adminGuard keeps web pages away from the admin routes: a Host the server does not
+// answer to (DNS rebinding) gets 403, and a change sent as anything but JSON gets 415,
+// which a browser cannot send across origins without a CORS preflight the fake never
+// grants.
+func (s *Server) adminGuard(x *exchange) (answer, bool) {
+	if s.opts.AdminHosts != nil {
+		host := x.r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if !slices.ContainsFunc(s.opts.AdminHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+			return errorAnswer(http.StatusForbidden, codeForbiddenHost, fmt.Sprintf("The admin routes do not answer Host %s; add it with --allowed-hosts.", quoteName(x.r.Host))), false
+		}
+	}
+	switch x.r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return answer{}, true
+	case http.MethodDelete:
+		if x.r.ContentLength == 0 && x.r.Header.Get("Content-Type") == "" {
+			return answer{}, true
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(x.r.Header.Get("Content-Type")); err != nil || mt != contentJSON {
+		return errorAnswer(http.StatusUnsupportedMediaType, codeBadMediaType, "Admin changes take a JSON body: send Content-Type: application/json."), false
+	}
+	return answer{}, true
+}
+
+// quoteName quotes a client-chosen name for messages and logs, cut to a readable size.
+func quoteName(name string) string {
+	const keep = 64
+	if len(name) <= keep {
+		return strconv.Quote(name)
+	}
+	return strconv.Quote(name[:keep]) + fmt.Sprintf("…(%d bytes)", len(name))
 }
 
 // bodyErrorAnswer answers a body that could not be read: too large (413, and the

@@ -1,10 +1,12 @@
 package mock
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -17,17 +19,22 @@ type Server struct {
 	doc         *spec.Document
 	opts        Options
 	log         *slog.Logger
-	seed        []*record // immutable; every session starts from clones
+	seed        *seed // immutable; every session reads it until it writes
 	startFaults []checkedRule
 	states      []state // provider states, derived from the document
 	router      *mux.Router
 	table       map[string]route // route name → what serves it
 	notFound    route
 	def         *session
+	journal     *journal
 	exchanges   sync.Pool // *exchange, with their buffers
 
-	mu       sync.Mutex // guards sessions; taken only in session.go
+	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
 	sessions map[string]*session
+	evicted  map[string]time.Time // names dropped under pressure, until their next request
+
+	stopping     chan struct{} // closed by Drain
+	stoppingOnce sync.Once
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -40,24 +47,26 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := spec.Load(opts.Spec)
+	doc, err := loadDocument(opts.Spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opts.SpecName, err)
 	}
-	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{}}
+	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{},
+		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{})}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
-	if s.seed, err = parseFixtures(doc, opts.FixturesName, opts.Fixtures); err != nil {
+	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
+	if err != nil {
 		return nil, err
 	}
-	taken := make(map[string]bool, len(s.seed))
-	for _, r := range s.seed {
+	taken := make(map[string]bool, len(seeded)+opts.Generate)
+	for _, r := range seeded {
 		taken[r.id()] = true
 	}
 	more, err := generate(doc, opts.Generate, opts.Seed, func(id string) bool { return taken[id] })
 	if err != nil {
 		return nil, err
 	}
-	s.seed = append(s.seed, more...)
+	s.seed = newSeed(append(seeded, more...))
 	for i, rule := range opts.Faults {
 		c, err := s.checkFault(rule)
 		if err != nil {
@@ -71,13 +80,36 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// documents shares compiled documents across the servers of a process: a Go test
+// binary starts many fakes from the same bytes, and each document builds its response
+// validator only once. Documents are immutable and safe for concurrent use.
+var documents sync.Map // sha256 of the bytes → *spec.Document
+
+func loadDocument(data []byte) (*spec.Document, error) {
+	key := sha256.Sum256(data)
+	if d, ok := documents.Load(key); ok {
+		return d.(*spec.Document), nil
+	}
+	d, err := spec.Load(data)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := documents.LoadOrStore(key, d)
+	return actual.(*spec.Document), nil
+}
+
+// Drain makes the server finish what is in flight at once, for a shutdown: fault
+// delays end now and each waiting request gets the answer it would have got (marked
+// delay_skipped in the journal). Call it before http.Server.Shutdown.
+func (s *Server) Drain() { s.stoppingOnce.Do(func() { close(s.stopping) }) }
+
 // Document returns the loaded, compiled OpenAPI document.
 func (s *Server) Document() *spec.Document { return s.doc }
 
 // SeededIDs returns the ids of the seeded phone numbers by provider, in seed order.
 func (s *Server) SeededIDs() map[string][]string {
 	out := map[string][]string{}
-	for _, r := range s.seed {
+	for _, r := range s.seed.order {
 		out[r.provider.Name] = append(out[r.provider.Name], r.id())
 	}
 	return out

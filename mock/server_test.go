@@ -224,7 +224,7 @@ func TestAdminRoutes(t *testing.T) {
 	if pn, _ := again.PhoneNumber(piaID); pn.Fields["friendly_name"] != "changed" {
 		t.Errorf("round trip lost the change: %v", pn.Fields)
 	}
-	if got := serve(t, s, req{method: http.MethodPost, path: "/__admin/reset"}, false); got.status != 204 || got.body != "" {
+	if got := serve(t, s, req{method: http.MethodPost, contentType: "application/json", path: "/__admin/reset"}, false); got.status != 204 || got.body != "" {
 		t.Errorf("reset: %d %s", got.status, got.body)
 	}
 	if pn, _ := s.PhoneNumber(piaID); pn.Fields["friendly_name"] != "London sales" {

@@ -2,6 +2,8 @@ package mock
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"maps"
 	"slices"
 	"strings"
@@ -23,54 +25,130 @@ const SessionHeader = protocol.SessionHeader
 // copies, or hands a function (such as a fault pick) to run under the lock.
 type session struct {
 	name string
+	seed *seed // the seeded records, shared by every session and never written
 
-	mu       sync.Mutex // guards everything below
-	records  map[string]*record
-	order    []string // ids in seed order, then creation order
-	faults   []*fault // sorted: highest priority first, then newest first
+	mu sync.Mutex // guards everything below
+	// The session's records are the seed's, overlaid with its own: a seeded record is
+	// copied on its first write, so a new session costs O(1) however many are seeded.
+	own      map[string]*record // records this session changed or created
+	removed  map[string]bool    // seeded ids this session deleted
+	added    []string           // ids this session created, in order
+	faults   []*fault           // sorted: highest priority first, then newest first
 	faultSeq int
-	journal  journal
 	lastUsed time.Time
 }
 
+// seed is the immutable set of seeded records.
+type seed struct {
+	order []*record
+	byID  map[string]*record
+}
+
+func newSeed(records []*record) *seed {
+	sd := &seed{order: records, byID: make(map[string]*record, len(records))}
+	for _, r := range records {
+		sd.byID[r.id()] = r
+	}
+	return sd
+}
+
 func (s *Server) newSession(name string) *session {
-	ss := &session{name: name}
-	ss.journal.limit = s.opts.JournalSize
+	ss := &session{name: name, seed: s.seed}
 	s.resetSession(ss)
 	return ss
 }
 
 // resetSession restores the fixtures and start faults and clears the journal.
 func (s *Server) resetSession(ss *session) {
-	records := make(map[string]*record, len(s.seed))
-	order := make([]string, 0, len(s.seed))
-	for _, r := range s.seed {
-		c := r.clone()
-		records[c.id()] = c
-		order = append(order, c.id())
-	}
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.records, ss.order = records, order
+	ss.own, ss.removed, ss.added = nil, nil, nil
 	ss.faults, ss.faultSeq = nil, 0
 	for _, c := range s.startFaults {
 		ss.insertFault(c, s.opts.Seed)
 	}
-	ss.journal.clear()
+	ss.mu.Unlock()
+	s.journal.clear(ss)
 }
 
-// session returns the named session, creating it from the fixtures on first use and
-// dropping the least recently used one when there are too many.
+// lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
+// must not write a seeded record (writable makes it the session's own).
+func (ss *session) lookup(id string) (*record, bool) {
+	if r, ok := ss.own[id]; ok {
+		return r, true
+	}
+	if ss.removed[id] {
+		return nil, false
+	}
+	r, ok := ss.seed.byID[id]
+	return r, ok
+}
+
+// writable returns the session's own copy of a record, copying a seeded one first.
+func (ss *session) writable(id string) (*record, bool) {
+	if r, ok := ss.own[id]; ok {
+		return r, true
+	}
+	r, ok := ss.lookup(id)
+	if !ok {
+		return nil, false
+	}
+	if ss.own == nil {
+		ss.own = map[string]*record{}
+	}
+	c := r.clone()
+	ss.own[id] = c
+	return c, true
+}
+
+func (ss *session) taken(id string) bool {
+	_, ok := ss.lookup(id)
+	return ok
+}
+
+// size is how many records the session has.
+func (ss *session) size() int {
+	n := len(ss.seed.order) - len(ss.removed) + len(ss.added)
+	return n
+}
+
+// session returns the named session, creating it from the fixtures on first use (the
+// Go API's way: it never fails).
 func (s *Server) session(name string) *session {
+	ss, _, ok := s.findSession(name, true)
+	if !ok || ss == nil {
+		return s.newSession(name) // a name too long: a session of its own, not kept
+	}
+	return ss
+}
+
+// findSession finds the named session for a request. create says whether the request
+// changes state and may create it; a read of a session that does not exist gets nil.
+// A session dropped under pressure answers the next request naming it with an error
+// that says so (ok false, with the answer to send), instead of silently starting over.
+func (s *Server) findSession(name string, create bool) (ss *session, a answer, ok bool) {
 	if name == "" {
-		return s.def
+		return s.def, answer{}, true
+	}
+	if len(name) > MaxSessionName {
+		return nil, errorAnswer(http.StatusBadRequest, codeBadSession, fmt.Sprintf("A session name has at most %d bytes; this one has %d.", MaxSessionName, len(name))), false
 	}
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.sessions[name]; ok {
 		ss.lastUsed = now
-		return ss
+		return ss, answer{}, true
+	}
+	if when, dropped := s.evicted[name]; dropped {
+		delete(s.evicted, name)
+		a := errorAnswer(http.StatusGone, codeEvicted, fmt.Sprintf(
+			"Session %s was dropped at %s because more than %d sessions were in use (--max-sessions); its numbers, faults and journal are gone. The next request starts it again from the fixtures.",
+			quoteName(name), when.UTC().Format(time.RFC3339), s.opts.MaxSessions))
+		a.deliberate = true
+		return nil, a, false
+	}
+	if !create {
+		return nil, answer{}, true
 	}
 	if len(s.sessions) >= s.opts.MaxSessions {
 		var oldest *session
@@ -80,19 +158,28 @@ func (s *Server) session(name string) *session {
 			}
 		}
 		delete(s.sessions, oldest.name)
-		s.log.Info("session dropped", "session", oldest.name, "reason", "max sessions reached")
+		s.journal.forget(oldest)
+		if s.evicted == nil || len(s.evicted) >= s.opts.MaxSessions {
+			s.evicted = map[string]time.Time{} // remembered for a while, not forever
+		}
+		s.evicted[oldest.name] = now
+		s.log.Info("session dropped", "session", quoteName(oldest.name), "reason", "max sessions reached")
 	}
-	ss := s.newSession(name)
+	ss = s.newSession(name)
 	ss.lastUsed = now
 	s.sessions[name] = ss
-	return ss
+	return ss, answer{}, true
 }
 
 // dropSessions forgets every named session.
 func (s *Server) dropSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, ss := range s.sessions {
+		s.journal.forget(ss)
+	}
 	clear(s.sessions)
+	clear(s.evicted)
 }
 
 // sessionNames lists the named sessions that exist now.
@@ -114,7 +201,7 @@ var errUnencodable = errors.New("mock: value cannot be encoded")
 func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool, dst []pyjson.Value) (values []pyjson.Value, p *spec.Provider, found bool, err error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	rec, ok := ss.records[id]
+	rec, ok := ss.lookup(id)
 	if !ok {
 		return dst, nil, false, nil
 	}
@@ -132,7 +219,8 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 		}
 	}
 	for _, f := range fields {
-		if i := apply(f); i >= 0 {
+		if i := apply(f); i >= 0 && !rec.values[i].Equal(f.Value) {
+			rec, _ = ss.writable(id)
 			v := f.Value
 			v.Str = strings.Clone(v.Str) // the decoded body's text must not stay pinned by the store
 			rec.values[i] = v
@@ -141,13 +229,19 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 	return append(dst, rec.values...), p, true, nil
 }
 
-// list returns copies of every record in order.
+// list returns copies of every record: the seeded ones in seed order, then the ones
+// the session created.
 func (ss *session) list() []*record {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	out := make([]*record, 0, len(ss.order))
-	for _, id := range ss.order {
-		out = append(out, ss.records[id].clone())
+	out := make([]*record, 0, ss.size())
+	for _, r := range ss.seed.order {
+		if r, ok := ss.lookup(r.id()); ok {
+			out = append(out, r.clone())
+		}
+	}
+	for _, id := range ss.added {
+		out = append(out, ss.own[id].clone())
 	}
 	return out
 }
@@ -156,7 +250,7 @@ func (ss *session) list() []*record {
 func (ss *session) get(id string) (*record, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	r, ok := ss.records[id]
+	r, ok := ss.lookup(id)
 	if !ok {
 		return nil, false
 	}
@@ -167,11 +261,34 @@ func (ss *session) get(id string) (*record, bool) {
 func (ss *session) put(rec *record) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	ss.store(rec)
+}
+
+// store adds or replaces a record; the caller holds ss.mu.
+func (ss *session) store(rec *record) {
 	id := rec.id()
-	if _, exists := ss.records[id]; !exists {
-		ss.order = append(ss.order, id)
+	if _, seeded := ss.seed.byID[id]; seeded {
+		delete(ss.removed, id)
+	} else if _, exists := ss.own[id]; !exists {
+		ss.added = append(ss.added, id)
 	}
-	ss.records[id] = rec
+	if ss.own == nil {
+		ss.own = map[string]*record{}
+	}
+	ss.own[id] = rec
+}
+
+// remove deletes a record; the caller holds ss.mu.
+func (ss *session) remove(id string) {
+	if _, seeded := ss.seed.byID[id]; seeded {
+		if ss.removed == nil {
+			ss.removed = map[string]bool{}
+		}
+		ss.removed[id] = true
+	} else if _, ok := ss.own[id]; ok {
+		ss.added = slices.DeleteFunc(ss.added, func(a string) bool { return a == id })
+	}
+	delete(ss.own, id)
 }
 
 // create stores the record that build makes; build runs under the lock, so that the
@@ -179,12 +296,11 @@ func (ss *session) put(rec *record) {
 func (ss *session) create(build func(taken func(string) bool, records, faultSeq int) (*record, error)) (*record, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	rec, err := build(func(id string) bool { _, ok := ss.records[id]; return ok }, len(ss.records), ss.faultSeq)
+	rec, err := build(ss.taken, ss.size(), ss.faultSeq)
 	if err != nil {
 		return nil, err
 	}
-	ss.records[rec.id()] = rec
-	ss.order = append(ss.order, rec.id())
+	ss.store(rec)
 	return rec.clone(), nil
 }
 
@@ -194,25 +310,25 @@ func (ss *session) freeID(want string, next func(attempt uint64, size int) strin
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if want != "" {
-		if _, ok := ss.records[want]; ok {
-			delete(ss.records, want)
-			ss.order = slices.DeleteFunc(ss.order, func(id string) bool { return id == want })
-		}
+		ss.remove(want)
 		return want
 	}
 	for i := uint64(0); ; i++ {
-		id := next(i, len(ss.records))
-		if _, taken := ss.records[id]; !taken {
+		if id := next(i, ss.size()); !ss.taken(id) {
 			return id
 		}
 	}
 }
 
-// addFault adds a rule checkFault accepted; the rule returned has its id.
-func (ss *session) addFault(c checkedRule, seed uint64) FaultRule {
+// addFault adds a rule checkFault accepted, unless the session holds max rules; the
+// rule returned has its id.
+func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return ss.insertFault(c, seed)
+	if len(ss.faults) >= max {
+		return FaultRule{}, fmt.Errorf("%w: it has %d, the most it may hold (--max-fault-rules); delete some first", ErrTooManyRules, len(ss.faults))
+	}
+	return ss.insertFault(c, seed), nil
 }
 
 func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
@@ -256,25 +372,4 @@ func (ss *session) clearFaults() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.faults = nil
-}
-
-// record adds an exchange to the journal.
-func (ss *session) record(e JournalEntry) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.journal.add(e)
-}
-
-// requests returns the journal, oldest first.
-func (ss *session) requests() []JournalEntry {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return ss.journal.list()
-}
-
-// clearRequests empties the journal.
-func (ss *session) clearRequests() {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.journal.clear()
 }

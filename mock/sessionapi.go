@@ -39,7 +39,7 @@ func (h *Session) AddFault(r FaultRule) (FaultRule, error) {
 	if err != nil {
 		return FaultRule{}, err
 	}
-	return h.ss.addFault(c, h.s.opts.Seed), nil
+	return h.ss.addFault(c, h.s.opts.Seed, h.s.opts.MaxFaultRules)
 }
 
 // Faults lists the rules with how often each matched and fired and how many uses
@@ -53,10 +53,13 @@ func (h *Session) RemoveFault(id string) bool { return h.ss.removeFault(id) }
 func (h *Session) ClearFaults() { h.ss.clearFaults() }
 
 // Requests returns the journal, oldest first.
-func (h *Session) Requests() []JournalEntry { return h.ss.requests() }
+func (h *Session) Requests() []JournalEntry { return h.s.journal.list(h.ss, JournalQuery{}) }
+
+// Journal returns the entries q selects.
+func (h *Session) Journal(q JournalQuery) []JournalEntry { return h.s.journal.list(h.ss, q) }
 
 // ClearRequests empties the journal.
-func (h *Session) ClearRequests() { h.ss.clearRequests() }
+func (h *Session) ClearRequests() { h.s.journal.clear(h.ss) }
 
 // SetState puts the session into a named provider state (Server.States lists them)
 // and returns the variables a test needs, such as {"phone_number_id": "…"}.

@@ -143,7 +143,10 @@ func (s *Server) buildStates() []state {
 				if err != nil {
 					return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
 				}
-				added := ss.addFault(c, s.opts.Seed)
+				added, err := ss.addFault(c, s.opts.Seed, s.opts.MaxFaultRules)
+				if err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
+				}
 				return map[string]any{"fault_id": added.ID, "status": status}, nil
 			},
 		},

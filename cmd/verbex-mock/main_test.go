@@ -163,7 +163,7 @@ func TestServeStopsOnSignal(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			cmd, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0")
-			resp, err := http.Post(url+"/__admin/reset", "", nil)
+			resp, err := http.Post(url+"/__admin/reset", "application/json", nil)
 			if err != nil || resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("reset: %v %v", err, resp)
 			}
