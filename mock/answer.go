@@ -35,6 +35,7 @@ const (
 	codeForbiddenHost = "host_not_allowed"
 	codeBadMediaType  = "unsupported_media_type"
 	codeTooManyRules  = "too_many_fault_rules"
+	codeStateFull     = "state_full"
 )
 
 // answer is what a handler decides to send: Server.send is the one place that writes
@@ -100,6 +101,14 @@ func valueAnswer(status int, v any) answer {
 		return errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
 	}
 	return jsonAnswer(status, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+// stateFullAnswer refuses a write the state budget cannot take: the fake's own limit,
+// which the real service does not have, so it is off the document on purpose.
+func stateFullAnswer() answer {
+	a := errorAnswer(http.StatusInsufficientStorage, codeStateFull, "The fake holds as much changed state as --state-bytes allows; reset sessions (POST /__admin/reset) or raise the limit.")
+	a.deliberate = true
+	return a
 }
 
 func noContent() answer { return answer{status: http.StatusNoContent} }

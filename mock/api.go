@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -50,6 +51,8 @@ func (s *Server) update(x *exchange, id string) answer {
 	switch {
 	case !found:
 		a = jsonAnswer(http.StatusNotFound, notFoundBody(id))
+	case errors.Is(err, errStateFull):
+		a = stateFullAnswer()
 	case err != nil:
 		a = serverErrorAnswer()
 	default:

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -23,6 +25,7 @@ type exchange struct {
 
 	buf  bytes.Buffer // holds the body
 	body []byte
+	held int64 // bytes of the in-flight budget this body holds
 
 	decoded bool
 	value   pyjson.Value
@@ -43,6 +46,9 @@ func (s *Server) newExchange(r *http.Request) *exchange {
 const maxPooledBuffer = 64 << 10
 
 func (s *Server) release(x *exchange) {
+	if x.held > 0 {
+		s.inflight.Release(x.held)
+	}
 	if x.buf.Cap() > maxPooledBuffer || cap(x.out) > maxPooledBuffer {
 		return
 	}
@@ -57,9 +63,19 @@ var errTooLarge = errors.New("mock: request body too large")
 // readBody reads the whole body, at most limit bytes. A body announced larger than the
 // limit is refused before a byte is read, so a client that sent "Expect: 100-continue"
 // gets its 413 without "100 Continue".
-func (x *exchange) readBody(limit int64) error {
+func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted) error {
 	if x.r.ContentLength > limit {
 		return errTooLarge
+	}
+	if x.r.ContentLength != 0 { // GETs and empty PATCHes need no room
+		need := limit
+		if x.r.ContentLength > 0 {
+			need = x.r.ContentLength
+		}
+		if err := inflight.Acquire(x.r.Context(), need); err != nil {
+			return fmt.Errorf("mock: waiting for room for the body: %w", err)
+		}
+		x.held = need
 	}
 	_, err := x.buf.ReadFrom(http.MaxBytesReader(nil, x.r.Body, limit))
 	x.body = x.buf.Bytes()

@@ -174,11 +174,13 @@ type checkedRule struct {
 	rule FaultRule
 	body []byte // the answer body; nil when it is rendered per request (404, 422, 500)
 	when matcher
+	size int64 // what keeping it costs, for the state budget
 }
 
 // fault is a rule added to a session, with its counters. Guarded by session.mu.
 type fault struct {
 	FaultRule
+	size    int64
 	seq     int
 	body    []byte
 	when    matcher
@@ -189,7 +191,7 @@ type fault struct {
 
 func newFault(c checkedRule, seq int, seed uint64) *fault {
 	c.rule.ID = "f" + strconv.Itoa(seq)
-	return &fault{FaultRule: c.rule, seq: seq, body: c.body, when: c.when, rng: rand.New(rand.NewPCG(seed, uint64(seq)))}
+	return &fault{FaultRule: c.rule, size: c.size, seq: seq, body: c.body, when: c.when, rng: rand.New(rand.NewPCG(seed, uint64(seq)))}
 }
 
 func (f *fault) status() FaultStatus {
@@ -250,7 +252,7 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 	if r.Body != nil && r.RawBody != "" {
 		return bad("give body or raw_body, not both")
 	}
-	c := checkedRule{rule: r, when: when}
+	c := checkedRule{rule: r, when: when, size: int64(ruleSize(r)) + 256}
 	if r.RawBody != "" {
 		if r.Status == 0 {
 			return bad("raw_body needs a status")

@@ -16,6 +16,8 @@ const (
 	DefaultMaxSessions       = 1000
 	DefaultMaxFaultRules     = 1000
 	DefaultMaxFaultRuleBytes = 256 << 10
+	DefaultStateBytes        = 64 << 20
+	DefaultInflightBytes     = 32 << 20
 	// MaxGenerate bounds Options.Generate: 100,000 numbers take about a second to make
 	// and some 60 MB, shared by every session.
 	MaxGenerate = 100_000
@@ -54,6 +56,13 @@ type Options struct {
 	// (0 selects 256 KiB).
 	MaxFaultRules     int
 	MaxFaultRuleBytes int
+	// StateBytes bounds what all sessions may add to the seeded state: the numbers they
+	// changed or created and their fault rules (0 selects 64 MiB). A write past it is
+	// refused with 507 state_full.
+	StateBytes int64
+	// InflightBytes bounds the request bodies held at once, across all requests (0
+	// selects 32 MiB): a request waits for room before its body is read.
+	InflightBytes int64
 	// WriteTimeout bounds the writing of one answer, counted from when it starts (a
 	// fault's delay comes before and does not count); a client that does not read is
 	// cut off. 0 means no bound (the http.Server's own WriteTimeout, if any, applies).
@@ -113,6 +122,15 @@ func (o Options) withDefaults() (Options, error) {
 	if o.JournalBytes == 0 {
 		o.JournalBytes = DefaultJournalBytes
 	}
+	if o.StateBytes == 0 {
+		o.StateBytes = DefaultStateBytes
+	}
+	if o.InflightBytes == 0 {
+		o.InflightBytes = DefaultInflightBytes
+	}
+	if o.InflightBytes < o.MaxBodyBytes {
+		o.InflightBytes = o.MaxBodyBytes // one largest body must always fit
+	}
 	if o.MaxFaultRules == 0 {
 		o.MaxFaultRules = DefaultMaxFaultRules
 	}
@@ -128,8 +146,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.Generate < 0 || o.Generate > MaxGenerate:
 		return o, fmt.Errorf("mock: Generate is %d; want 0 to %d", o.Generate, MaxGenerate)
-	case o.JournalBytes < 0 || o.MaxFaultRules < 0 || o.MaxFaultRuleBytes < 0 || o.WriteTimeout < 0:
-		return o, fmt.Errorf("mock: JournalBytes, MaxFaultRules, MaxFaultRuleBytes and WriteTimeout must not be negative")
+	case o.JournalBytes < 0 || o.MaxFaultRules < 0 || o.MaxFaultRuleBytes < 0 || o.WriteTimeout < 0 || o.StateBytes < 0 || o.InflightBytes < 0:
+		return o, fmt.Errorf("mock: JournalBytes, StateBytes, InflightBytes, MaxFaultRules, MaxFaultRuleBytes and WriteTimeout must not be negative")
 	case o.MaxBodyBytes < 0:
 		return o, fmt.Errorf("mock: MaxBodyBytes is %d; want more than 0", o.MaxBodyBytes)
 	case o.JournalSize < -1:

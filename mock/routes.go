@@ -98,7 +98,7 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 		}
 		x.sess = ss
 	}
-	if err := x.readBody(s.opts.MaxBodyBytes); err != nil {
+	if err := x.readBody(s.opts.MaxBodyBytes, s.inflight); err != nil {
 		return bodyErrorAnswer(err, s.opts.MaxBodyBytes)
 	}
 	return rt.serve(x)

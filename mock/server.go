@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -27,6 +28,8 @@ type Server struct {
 	notFound    route
 	def         *session
 	journal     *journal
+	state       budget              // store and fault rules of all sessions, in bytes
+	inflight    *semaphore.Weighted // request bodies being held, in bytes
 	exchanges   sync.Pool // *exchange, with their buffers
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
@@ -54,6 +57,8 @@ func New(opts Options) (*Server, error) {
 	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{},
 		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{})}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
+	s.state.limit = opts.StateBytes
+	s.inflight = semaphore.NewWeighted(opts.InflightBytes)
 	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
 	if err != nil {
 		return nil, err

@@ -24,8 +24,9 @@ const SessionHeader = protocol.SessionHeader
 // Its mutex is taken only by the methods in this file: every other file works on
 // copies, or hands a function (such as a fault pick) to run under the lock.
 type session struct {
-	name string
-	seed *seed // the seeded records, shared by every session and never written
+	name  string
+	seed  *seed   // the seeded records, shared by every session and never written
+	state *budget // the bytes all sessions' own records and rules may hold
 
 	mu sync.Mutex // guards everything below
 	// The session's records are the seed's, overlaid with its own: a seeded record is
@@ -35,6 +36,7 @@ type session struct {
 	added    []string           // ids this session created, in order
 	faults   []*fault           // sorted: highest priority first, then newest first
 	faultSeq int
+	held     int64 // bytes taken from state for own records and fault rules
 	lastUsed time.Time
 }
 
@@ -53,7 +55,7 @@ func newSeed(records []*record) *seed {
 }
 
 func (s *Server) newSession(name string) *session {
-	ss := &session{name: name, seed: s.seed}
+	ss := &session{name: name, seed: s.seed, state: &s.state}
 	s.resetSession(ss)
 	return ss
 }
@@ -61,13 +63,30 @@ func (s *Server) newSession(name string) *session {
 // resetSession restores the fixtures and start faults and clears the journal.
 func (s *Server) resetSession(ss *session) {
 	ss.mu.Lock()
-	ss.own, ss.removed, ss.added = nil, nil, nil
-	ss.faults, ss.faultSeq = nil, 0
+	ss.release()
 	for _, c := range s.startFaults {
-		ss.insertFault(c, s.opts.Seed)
+		ss.insertFault(c, s.opts.Seed) // start faults are checked against the budget in New
 	}
 	ss.mu.Unlock()
 	s.journal.clear(ss)
+}
+
+// release drops the session's own records and rules and gives their bytes back; the
+// caller holds ss.mu.
+func (ss *session) release() {
+	ss.own, ss.removed, ss.added = nil, nil, nil
+	ss.faults, ss.faultSeq = nil, 0
+	ss.state.take(-ss.held)
+	ss.held = 0
+}
+
+// charge takes n bytes from the state budget for this session (n < 0 gives back).
+func (ss *session) charge(n int64) bool {
+	if !ss.state.take(n) {
+		return false
+	}
+	ss.held += n
+	return true
 }
 
 // lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
@@ -159,6 +178,7 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		}
 		delete(s.sessions, oldest.name)
 		s.journal.forget(oldest)
+		oldest.drop()
 		if s.evicted == nil || len(s.evicted) >= s.opts.MaxSessions {
 			s.evicted = map[string]time.Time{} // remembered for a while, not forever
 		}
@@ -177,6 +197,7 @@ func (s *Server) dropSessions() {
 	defer s.mu.Unlock()
 	for _, ss := range s.sessions {
 		s.journal.forget(ss)
+		ss.drop()
 	}
 	clear(s.sessions)
 	clear(s.evicted)
@@ -187,6 +208,13 @@ func (s *Server) sessionNames() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Collect(maps.Keys(s.sessions))
+}
+
+// drop gives back what a session that is gone held.
+func (ss *session) drop() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.release()
 }
 
 // errUnencodable is a value that would be stored but cannot be rendered in an answer.
@@ -213,17 +241,35 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 		}
 		return i
 	}
+	var cost int64
+	changed := false
 	for k, f := range fields {
-		if unencodable != nil && unencodable[k] && apply(f) >= 0 {
+		i := apply(f)
+		if i < 0 {
+			continue
+		}
+		if unencodable != nil && unencodable[k] {
 			return dst, p, true, errUnencodable
 		}
+		if !rec.values[i].Equal(f.Value) {
+			changed = true
+			cost += valueSize(f.Value) - valueSize(rec.values[i])
+		}
 	}
-	for _, f := range fields {
-		if i := apply(f); i >= 0 && !rec.values[i].Equal(f.Value) {
-			rec, _ = ss.writable(id)
-			v := f.Value
-			v.Str = strings.Clone(v.Str) // the decoded body's text must not stay pinned by the store
-			rec.values[i] = v
+	if changed {
+		if _, own := ss.own[id]; !own {
+			cost += recordSize(rec) // the seeded record is copied on its first write
+		}
+		if !ss.charge(cost) {
+			return dst, p, true, errStateFull
+		}
+		rec, _ = ss.writable(id)
+		for _, f := range fields {
+			if i := apply(f); i >= 0 {
+				v := f.Value
+				v.Str = strings.Clone(v.Str) // the decoded body's text must not stay pinned by the store
+				rec.values[i] = v
+			}
 		}
 	}
 	return append(dst, rec.values...), p, true, nil
@@ -258,15 +304,22 @@ func (ss *session) get(id string) (*record, bool) {
 }
 
 // put stores a record, replacing one with the same id in its place.
-func (ss *session) put(rec *record) {
+func (ss *session) put(rec *record) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	ss.store(rec)
+	return ss.store(rec)
 }
 
 // store adds or replaces a record; the caller holds ss.mu.
-func (ss *session) store(rec *record) {
+func (ss *session) store(rec *record) error {
 	id := rec.id()
+	cost := recordSize(rec)
+	if old, ok := ss.own[id]; ok {
+		cost -= recordSize(old)
+	}
+	if !ss.charge(cost) {
+		return errStateFull
+	}
 	if _, seeded := ss.seed.byID[id]; seeded {
 		delete(ss.removed, id)
 	} else if _, exists := ss.own[id]; !exists {
@@ -276,6 +329,7 @@ func (ss *session) store(rec *record) {
 		ss.own = map[string]*record{}
 	}
 	ss.own[id] = rec
+	return nil
 }
 
 // remove deletes a record; the caller holds ss.mu.
@@ -287,6 +341,9 @@ func (ss *session) remove(id string) {
 		ss.removed[id] = true
 	} else if _, ok := ss.own[id]; ok {
 		ss.added = slices.DeleteFunc(ss.added, func(a string) bool { return a == id })
+	}
+	if old, ok := ss.own[id]; ok {
+		ss.charge(-recordSize(old))
 	}
 	delete(ss.own, id)
 }
@@ -300,7 +357,9 @@ func (ss *session) create(build func(taken func(string) bool, records, faultSeq 
 	if err != nil {
 		return nil, err
 	}
-	ss.store(rec)
+	if err := ss.store(rec); err != nil {
+		return nil, err
+	}
 	return rec.clone(), nil
 }
 
@@ -327,6 +386,9 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 	defer ss.mu.Unlock()
 	if len(ss.faults) >= max {
 		return FaultRule{}, fmt.Errorf("%w: it has %d, the most it may hold (--max-fault-rules); delete some first", ErrTooManyRules, len(ss.faults))
+	}
+	if !ss.charge(c.size) {
+		return FaultRule{}, fmt.Errorf("%w: the rules and changed numbers of all sessions hold as much as --state-bytes allows; reset sessions or delete rules first", ErrTooManyRules)
 	}
 	return ss.insertFault(c, seed), nil
 }
@@ -363,7 +425,13 @@ func (ss *session) removeFault(id string) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	n := len(ss.faults)
-	ss.faults = slices.DeleteFunc(ss.faults, func(f *fault) bool { return f.ID == id })
+	ss.faults = slices.DeleteFunc(ss.faults, func(f *fault) bool {
+		if f.ID == id {
+			ss.charge(-f.size)
+			return true
+		}
+		return false
+	})
 	return len(ss.faults) != n
 }
 
@@ -371,5 +439,8 @@ func (ss *session) removeFault(id string) bool {
 func (ss *session) clearFaults() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	for _, f := range ss.faults {
+		ss.charge(-f.size)
+	}
 	ss.faults = nil
 }

@@ -221,7 +221,9 @@ func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
 	}
-	ss.put(rec)
+	if err := ss.put(rec); err != nil {
+		return nil, err
+	}
 	return map[string]any{"phone_number_id": rec.id(), "phone_number": rec.number(), "provider": rec.provider.Name}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +34,13 @@ type serveConfig struct {
 	logFormat       string
 	logLevel        slog.Level
 	shutdownTimeout time.Duration
+	readTimeout     time.Duration
+	writeTimeout    time.Duration
+	idleTimeout     time.Duration
+	maxConns        int
+	journalBytes    int64
+	maxFaultRules   int
+	allowedHosts    []string
 }
 
 const serveSynopsis = "serve [flags]"
@@ -41,6 +49,7 @@ const serveSynopsis = "serve [flags]"
 func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer) (serveConfig, error) {
 	var c serveConfig
 	var seed, generate, journal, maxBody, maxSessions, level, shutdown string
+	var readTimeout, writeTimeout, idleTimeout, maxConns, journalBytes, maxFaultRules, allowedHosts string
 	fs := newFlagSet("serve")
 	fs.string(&c.addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document to serve instead of the embedded one")
@@ -54,7 +63,14 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	fs.string(&maxSessions, "max-sessions", "VERBEX_MOCK_MAX_SESSIONS", strconv.Itoa(mock.DefaultMaxSessions), "named sessions kept before the least recently used is dropped")
 	fs.string(&c.logFormat, "log-format", "VERBEX_MOCK_LOG_FORMAT", "text", "log format: text or json")
 	fs.string(&level, "log-level", "VERBEX_MOCK_LOG_LEVEL", "info", "log level: debug (one line per request), info, warn or error")
-	fs.string(&shutdown, "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGINT/SIGTERM")
+	fs.string(&shutdown, "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGINT/SIGTERM (keep it under the container's stop timeout)")
+	fs.string(&readTimeout, "read-timeout", "VERBEX_MOCK_READ_TIMEOUT", "30s", "time to read a whole request, body included")
+	fs.string(&writeTimeout, "write-timeout", "VERBEX_MOCK_WRITE_TIMEOUT", "30s", "time to write one answer, counted after any fault delay")
+	fs.string(&idleTimeout, "idle-timeout", "VERBEX_MOCK_IDLE_TIMEOUT", "60s", "how long an idle keep-alive connection stays open")
+	fs.string(&maxConns, "max-conns", "VERBEX_MOCK_MAX_CONNS", "1024", "open connections; at the cap the oldest idle one is closed to make room")
+	fs.string(&journalBytes, "journal-bytes", "VERBEX_MOCK_JOURNAL_BYTES", strconv.Itoa(mock.DefaultJournalBytes), "bytes the journal of all sessions may hold; the oldest entries go first")
+	fs.string(&maxFaultRules, "max-fault-rules", "VERBEX_MOCK_MAX_FAULT_RULES", strconv.Itoa(mock.DefaultMaxFaultRules), "fault rules one session may hold")
+	fs.string(&allowedHosts, "allowed-hosts", "VERBEX_MOCK_ALLOWED_HOSTS", "", "comma-separated Host names the admin routes answer besides the loopback ones (checked only when listening on loopback)")
 	if err := fs.parse(args, getenv, stdout, serveSynopsis); err != nil {
 		return c, err
 	}
@@ -83,8 +99,33 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, badFlag(fs, "log-level", "%q: want debug, info, warn or error", level)
 	}
-	if c.shutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.shutdownTimeout <= 0 {
-		return c, badFlag(fs, "shutdown-timeout", "%q is not a positive duration such as 10s", shutdown)
+	for _, d := range []struct {
+		name, value string
+		into        *time.Duration
+	}{
+		{"shutdown-timeout", shutdown, &c.shutdownTimeout}, {"read-timeout", readTimeout, &c.readTimeout},
+		{"write-timeout", writeTimeout, &c.writeTimeout}, {"idle-timeout", idleTimeout, &c.idleTimeout},
+	} {
+		if *d.into, err = time.ParseDuration(d.value); err != nil || *d.into <= 0 {
+			return c, badFlag(fs, d.name, "%q is not a positive duration such as 10s", d.value)
+		}
+	}
+	if c.maxConns, err = strconv.Atoi(maxConns); err != nil || c.maxConns < 2 {
+		return c, badFlag(fs, "max-conns", "%q is not a count (2 or more)", maxConns)
+	}
+	if c.journalBytes, err = strconv.ParseInt(journalBytes, 10, 64); err != nil || c.journalBytes <= 0 {
+		return c, badFlag(fs, "journal-bytes", "%q is not a positive byte count", journalBytes)
+	}
+	if c.maxFaultRules, err = strconv.Atoi(maxFaultRules); err != nil || c.maxFaultRules <= 0 {
+		return c, badFlag(fs, "max-fault-rules", "%q is not a positive count", maxFaultRules)
+	}
+	if c.generate > mock.MaxGenerate {
+		return c, badFlag(fs, "generate", "%d is more than %d (that many start in about a second)", c.generate, mock.MaxGenerate)
+	}
+	for _, h := range strings.Split(allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.allowedHosts = append(c.allowedHosts, h)
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return c, badFlag(fs, "addr", "%q is not host:port", c.addr)
@@ -105,7 +146,8 @@ func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
 	o := mock.Options{
 		Seed: c.seed, Generate: c.generate, SelfCheck: c.selfCheck,
 		MaxBodyBytes: c.maxBodyBytes, MaxSessions: c.maxSessions, Logger: log,
-		JournalSize: c.journalSize,
+		JournalSize: c.journalSize, JournalBytes: c.journalBytes, MaxFaultRules: c.maxFaultRules,
+		WriteTimeout: c.writeTimeout, AdminHosts: adminHosts(c.addr, c.allowedHosts),
 	}
 	if c.journalSize == 0 {
 		o.JournalSize = -1
@@ -167,19 +209,48 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", c.addr, err)}
 	}
-	return serveOn(ctx, ln, srv, c.shutdownTimeout, log)
+	return serveOn(ctx, ln, srv, c, log)
+}
+
+// adminHosts are the Host names the admin routes answer when the fake listens on a
+// loopback address (where a developer's browser is the risk); nil elsewhere, so that
+// any service alias works in a container.
+func adminHosts(addr string, extra []string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if ip != nil {
+		hosts = append(hosts, ip.String())
+	}
+	return append(hosts, extra...)
 }
 
 // serveOn serves until ctx ends or SIGINT/SIGTERM arrives, then lets in-flight
 // requests finish.
-func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, grace time.Duration, log *slog.Logger) error {
+func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	limited := limitConns(ln, c.maxConns)
+	ln = limited
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: min(10*time.Second, c.readTimeout),
+		ReadTimeout:       c.readTimeout,
+		IdleTimeout:       c.idleTimeout,
+		ConnState:         limited.track,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	grace := c.shutdownTimeout
 	ids := srv.SeededIDs()
 	attrs := []any{"url", "http://" + ln.Addr().String(), "version", versionString(), "spec", srv.Document().Title + " " + srv.Document().Version}
 	for _, p := range srv.Document().ProviderNames() {
-		attrs = append(attrs, p, ids[p])
+		attrs = append(attrs, p, idsSummary(ids[p]))
 	}
 	log.Info("verbex-mock listening", attrs...)
 	errc := make(chan error, 1)
@@ -190,11 +261,23 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, grace time.
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace", grace)
+	srv.Drain() // fault delays end now: what is in flight is answered at once
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Only a client that does not read its answer can hold us this long.
+		log.Warn("closing the connections still open at the grace deadline", "open", limited.open(), "error", err)
+		_ = hs.Close()
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// idsSummary lists a few ids for the start log; past that, how many there are.
+func idsSummary(ids []string) any {
+	const few = 3
+	if len(ids) <= few {
+		return ids
+	}
+	return fmt.Sprintf("%d numbers (%s, …)", len(ids), strings.Join(ids[:few], ", "))
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// connLimiter caps the open connections, so that a crowd of idle keep-alives or
+// slow clients cannot use up the process's file descriptors and lock out the health
+// check. At the cap a new connection makes room: the oldest idle keep-alive is closed
+// first (a client reopens it when it needs it), then the oldest that has not sent a
+// request yet, then the oldest in flight. Only a client holding more than the cap
+// can lose a request that way.
+type connLimiter struct {
+	net.Listener
+	max int
+
+	mu    sync.Mutex
+	conns map[net.Conn]*connInfo
+}
+
+type connInfo struct {
+	state http.ConnState
+	since time.Time // when it entered state
+}
+
+func limitConns(ln net.Listener, max int) *connLimiter {
+	return &connLimiter{Listener: ln, max: max, conns: map[net.Conn]*connInfo{}}
+}
+
+// Accept admits a connection, closing another when at the cap.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	var victim net.Conn
+	if len(l.conns) >= l.max {
+		victim = l.oldest()
+		delete(l.conns, victim)
+	}
+	l.conns[c] = &connInfo{state: http.StateNew, since: time.Now()}
+	l.mu.Unlock()
+	if victim != nil {
+		victim.Close()
+	}
+	return c, nil
+}
+
+// oldest picks the connection to close: idle first, then new, then active.
+func (l *connLimiter) oldest() net.Conn {
+	var best net.Conn
+	var bestInfo *connInfo
+	rank := map[http.ConnState]int{http.StateIdle: 0, http.StateNew: 1, http.StateActive: 2}
+	for c, info := range l.conns {
+		if best == nil || rank[info.state] < rank[bestInfo.state] ||
+			rank[info.state] == rank[bestInfo.state] && info.since.Before(bestInfo.since) {
+			best, bestInfo = c, info
+		}
+	}
+	return best
+}
+
+// track is the http.Server's ConnState hook.
+func (l *connLimiter) track(c net.Conn, state http.ConnState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch state {
+	case http.StateClosed, http.StateHijacked:
+		delete(l.conns, c)
+	default:
+		if info, ok := l.conns[c]; ok {
+			info.state, info.since = state, time.Now()
+		}
+	}
+}
+
+// open reports how many connections are open.
+func (l *connLimiter) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
