@@ -229,10 +229,19 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 		body = body[:maxJournalBody]
 	}
 	header, headerCut := journalHeader(x.r.Header)
+	answered := a.body
+	if status == 0 {
+		answered = nil // nothing reached the client
+	}
+	answerCut := len(answered) > maxJournalBody
+	if answerCut {
+		answered = answered[:maxJournalBody]
+	}
 	return JournalEntry{
 		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
 		Header: header, HeadersTruncated: headerCut, Body: redactBody(string(body)), BodyTruncated: truncated,
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
+		ResponseBody: redactBody(string(answered)), ResponseBodyTruncated: answerCut,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}
 }

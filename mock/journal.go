@@ -45,6 +45,10 @@ type JournalEntry struct {
 	Validation string `json:"validation"`
 	// Status is the status sent; 0 when a connection fault broke the connection first.
 	Status int `json:"status"`
+	// ResponseBody is the answer's body as text, secrets redacted (at most 64 KiB;
+	// ResponseBodyTruncated says when cut).
+	ResponseBody          string `json:"response_body,omitempty"`
+	ResponseBodyTruncated bool   `json:"response_body_truncated,omitempty"`
 	// Fault is the id of the fault rule that answered, "" when none did.
 	Fault string `json:"fault,omitempty"`
 	// DelaySkipped says that a fault's delay was cut short because the fake was
@@ -95,7 +99,7 @@ func (j *journal) add(ss *session, e JournalEntry) {
 	if !j.enabled() {
 		return
 	}
-	size := int64(len(e.Body)+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
+	size := int64(len(e.Body)+len(e.ResponseBody)+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
 	for k, vs := range e.Header {
 		size += int64(len(k))
 		for _, v := range vs {
@@ -256,18 +260,28 @@ func journalHeader(h http.Header) (http.Header, bool) {
 
 // secretMember finds "key": value pairs in JSON text, so that credentials are
 // redacted in every body, JSON or not, decodable or not.
-var secretMember = regexp.MustCompile(`"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)`)
+var secretMember = regexp.MustCompile(`"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]{\["][^\s,}\]]*)`)
+
+// escapedSecretMember is the same inside a JSON string (a 422 echoing a text body).
+var escapedSecretMember = regexp.MustCompile(`\\"([^"\\]{1,200})\\"(\s*:\s*)(\\"(?:[^"\\]|\\\\)*\\"|[^\s,}\]\\]+)`)
 
 // redactBody replaces the values of credential keys in a body's text.
 func redactBody(body string) string {
 	if !strings.Contains(body, ":") {
 		return body
 	}
-	return secretMember.ReplaceAllStringFunc(body, func(m string) string {
+	body = secretMember.ReplaceAllStringFunc(body, func(m string) string {
 		sub := secretMember.FindStringSubmatch(m)
 		if !protocol.SecretKey(sub[1]) {
 			return m
 		}
 		return `"` + sub[1] + `"` + sub[2] + `"` + Redacted + `"`
+	})
+	return escapedSecretMember.ReplaceAllStringFunc(body, func(m string) string {
+		sub := escapedSecretMember.FindStringSubmatch(m)
+		if !protocol.SecretKey(sub[1]) {
+			return m
+		}
+		return `\"` + sub[1] + `\"` + sub[2] + `\"` + Redacted + `\"`
 	})
 }
