@@ -30,7 +30,7 @@ type Server struct {
 	journal     *journal
 	state       budget              // store and fault rules of all sessions, in bytes
 	inflight    *semaphore.Weighted // request bodies being held, in bytes
-	exchanges   sync.Pool // *exchange, with their buffers
+	exchanges   sync.Pool           // *exchange, with their buffers
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
 	sessions map[string]*session

@@ -3,8 +3,8 @@ package mock
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
