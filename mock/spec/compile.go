@@ -46,6 +46,8 @@ type node struct {
 	literals []pyjson.Value
 	// fallback, when set, validates what the compiled checks passed.
 	fallback *fallback
+	// plain is a string with no constraint and no fallback: the fast path.
+	plain bool
 }
 
 // Warning is a keyword the compiled validator does not implement, or a record check
@@ -272,6 +274,7 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 	if s.Properties != nil {
 		for name, proxy := range s.Properties.FromOldest() {
 			n := c.node(proxy, ptr+"/properties/"+escapePointer(name))
+			n.plain = n.typ == tString && len(n.checks) == 0 && n.fallback == nil
 			prop := Prop{Name: name, Nullable: n.nullable, Required: slices.Contains(s.Required, name), node: n}
 			if n.typ == tLiteral || n.typ == tEnum {
 				for _, l := range n.literals {

@@ -136,8 +136,8 @@ var keywords = []keyword{
 // check is one compiled constraint: its fast test and pydantic's error for a value
 // that fails it. Both read the value as validation left it (scalar).
 type check interface {
-	ok(x *scalar) bool
-	fail(x *scalar) (typ, msg string, ctx []pyjson.Member)
+	ok(x scalar) bool
+	fail(x scalar) (typ, msg string, ctx []pyjson.Member)
 }
 
 // scalar is a validated value in the forms the constraints compare.
@@ -155,15 +155,15 @@ func ctxInt(key string, n int64) []pyjson.Member {
 
 type minLength int64
 
-func (c minLength) ok(x *scalar) bool { return int64(x.n) >= int64(c) }
-func (c minLength) fail(*scalar) (string, string, []pyjson.Member) {
+func (c minLength) ok(x scalar) bool { return int64(x.n) >= int64(c) }
+func (c minLength) fail(scalar) (string, string, []pyjson.Member) {
 	return "string_too_short", fmt.Sprintf("String should have at least %d %s", c, plural(int64(c), "character")), ctxInt("min_length", int64(c))
 }
 
 type maxLength int64
 
-func (c maxLength) ok(x *scalar) bool { return int64(x.n) <= int64(c) }
-func (c maxLength) fail(*scalar) (string, string, []pyjson.Member) {
+func (c maxLength) ok(x scalar) bool { return int64(x.n) <= int64(c) }
+func (c maxLength) fail(scalar) (string, string, []pyjson.Member) {
 	return "string_too_long", fmt.Sprintf("String should have at most %d %s", c, plural(int64(c), "character")), ctxInt("max_length", int64(c))
 }
 
@@ -180,8 +180,8 @@ type pattern struct {
 	re  *regexp.Regexp
 }
 
-func (c *pattern) ok(x *scalar) bool { return c.re.MatchString(x.str) }
-func (c *pattern) fail(*scalar) (string, string, []pyjson.Member) {
+func (c *pattern) ok(x scalar) bool { return c.re.MatchString(x.str) }
+func (c *pattern) fail(scalar) (string, string, []pyjson.Member) {
 	return "string_pattern_mismatch", "String should match pattern '" + c.src + "'",
 		[]pyjson.Member{{Key: "pattern", Value: pyjson.StringValue(c.src)}}
 }
@@ -309,7 +309,7 @@ func exclusive(n *node, kind boundKind, dv *base.DynamicValue[bool, float64]) (c
 	return newBound(n, kind, dv.B)
 }
 
-func (b *bound) ok(x *scalar) bool {
+func (b *bound) ok(x scalar) bool {
 	if !b.isInt {
 		f := x.f
 		switch b.kind {
@@ -353,22 +353,22 @@ func (b *bound) ok(x *scalar) bool {
 	}
 }
 
-func (b *bound) fail(*scalar) (string, string, []pyjson.Member) {
+func (b *bound) fail(scalar) (string, string, []pyjson.Member) {
 	t := boundText[b.kind]
 	return t.typ, t.msg + b.repr, []pyjson.Member{{Key: t.key, Value: pyjson.NumberValue(b.repr)}}
 }
 
 type maxItems int64
 
-func (c maxItems) ok(x *scalar) bool { return int64(x.n) <= int64(c) }
-func (c maxItems) fail(x *scalar) (string, string, []pyjson.Member) {
+func (c maxItems) ok(x scalar) bool { return int64(x.n) <= int64(c) }
+func (c maxItems) fail(x scalar) (string, string, []pyjson.Member) {
 	return "too_long", fmt.Sprintf("List should have at most %d %s after validation, not %d", c, plural(int64(c), "item"), x.n), listCtx("max_length", int64(c), x.n)
 }
 
 type minItems int64
 
-func (c minItems) ok(x *scalar) bool { return int64(x.n) >= int64(c) }
-func (c minItems) fail(x *scalar) (string, string, []pyjson.Member) {
+func (c minItems) ok(x scalar) bool { return int64(x.n) >= int64(c) }
+func (c minItems) fail(x scalar) (string, string, []pyjson.Member) {
 	return "too_short", fmt.Sprintf("List should have at least %d %s after validation, not %d", c, plural(int64(c), "item"), x.n), listCtx("min_length", int64(c), x.n)
 }
 

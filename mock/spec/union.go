@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 
-
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 

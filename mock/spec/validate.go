@@ -83,8 +83,8 @@ func (n *node) validate(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 		return v, false
 	}
 	for _, c := range n.checks {
-		if !c.ok(&x) {
-			typ, msg, ctx := c.fail(&x)
+		if !c.ok(x) {
+			typ, msg, ctx := c.fail(x)
 			w.fail(typ, msg, v, ctx)
 			return v, false
 		}
@@ -124,7 +124,17 @@ func (b *Branch) validate(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 			}
 			continue
 		}
-		w.push(pyjson.StringValue(p.Name))
+		if n := p.node; n.plain && (fv.Kind == pyjson.String || (fv.Kind == pyjson.Null && n.nullable)) {
+			// Optional[str] and str, what FastAPI documents most: no call, no copy.
+			w.count++
+			if w.build {
+				out = append(out, pyjson.Member{Key: p.Name, Value: fv})
+			}
+			continue
+		}
+		if w.collect {
+			w.loc = append(w.loc, pyjson.StringValue(p.Name))
+		}
 		cv, fok := p.node.validate(w, fv)
 		w.pop()
 		if !fok {
@@ -169,8 +179,8 @@ func (n *node) list(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 	}
 	x := scalar{n: len(v.Arr)}
 	for _, c := range n.checks {
-		if !c.ok(&x) {
-			typ, msg, ctx := c.fail(&x)
+		if !c.ok(x) {
+			typ, msg, ctx := c.fail(x)
 			w.fail(typ, msg, v, ctx)
 			return v, false
 		}
@@ -198,8 +208,8 @@ func (n *node) list(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 		return v, false
 	}
 	for _, c := range n.after {
-		if !c.ok(&x) {
-			typ, msg, ctx := c.fail(&x)
+		if !c.ok(x) {
+			typ, msg, ctx := c.fail(x)
 			w.fail(typ, msg, v, ctx)
 			return v, false
 		}
