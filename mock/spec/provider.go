@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -51,6 +53,14 @@ type Field struct {
 	// Props are a nested object's declared properties, in schema order; nil accepts
 	// any object.
 	Props []Field
+
+	checks []typedCheck // the constraint keywords, compiled as for requests
+}
+
+// typedCheck is a constraint that applies to values of one type.
+type typedCheck struct {
+	on nodeType
+	c  check
 }
 
 // FieldError is a value that does not fit a field of a schema.
@@ -165,6 +175,7 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 				f.Kinds = append(f.Kinds, v.Kind)
 			}
 		}
+		f.checks = append(f.checks, c.responseChecks(a, aptr)...)
 		if a.Items != nil && a.Items.IsA() && a.Items.A != nil {
 			it := c.field(a.Items.A, aptr+"/items", depth+1)
 			f.Items = &it
@@ -180,11 +191,42 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 	return f
 }
 
+// responseChecks compiles the constraint keywords of s for record checks.
+func (c *compiler) responseChecks(s *base.Schema, ptr string) []typedCheck {
+	var out []typedCheck
+	for i := range keywords {
+		k := &keywords[i]
+		if k.role != constraint || !k.has(s) {
+			continue
+		}
+		for _, t := range []nodeType{tString, tInt, tFloat, tList} {
+			if !applies(k.on, t) || !slices.Contains(s.Type, typeName[t]) {
+				continue
+			}
+			chk, err := k.compile(s, &node{typ: t})
+			if err != nil {
+				c.addWarning(Warning{Keyword: k.name, Pointer: ptr, Side: "response"})
+				continue
+			}
+			out = append(out, typedCheck{on: t, c: chk})
+		}
+	}
+	return out
+}
+
+var typeName = map[nodeType]string{tString: "string", tInt: "integer", tFloat: "number", tList: "array"}
+
+func (c *compiler) addWarning(w Warning) {
+	if !slices.Contains(c.warnings, w) {
+		c.warnings = append(c.warnings, w)
+	}
+}
+
 // responseWarnings names the keywords of s that record checks ignore.
 func (c *compiler) responseWarnings(s *base.Schema, ptr string) {
 	for i := range keywords {
 		k := &keywords[i]
-		if (k.role == constraint || k.role == unknown) && !k.response && k.has(s) {
+		if k.role == unknown && k.has(s) {
 			w := Warning{Keyword: k.name, Pointer: ptr, Side: "response"}
 			if !slices.Contains(c.warnings, w) {
 				c.warnings = append(c.warnings, w)
@@ -239,6 +281,56 @@ func (f *Field) Check(v pyjson.Value) error {
 	}
 	if f.Values != nil && !slices.ContainsFunc(f.Values, v.Equal) {
 		return fmt.Errorf("%s is not one of %s", short(v), literalValues(f.Values))
+	}
+	if len(f.checks) > 0 {
+		return f.checkConstraints(v)
+	}
+	return nil
+}
+
+func (f *Field) checkConstraints(v pyjson.Value) error {
+	var x scalar
+	var t nodeType
+	switch v.Kind {
+	case pyjson.String:
+		t, x.str, x.n = tString, v.Str, pyjson.RuneCount(v.Str)
+	case pyjson.Array:
+		t, x.n = tList, len(v.Arr)
+	case pyjson.Number:
+		f, err := strconv.ParseFloat(v.Str, 64)
+		x.f = f
+		if isFloatRepr(v.Str) || err != nil {
+			t = tFloat
+		} else if i, err := strconv.ParseInt(v.Str, 10, 64); err == nil {
+			t, x.i = tInt, i
+		} else {
+			t = tInt
+			x.big, _ = new(big.Int).SetString(v.Str, 10)
+		}
+	default:
+		return nil
+	}
+	for _, tc := range f.checks {
+		on := tc.on
+		if t == tInt && on == tFloat {
+			// a float schema's bound compares an int record value as a float
+			if b, ok := tc.c.(*bound); ok {
+				x2 := x
+				x2.f = float64(x.i)
+				if !b.ok(x2) {
+					_, msg, _ := b.fail(x2)
+					return errors.New(msg)
+				}
+			}
+			continue
+		}
+		if on != t {
+			continue
+		}
+		if !tc.c.ok(x) {
+			_, msg, _ := tc.c.fail(x)
+			return errors.New(msg)
+		}
 	}
 	return nil
 }

@@ -189,6 +189,20 @@ FIXED = [
     ("application/json", b'12.5'),
     ("application/json", b'[' * 2000 + b']' * 2000),
     ("application/json", b'[' * 100 + b']' * 100),
+    # Lone surrogates json.loads decodes with surrogatepass: they fail only when they
+    # must be encoded into an answer.
+    ("application/json", b'{"x":"\xed\xa0\x80"}'),
+    ("application/json", b'["\xed\xa0\x80"]'),
+    ("application/json", b'{"friendly_name":"\xed\xa0\x80"}'),
+    ("application/json", b'{"friendly_name":"a\xed\xbf\xbfb"}'),
+    ("application/json", b'{"friendly_name":5,"x":"\xed\xa0\x80"}'),
+    ("application/json", b'{"friendly_name":"\xed\xa0\x80\xed\xb0\x80"}'),
+    ("application/json", b'{"friendly_name":"\xed\xa0"}'),
+    ("application/json", b'["\xed\xa0\x80",]'),
+    ("application/json", '{"x":"\ud800"}'.encode("utf-16-le", "surrogatepass")),
+    ("application/json", '{"friendly_name":"\udc00"}'.encode("utf-16", "surrogatepass")),
+    ("application/json", '[1,"\udfff"]'.encode("utf-32", "surrogatepass")),
+    ("application/json", '{"friendly_name":"\ud800"'.encode("utf-16-be", "surrogatepass")),
 ]
 
 
