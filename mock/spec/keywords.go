@@ -8,8 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	lowbase "github.com/pb33f/libopenapi/datamodel/low/base"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -78,15 +81,25 @@ var keywords = []keyword{
 	{name: "pattern", role: constraint, on: tString, has: func(s *base.Schema) bool { return s.Pattern != "" },
 		compile: compilePattern},
 	{name: "multipleOf", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.MultipleOf != nil },
-		compile: func(s *base.Schema, n *node) (check, error) { return newBound(n, boundMultipleOf, *s.MultipleOf) }},
+		compile: func(s *base.Schema, n *node) (check, error) {
+			return newBound(n, boundMultipleOf, *s.MultipleOf, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.MultipleOf.ValueNode }))
+		}},
 	{name: "maximum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.Maximum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) { return newBound(n, boundLE, *s.Maximum) }},
+		compile: func(s *base.Schema, n *node) (check, error) {
+			return newBound(n, boundLE, *s.Maximum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.Maximum.ValueNode }))
+		}},
 	{name: "exclusiveMaximum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.ExclusiveMaximum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) { return exclusive(n, boundLT, s.ExclusiveMaximum) }},
+		compile: func(s *base.Schema, n *node) (check, error) {
+			return exclusive(n, boundLT, s.ExclusiveMaximum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.ExclusiveMaximum.ValueNode }))
+		}},
 	{name: "minimum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.Minimum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) { return newBound(n, boundGE, *s.Minimum) }},
+		compile: func(s *base.Schema, n *node) (check, error) {
+			return newBound(n, boundGE, *s.Minimum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.Minimum.ValueNode }))
+		}},
 	{name: "exclusiveMinimum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.ExclusiveMinimum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) { return exclusive(n, boundGT, s.ExclusiveMinimum) }},
+		compile: func(s *base.Schema, n *node) (check, error) {
+			return exclusive(n, boundGT, s.ExclusiveMinimum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.ExclusiveMinimum.ValueNode }))
+		}},
 	{name: "maxItems", role: constraint, on: tList, has: func(s *base.Schema) bool { return s.MaxItems != nil },
 		compile: func(s *base.Schema, _ *node) (check, error) { return maxItems(*s.MaxItems), nil }},
 	{name: "minItems", role: constraint, on: tList, afterItems: true, has: func(s *base.Schema) bool { return s.MinItems != nil },
@@ -270,19 +283,37 @@ var boundText = [...]struct{ typ, key, msg string }{
 	boundGT:         {"greater_than", "gt", "Input should be greater than "},
 }
 
-// bound is a numeric constraint on an int (i) or a float (f) field; repr is the
-// bound as pydantic prints it in msg and ctx (an int for int fields, a float repr
-// for float fields: gt=0 on a float reads 0.0).
+// bound is a numeric constraint on an int (i) or a float (f) field. pydantic prints
+// the bound as written in msg (maximum: 10 reads "10") and as the field's type in
+// ctx (a float field's ctx reads 10.0).
 type bound struct {
-	kind  boundKind
-	isInt bool
-	i     int64
-	f     float64
-	repr  string
+	kind      boundKind
+	isInt     bool
+	i         int64
+	f         float64
+	repr, msg string
 }
 
-func newBound(n *node, kind boundKind, v float64) (check, error) {
+// literal is a keyword's number as the document writes it: "10" or "10.0".
+func literal(s *base.Schema, node func(*lowbase.Schema) *yaml.Node) string {
+	if l := s.GoLow(); l != nil {
+		if n := node(l); n != nil {
+			if v, err := yamlvalue.Scalar(n); err == nil && v.Kind == pyjson.Number {
+				return v.Str
+			}
+		}
+	}
+	return ""
+}
+
+func newBound(n *node, kind boundKind, v float64, lit string) (check, error) {
 	b := &bound{kind: kind, isInt: n.typ == tInt, f: v}
+	defer func() {
+		b.msg = lit
+		if b.msg == "" || b.isInt {
+			b.msg = b.repr
+		}
+	}()
 	if b.isInt {
 		// pydantic refuses a non-integer bound on an int field; beyond int64 the
 		// compiled comparison is not exact.
@@ -302,11 +333,11 @@ func newBound(n *node, kind boundKind, v float64) (check, error) {
 
 // exclusive reads exclusiveMinimum/Maximum, a number in 3.1 (a boolean modifier in
 // 3.0, which pydantic never writes: left to libopenapi-validator).
-func exclusive(n *node, kind boundKind, dv *base.DynamicValue[bool, float64]) (check, error) {
+func exclusive(n *node, kind boundKind, dv *base.DynamicValue[bool, float64], lit string) (check, error) {
 	if dv.IsA() {
 		return nil, errUnknown
 	}
-	return newBound(n, kind, dv.B)
+	return newBound(n, kind, dv.B, lit)
 }
 
 func (b *bound) ok(x scalar) bool {
@@ -314,11 +345,10 @@ func (b *bound) ok(x scalar) bool {
 		f := x.f
 		switch b.kind {
 		case boundMultipleOf:
-			// pydantic-core's float check: a remainder within |value|/1e9 of 0 or of the
-			// divisor counts as a multiple (NaN passes, as there).
+			// pydantic-core's float check (measured): a remainder within 1e-9 of 0 or
+			// of the divisor counts as a multiple; NaN passes.
 			rem := math.Mod(f, b.f)
-			threshold := math.Abs(f) / 1e9
-			return !(math.Abs(rem) > threshold && math.Abs(rem-b.f) > threshold)
+			return !(math.Abs(rem) > 1e-9 && math.Abs(rem-b.f) > 1e-9)
 		case boundLE:
 			return f <= b.f
 		case boundLT:
@@ -355,7 +385,7 @@ func (b *bound) ok(x scalar) bool {
 
 func (b *bound) fail(scalar) (string, string, []pyjson.Member) {
 	t := boundText[b.kind]
-	return t.typ, t.msg + b.repr, []pyjson.Member{{Key: t.key, Value: pyjson.NumberValue(b.repr)}}
+	return t.typ, t.msg + b.msg, []pyjson.Member{{Key: t.key, Value: pyjson.NumberValue(b.repr)}}
 }
 
 type maxItems int64

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
@@ -56,6 +57,12 @@ func (n *node) validate(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 	}
 	var x scalar
 	out, ok := v, true
+	if v.Kind == pyjson.String && (n.typ == tInt || n.typ == tFloat || n.typ == tBool || n.typ == tLiteral ||
+		(n.typ == tString && len(n.checks) > 0)) && !utf8.ValidString(v.Str) {
+		// pydantic-core reads the str as Rust UTF-8 for these: a lone surrogate fails.
+		w.fail("string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string", v, nil)
+		return v, false
+	}
 	switch n.typ {
 	case tAny:
 	case tString:
@@ -416,6 +423,10 @@ func toBool(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 			case "1":
 				return pyjson.BoolValue(true), true
 			}
+			if _, err := strconv.ParseInt(v.Str, 10, 64); err != nil { // beyond int64
+				w.fail("bool_type", "Input should be a valid boolean", v, nil)
+				return v, false
+			}
 			w.fail("bool_parsing", "Input should be a valid boolean, unable to interpret input", v, nil)
 			return v, false
 		}
@@ -425,7 +436,7 @@ func toBool(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 			return pyjson.BoolValue(false), true
 		case f == 1:
 			return pyjson.BoolValue(true), true
-		case f == math.Trunc(f) && !math.IsInf(f, 0):
+		case f == math.Trunc(f) && f < 1<<63 && f >= -(1<<63):
 			w.fail("bool_parsing", "Input should be a valid boolean, unable to interpret input", v, nil)
 		default:
 			w.fail("bool_type", "Input should be a valid boolean", v, nil)
