@@ -106,7 +106,9 @@ type referenceCase struct {
 	AfterLead string `json:"after_lead"`
 }
 
-func loadReference(t testing.TB) []referenceCase { return loadCorpus(t, "testdata/reference/fastapi.json") }
+func loadReference(t testing.TB) []referenceCase {
+	return loadCorpus(t, "testdata/reference/fastapi.json")
+}
 
 func loadCorpus(t testing.TB, file string) []referenceCase {
 	t.Helper()
