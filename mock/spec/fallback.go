@@ -46,6 +46,13 @@ func (f *fallback) check(w *walker, input, out pyjson.Value) bool {
 	if ok {
 		return true
 	}
+	for _, e := range errs {
+		if e.Message == "schema compilation failed" {
+			// Neither validator can read the schema (a look-around pattern, which
+			// pydantic runs with Python's re): accept rather than refuse every value.
+			return true
+		}
+	}
 	if w.collect {
 		var reasons []string
 		for _, e := range errs {
