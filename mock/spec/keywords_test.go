@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -284,6 +285,83 @@ func TestSmartUnion(t *testing.T) {
 		res := d.Union.Validate(v)
 		if res.Branch == nil || res.Branch.Title != tt.picked {
 			t.Errorf("%s picked %v, want %s", tt.body, res.Branch, tt.picked)
+		}
+	}
+}
+
+func loadExtended(t testing.TB) *Document {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/extended.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(b)
+	if err != nil {
+		t.Fatalf("Load extended.yaml: %v", err)
+	}
+	return d
+}
+
+// TestExtendedDocument: a fourth provider and fields of every type load with no
+// warning; records of that provider are checked and rendered as their types, in
+// schema order.
+func TestExtendedDocument(t *testing.T) {
+	t.Parallel()
+	d := loadExtended(t)
+	if got := d.ProviderNames(); !slices.Equal(got, []string{"sip", "pia", "twilio", "vonage"}) {
+		t.Errorf("providers %v", got)
+	}
+	if len(d.Union.Branches) != 4 || d.Union.Branches[3].Title != "UpdateVonagePhoneNumberRequest" {
+		t.Errorf("branches %v", d.Union.Branches)
+	}
+	if len(d.Warnings) != 0 {
+		t.Errorf("warnings %v", d.Warnings)
+	}
+	p := d.Provider("vonage")
+	rec, err := pyjson.Decode([]byte(`{"tags":["a"],"phone_number":"+4915155550110","_id":"v1","provider":"vonage","sms_enabled":true,` +
+		`"max_concurrent_calls":7,"call_weight":2.5,"region":"us","priority":3,"forwarding":{"number":"+4930555010","enabled":false}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := p.Record(rec)
+	if err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	out, err := p.AppendRecord(nil, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"_id":"v1","provider":"vonage","phone_number":"+4915155550110","friendly_name":null,"inbound_agent_id":null,"outbound_agent_id":null,` +
+		`"vonage_api_key":null,"vonage_application_id":null,"sms_enabled":true,"max_concurrent_calls":7,"call_weight":2.5,"region":"us",` +
+		`"routing_mode":null,"webhook_version":null,"priority":3,"tags":["a"],"forwarding":{"number":"+4930555010","enabled":false}}`
+	if string(out) != want {
+		t.Errorf("AppendRecord\n got %s\nwant %s", out, want)
+	}
+	bad := []struct{ field, value, want string }{
+		{"sms_enabled", `"true"`, "got string, want null or boolean"},
+		{"max_concurrent_calls", `7.0`, "want an integer"},
+		{"max_concurrent_calls", `true`, "got boolean"},
+		{"max_concurrent_calls", `101`, "less than or equal to 100"},
+		{"call_weight", `0.7`, "multiple of 0.5"},
+		{"region", `"mars"`, `"mars" is not one of 'eu', 'us' or 'apac'`},
+		{"priority", `4`, "4 is not one of 1, 2 or 3"},
+		{"tags", `["a",1]`, "item 1: got number, want string"},
+		{"tags", `["a","b","c","d"]`, "at most 3 items"},
+		{"forwarding", `{"enabled":true}`, `"number": required but missing`},
+		{"forwarding", `{"number":"x"}`, "should match pattern"},
+		{"vonage_application_id", `"ab"`, "at least 3 characters"},
+	}
+	for _, b := range bad {
+		v, _ := pyjson.Decode([]byte(b.value))
+		f := p.Fields[p.Index(b.field)]
+		if err := f.Check(v); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("Check(%s=%s) = %v, want %q", b.field, b.value, err, b.want)
+		}
+	}
+	for _, good := range []string{`null`, `{"number":"+4930555010"}`} {
+		v, _ := pyjson.Decode([]byte(good))
+		if f := p.Fields[p.Index("forwarding")]; f.Check(v) != nil {
+			t.Errorf("Check(forwarding=%s) = %v", good, f.Check(v))
 		}
 	}
 }
