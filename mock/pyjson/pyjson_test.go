@@ -179,3 +179,19 @@ func TestSurrogatepass(t *testing.T) {
 		t.Errorf("syntax error after a surrogate: %v, want Expecting value at char 5", err)
 	}
 }
+
+func TestClone(t *testing.T) {
+	t.Parallel()
+	v, err := Decode([]byte(`{"a":["x",{"b":"y"}],"c":"z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Clone()
+	if !c.Equal(v) {
+		t.Fatal("clone differs")
+	}
+	c.Obj[0].Value.Arr[1].Obj[0].Value.Str = "changed"
+	if v.Obj[0].Value.Arr[1].Obj[0].Value.Str != "y" {
+		t.Error("clone shares memory with the original")
+	}
+}

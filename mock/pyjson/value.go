@@ -1,6 +1,9 @@
 package pyjson
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Kind is the JSON type of a Value.
 type Kind uint8
@@ -101,6 +104,27 @@ func (v Value) Encodable() bool {
 		}
 	}
 	return true
+}
+
+// Clone returns a deep copy of v that shares no memory with it (the decoded body's
+// text included), for values a store keeps beyond the request.
+func (v Value) Clone() Value {
+	v.Str = strings.Clone(v.Str)
+	if v.Arr != nil {
+		arr := make([]Value, len(v.Arr))
+		for i, e := range v.Arr {
+			arr[i] = e.Clone()
+		}
+		v.Arr = arr
+	}
+	if v.Obj != nil {
+		obj := make([]Member, len(v.Obj))
+		for i, m := range v.Obj {
+			obj[i] = Member{Key: strings.Clone(m.Key), Value: m.Value.Clone()}
+		}
+		v.Obj = obj
+	}
+	return v
 }
 
 // Equal reports whether two values are the same JSON, members compared in order.

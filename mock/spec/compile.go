@@ -123,7 +123,7 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 			c.fallbackFor(n, s, ptr, true)
 			return n
 		}
-		n := &node{typ: tAny, nullable: nullable && len(alts) == 0}
+		n := &node{typ: tAny, nullable: nullable}
 		c.warn(fmt.Sprintf("anyOf with %d non-null alternatives", len(alts)), ptr)
 		n.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"anyOf"}}
 		return n
@@ -200,7 +200,13 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 }
 
 func (c *compiler) opaque(s *base.Schema, ptr string) *node {
-	return &node{typ: tAny, fallback: &fallback{schema: s, ptr: ptr}}
+	// libopenapi-validator does not validate a null value, so whether null passes is
+	// read here.
+	nullable := slices.Contains(s.Type, "null") || len(s.Type) == 0 && s.Enum == nil && s.Const == nil
+	for _, e := range s.Enum {
+		nullable = nullable || e.ShortTag() == "!!null"
+	}
+	return &node{typ: tAny, nullable: nullable, fallback: &fallback{schema: s, ptr: ptr}}
 }
 
 // fallbackFor compiles the constraint keywords of s into n, and hands the ones the
@@ -293,6 +299,10 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 			b.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"required"}}
 		}
 	}
+	b.plain = !b.forbidExtra
+	for i := range b.Props {
+		b.plain = b.plain && b.Props[i].node.plain
+	}
 	var unknownKw []string
 	for i := range keywords {
 		k := &keywords[i]
@@ -309,6 +319,7 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 		}
 		b.fallback = &fallback{schema: s, ptr: ptr, keywords: unknownKw}
 	}
+	b.plain = b.plain && b.fallback == nil
 	return b
 }
 

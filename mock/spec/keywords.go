@@ -23,8 +23,9 @@ import (
 //     types, with pydantic's own error; a keyword it does not implement is still
 //     validated, by libopenapi-validator (see fallback.go), and named in
 //     Document.Warnings;
-//   - response: record checks (Field.Check, Provider.Record) implement it, or ignore
-//     it (named in Document.Warnings too).
+//   - response: record checks (Field.Check, Provider.Record) implement the structural
+//     and constraint keywords (the same check types, so a stored value meets what the
+//     200 must satisfy) and ignore unknown ones (named in Document.Warnings too).
 //
 // Adding a keyword to the compiled validator is adding its constraint type below and
 // its row in keywords.
@@ -57,7 +58,8 @@ type keyword struct {
 	compile func(s *base.Schema, n *node) (check, error)
 	// afterItems: a list constraint pydantic checks after validating the items.
 	afterItems bool
-	// response is true when record checks implement the keyword.
+	// response is true when record checks read a structural keyword (constraints
+	// are always checked, unknown keywords never).
 	response bool
 }
 

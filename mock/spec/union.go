@@ -21,6 +21,7 @@ type Branch struct {
 	Props []Prop
 
 	forbidExtra bool      // additionalProperties: false (extra="forbid")
+	plain       bool      // every field is a plain string and nothing else applies
 	fallback    *fallback // model-level keywords left to libopenapi-validator
 	whole       *node     // a union member that is not a model: the body is this value
 }
@@ -35,6 +36,44 @@ type Prop struct {
 	Required bool
 
 	node *node
+}
+
+// passes is the fast check of one branch: whether it validates, how many fields it
+// sets (nested ones included) and whether a lax coercion was needed. Plain string
+// fields are checked inline; others go through the validation walk.
+func (b *Branch) passes(body pyjson.Value) (ok bool, count int, lax bool) {
+	if b.whole != nil || b.fallback != nil || b.forbidExtra {
+		var w walker
+		_, ok := b.validate(&w, body)
+		return ok, w.count, w.lax
+	}
+	if body.Kind != pyjson.Object {
+		return false, 0, false
+	}
+	for i := range b.Props {
+		p := &b.Props[i]
+		v, present := body.Get(p.Name)
+		if !present {
+			if p.Required {
+				return false, 0, false
+			}
+			continue
+		}
+		if n := p.node; n.plain {
+			if v.Kind != pyjson.String && (v.Kind != pyjson.Null || !n.nullable) {
+				return false, 0, false
+			}
+			count++
+			continue
+		}
+		var w walker
+		if _, ok := p.node.validate(&w, v); !ok {
+			return false, 0, false
+		}
+		count += 1 + w.count
+		lax = lax || w.lax
+	}
+	return true, count, lax
 }
 
 // Has reports whether the branch declares the property.
@@ -117,18 +156,26 @@ type Result struct {
 func (u *Union) Validate(body pyjson.Value) Result {
 	best, bestCount, bestLax := -1, -1, false
 	for i, b := range u.Branches {
-		var w walker
-		if _, ok := b.validate(&w, body); ok && (w.count > bestCount || (w.count == bestCount && bestLax && !w.lax)) {
-			best, bestCount, bestLax = i, w.count, w.lax
+		if ok, count, lax := b.passes(body); ok && (count > bestCount || (count == bestCount && bestLax && !lax)) {
+			best, bestCount, bestLax = i, count, lax
 		}
 	}
 	if best >= 0 {
 		b := u.Branches[best]
-		w := walker{build: true}
-		out, _ := b.validate(&w, body)
 		if b.whole != nil {
 			return Result{Branch: b}
 		}
+		if b.plain {
+			fields := make([]pyjson.Member, 0, bestCount)
+			for i := range b.Props {
+				if v, ok := body.Get(b.Props[i].Name); ok {
+					fields = append(fields, pyjson.Member{Key: b.Props[i].Name, Value: v})
+				}
+			}
+			return Result{Branch: b, Fields: fields}
+		}
+		w := walker{build: true}
+		out, _ := b.validate(&w, body)
 		return Result{Branch: b, Fields: out.Obj}
 	}
 	w := walker{collect: true, loc: make([]pyjson.Value, 1, 8)}

@@ -65,6 +65,10 @@ func (n *node) validate(w *walker, v pyjson.Value) (pyjson.Value, bool) {
 	}
 	switch n.typ {
 	case tAny:
+		if v.Kind == pyjson.Null && n.fallback != nil {
+			w.fail("value_error", "Value error, null is not allowed", v, []pyjson.Member{{Key: "error", Value: pyjson.ObjectValue([]pyjson.Member{})}})
+			return v, false
+		}
 	case tString:
 		if v.Kind != pyjson.String {
 			w.fail("string_type", "Input should be a valid string", v, nil)
