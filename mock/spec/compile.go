@@ -220,6 +220,8 @@ func (c *compiler) fallbackFor(n *node, s *base.Schema, ptr string, outer bool) 
 			continue
 		}
 		switch k.role {
+		case annotation:
+			// changes nothing pydantic does
 		case unknown:
 			unknownKw = append(unknownKw, k.name)
 		case constraint:
