@@ -95,6 +95,41 @@ func TestLoadRefuses(t *testing.T) {
 	}
 }
 
+// TestLoadAccepts: documents the compiler once refused now load (nothing refuses a
+// valid document); only what cannot be compiled is named in Warnings.
+func TestLoadAccepts(t *testing.T) {
+	t.Parallel()
+	base := string(fixtures.OpenAPI())
+	edit := func(old, new string) []byte {
+		if !strings.Contains(base, old) {
+			t.Fatalf("fixture lacks %q", old)
+		}
+		return []byte(strings.Replace(base, old, new, 1))
+	}
+	tests := []struct {
+		name  string
+		doc   []byte
+		warns int
+	}{
+		{"integer field", edit("        friendly_name:\n          anyOf:\n            - type: string", "        friendly_name:\n          anyOf:\n            - type: integer"), 0},
+		{"maxLength", edit("            - type: string\n            - type: 'null'\n          title: Inbound Agent Id", "            - type: string\n              maxLength: 5\n            - type: 'null'\n          title: Inbound Agent Id"), 0},
+		{"untitled branch", edit("      title: UpdatePiaPhoneNumberRequest\n", ""), 1},
+		{"format", edit("            - type: string\n            - type: 'null'\n          title: Inbound Agent Id", "            - type: string\n              format: email\n            - type: 'null'\n          title: Inbound Agent Id"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := Load(tt.doc)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if len(d.Warnings) != tt.warns {
+				t.Errorf("warnings %v, want %d", d.Warnings, tt.warns)
+			}
+		})
+	}
+}
+
 // randomBody makes request bodies that exercise every way the union can pass or fail:
 // declared and undeclared keys, every JSON type, and non-objects.
 func randomBody(r *rand.Rand, fields []string) string {
