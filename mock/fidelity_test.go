@@ -92,6 +92,8 @@ func TestFidelity(t *testing.T) {
 }
 
 type referenceCase struct {
+	// ID is the number the request goes to (extended corpus; the seed's is sipID).
+	ID          string             `json:"id"`
 	ContentType *string            `json:"content_type"`
 	BodyB64     string             `json:"body_b64"`
 	Status      int                `json:"status"`
@@ -99,11 +101,18 @@ type referenceCase struct {
 	Body        string             `json:"body"`
 	Picked      string             `json:"picked"`
 	Set         map[string]*string `json:"set"`
+	// AfterLead names a store change outside spec that this case needs (FastAPI's
+	// answer is recorded; the fake gives it once the change is merged).
+	AfterLead string `json:"after_lead"`
 }
 
 func loadReference(t testing.TB) []referenceCase {
+	return loadCorpus(t, "testdata/reference/fastapi.json")
+}
+
+func loadCorpus(t testing.TB, file string) []referenceCase {
 	t.Helper()
-	data, err := os.ReadFile("testdata/reference/fastapi.json")
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +201,54 @@ func TestReferenceCorpus(t *testing.T) {
 		if got := serve(t, s, r, want == 400 || want == 500); got.status != want {
 			t.Errorf("unknown id, case %d (%q): status %d, want %d", i, body, got.status, want)
 		}
+	}
+}
+
+// TestReferenceExtended replays the corpus recorded from pydantic 2.13 for the
+// extended test document (testdata/extended.yaml: a Vonage provider and every
+// keyword pydantic emits for request models), each request to its number, comparing
+// status, content type and the whole body byte for byte, the 200's record included.
+// Cases marked after_lead need a store change outside spec and are skipped until it
+// is merged (set VERBEX_AFTER_LEAD=1 to run them).
+func TestReferenceExtended(t *testing.T) {
+	t.Parallel()
+	cases := loadCorpus(t, "testdata/reference/extended.json")
+	if len(cases) < 1300 {
+		t.Fatalf("extended corpus has %d cases", len(cases))
+	}
+	doc, err := os.ReadFile("testdata/extended.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fix, err := os.ReadFile("testdata/extended_phone_numbers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, Options{Spec: doc, Fixtures: fix, JournalSize: -1})
+	skipped := 0
+	for i, c := range cases {
+		if c.AfterLead != "" && os.Getenv("VERBEX_AFTER_LEAD") == "" {
+			skipped++
+			continue
+		}
+		body, _ := base64.StdEncoding.DecodeString(c.BodyB64)
+		for _, id := range []string{c.ID, unknown} {
+			r := req{method: http.MethodPatch, path: "/v1/phone-numbers/" + id, body: body}
+			if c.ContentType != nil {
+				r.contentType = *c.ContentType
+			}
+			want, wantBody := c.Status, c.Body
+			if id == unknown && c.Picked != "" { // valid, so the lookup answers
+				want, wantBody = 404, `{"error":"phone_number_not_found","message":"Phone number with id '000000000000000000000000' was not found."}`
+			}
+			s.Reset()
+			got := serve(t, s, r, want == 400 || want == 500)
+			if got.status != want || got.body != wantBody {
+				t.Errorf("case %d (to %s, %q):\n got %d %s\nwant %d %s", i, id, body, got.status, got.body, want, wantBody)
+			}
+		}
+	}
+	if skipped > 0 {
+		t.Logf("%d cases skipped until the lead's store change is merged (after_lead)", skipped)
 	}
 }

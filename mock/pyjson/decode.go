@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -57,8 +58,11 @@ func Decode(body []byte) (Value, error) {
 	return v, nil
 }
 
-// detectAndDecode is bytes.decode(json.detect_encoding(b), "surrogatepass"), except that
-// lone surrogates are refused: they could not be sent back in any answer either.
+// detectAndDecode is bytes.decode(json.detect_encoding(b), "surrogatepass"). The text
+// is WTF-8: valid UTF-8, except that a lone surrogate (UTF-8 ED A0..BF xx, or a lone
+// UTF-16/32 code unit) is kept as its 3-byte generalized UTF-8 form, as Python keeps it
+// in the str. Such a string decodes and validates, and fails only when it must be
+// encoded into an answer (AppendString refuses it), as Python's utf-8 encode does.
 func detectAndDecode(b []byte) (string, error) {
 	switch {
 	case hasPrefix(b, 0, 0, 0xFE, 0xFF), hasPrefix(b, 0xFF, 0xFE, 0, 0):
@@ -82,10 +86,43 @@ func detectAndDecode(b []byte) (string, error) {
 	case len(b) == 2 && b[1] == 0:
 		return decodeUTF16(b, false)
 	}
-	if !utf8.Valid(b) {
+	if !validWTF8(b) {
 		return "", ErrUndecodable
 	}
 	return string(b), nil
+}
+
+// validWTF8 is Python's utf-8 decoder with surrogatepass: strict UTF-8, plus the
+// 3-byte encodings of U+D800..U+DFFF.
+func validWTF8(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		if len(b) >= 3 && b[0] == 0xED && b[1] >= 0xA0 && b[1] <= 0xBF && b[2]&0xC0 == 0x80 {
+			b = b[3:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// RuneCount counts the characters of a decoded string as Python's len does: a lone
+// surrogate (3 WTF-8 bytes) is one character.
+func RuneCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i]&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 func hasPrefix(b []byte, p ...byte) bool {
@@ -115,17 +152,12 @@ func decodeUTF16(b []byte, bigEndian bool) (string, error) {
 	var sb strings.Builder
 	for i := 0; i < len(units); i++ {
 		r := rune(units[i])
-		if utf16.IsSurrogate(r) {
-			if i+1 >= len(units) {
-				return "", ErrUndecodable
-			}
+		// surrogatepass: a valid pair is one character, a lone unit stays a surrogate.
+		if r >= 0xD800 && r < 0xDC00 && i+1 < len(units) && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF {
 			r = utf16.DecodeRune(r, rune(units[i+1]))
-			if r == utf8.RuneError {
-				return "", ErrUndecodable
-			}
 			i++
 		}
-		sb.WriteRune(r)
+		writeRuneWTF8(&sb, r)
 	}
 	return sb.String(), nil
 }
@@ -142,10 +174,10 @@ func decodeUTF32(b []byte, bigEndian bool) (string, error) {
 		} else {
 			r = rune(binary.LittleEndian.Uint32(b[i:]))
 		}
-		if !utf8.ValidRune(r) {
+		if r < 0 || r > unicode.MaxRune {
 			return "", ErrUndecodable
 		}
-		sb.WriteRune(r)
+		writeRuneWTF8(&sb, r) // surrogatepass keeps U+D800..U+DFFF
 	}
 	return sb.String(), nil
 }
@@ -160,7 +192,7 @@ type decoder struct {
 func (d *decoder) fix(err error) error {
 	var se *SyntaxError
 	if errors.As(err, &se) {
-		return &SyntaxError{Msg: se.Msg, Pos: utf8.RuneCountInString(d.s[:se.Pos])}
+		return &SyntaxError{Msg: se.Msg, Pos: RuneCount(d.s[:se.Pos])}
 	}
 	return err
 }

@@ -2,7 +2,8 @@
 // the real Verbex service is a FastAPI app and its answers are determined by it:
 //
 //   - Decode accepts exactly what json.loads(bytes) accepts (including NaN and
-//     Infinity), detects UTF-8/16/32 like json.detect_encoding, keeps object keys in
+//     Infinity), detects UTF-8/16/32 like json.detect_encoding and decodes with
+//     surrogatepass (lone surrogates are kept, as WTF-8: see Value.Str), keeps object keys in
 //     insertion order with the last duplicate winning (dict semantics), and reports a
 //     failure with the same message and character offset as json.JSONDecodeError.
 //   - Append writes a value as json.dumps(ensure_ascii=False, allow_nan=False,

@@ -112,3 +112,86 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestSurrogatepass: what json.loads(bytes) decodes with surrogatepass is decoded,
+// lone surrogates kept as WTF-8, and refused only when encoded (as CPython's
+// json.loads and str.encode("utf-8") do; the cases were run on CPython 3.11).
+func TestSurrogatepass(t *testing.T) {
+	t.Parallel()
+	u16le := func(units ...uint16) []byte {
+		var b []byte
+		for _, u := range units {
+			b = append(b, byte(u), byte(u>>8))
+		}
+		return b
+	}
+	tests := []struct {
+		name        string
+		in          []byte
+		want        string // the decoded string, as WTF-8
+		chars       int    // len() in Python
+		encodable   bool
+		undecodable bool
+	}{
+		{"utf-8 lone high", []byte("\"\xed\xa0\x80\""), "\xed\xa0\x80", 1, false, false},
+		{"utf-8 lone low", []byte("\"\xed\xbf\xbf\""), "\xed\xbf\xbf", 1, false, false},
+		{"utf-8 encoded pair stays two", []byte("\"\xed\xa0\x80\xed\xb0\x80\""), "\xed\xa0\x80\xed\xb0\x80", 2, false, false},
+		{"U+D7FF is not a surrogate", []byte("\"\xed\x9f\xbf\""), "\ud7ff", 1, true, false},
+		{"escape", []byte(`"\ud800"`), "\xed\xa0\x80", 1, false, false},
+		{"escaped pair", []byte(`"\ud83d\ude00"`), "😀", 1, true, false},
+		{"utf-16le lone unit", u16le('"', 0xD800, '"'), "\xed\xa0\x80", 1, false, false},
+		{"utf-16le bom, lone low", append([]byte{0xFF, 0xFE}, u16le('"', 0xDC00, '"')...), "\xed\xb0\x80", 1, false, false},
+		{"utf-16le pair", u16le('"', 0xD83D, 0xDE00, '"'), "😀", 1, true, false},
+		{"utf-32be bom, lone", []byte{0, 0, 0xFE, 0xFF, 0, 0, 0, '"', 0, 0, 0xDF, 0xFF, 0, 0, 0, '"'}, "\xed\xbf\xbf", 1, false, false},
+		{"truncated utf-8 surrogate", []byte("\"\xed\xa0\""), "", 0, false, true},
+		{"beyond U+10FFFF", []byte("\"\xf4\x90\x80\x80\""), "", 0, false, true},
+		{"overlong", []byte("\"\xe0\x80\x80\""), "", 0, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := Decode(tt.in)
+			if tt.undecodable {
+				if !errors.Is(err, ErrUndecodable) {
+					t.Fatalf("Decode = %v, %v; want ErrUndecodable", v, err)
+				}
+				return
+			}
+			if err != nil || v.Kind != String || v.Str != tt.want {
+				t.Fatalf("Decode = %+q, %v; want %+q", v.Str, err, tt.want)
+			}
+			if n := RuneCount(v.Str); n != tt.chars {
+				t.Errorf("RuneCount = %d, want %d", n, tt.chars)
+			}
+			_, err = Marshal(ArrayValue([]Value{v}))
+			if v.Encodable() != tt.encodable || (err == nil) != tt.encodable {
+				t.Errorf("Encodable = %v, Marshal error %v; want encodable %v", v.Encodable(), err, tt.encodable)
+			}
+			if tt.encodable == false && !errors.Is(err, ErrUnencodable) {
+				t.Errorf("Marshal error %v, want ErrUnencodable", err)
+			}
+		})
+	}
+	// The offset of a syntax error counts a lone surrogate as one character.
+	_, err := Decode([]byte("[\"\xed\xa0\x80\",]"))
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Pos != 5 {
+		t.Errorf("syntax error after a surrogate: %v, want Expecting value at char 5", err)
+	}
+}
+
+func TestClone(t *testing.T) {
+	t.Parallel()
+	v, err := Decode([]byte(`{"a":["x",{"b":"y"}],"c":"z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Clone()
+	if !c.Equal(v) {
+		t.Fatal("clone differs")
+	}
+	c.Obj[0].Value.Arr[1].Obj[0].Value.Str = "changed"
+	if v.Obj[0].Value.Arr[1].Obj[0].Value.Str != "y" {
+		t.Error("clone shares memory with the original")
+	}
+}

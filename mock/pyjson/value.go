@@ -1,5 +1,10 @@
 package pyjson
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // Kind is the JSON type of a Value.
 type Kind uint8
 
@@ -28,7 +33,11 @@ type Value struct {
 	// Bool holds a Bool's value.
 	Bool bool
 	// Str holds a String's text, or a Number as Python's repr prints it
-	// ("5", "1.0", "1e+16", "NaN", "-Infinity").
+	// ("5", "1.0", "1e+16", "NaN", "-Infinity"). A String's text is WTF-8: UTF-8,
+	// except that a lone surrogate Python's json kept (a \ud800 escape, or bytes
+	// decoded with surrogatepass) is its 3-byte generalized UTF-8 form (ED A0..BF xx).
+	// Such text is not valid UTF-8, so Append refuses it (ErrUnencodable) as Python's
+	// utf-8 encode does; Encodable tells beforehand.
 	Str string
 	// Arr holds an Array's elements.
 	Arr []Value
@@ -71,6 +80,51 @@ func (v *Value) Set(key string, val Value) {
 		}
 	}
 	v.Obj = append(v.Obj, Member{Key: key, Value: val})
+}
+
+// Encodable reports whether Append can write v: no NaN or infinite number and no
+// lone surrogate anywhere in it. It does not allocate.
+func (v Value) Encodable() bool {
+	switch v.Kind {
+	case Number:
+		return v.Str != "NaN" && v.Str != "Infinity" && v.Str != "-Infinity"
+	case String:
+		return utf8.ValidString(v.Str)
+	case Array:
+		for i := range v.Arr {
+			if !v.Arr[i].Encodable() {
+				return false
+			}
+		}
+	case Object:
+		for i := range v.Obj {
+			if !utf8.ValidString(v.Obj[i].Key) || !v.Obj[i].Value.Encodable() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Clone returns a deep copy of v that shares no memory with it (the decoded body's
+// text included), for values a store keeps beyond the request.
+func (v Value) Clone() Value {
+	v.Str = strings.Clone(v.Str)
+	if v.Arr != nil {
+		arr := make([]Value, len(v.Arr))
+		for i, e := range v.Arr {
+			arr[i] = e.Clone()
+		}
+		v.Arr = arr
+	}
+	if v.Obj != nil {
+		obj := make([]Member, len(v.Obj))
+		for i, m := range v.Obj {
+			obj[i] = Member{Key: strings.Clone(m.Key), Value: m.Value.Clone()}
+		}
+		v.Obj = obj
+	}
+	return v
 }
 
 // Equal reports whether two values are the same JSON, members compared in order.

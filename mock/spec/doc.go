@@ -10,9 +10,13 @@
 //   - response checking against the document with libopenapi-validator
 //     (Document.CheckResponse), used by the fake's self-check and by every contract run.
 //
-// The compiled union covers what FastAPI emits for Optional[str] and str fields
-// (string/null types, enum, required); a document that needs more is refused at load
-// with the schema and keyword named, never validated approximately. Tests prove the
-// compiled rules agree with libopenapi-validator on a large generated corpus and with
-// pydantic itself on recorded reference answers.
+// The compiled validator (compile.go, validate.go) covers every keyword pydantic v2
+// emits for request models, one place per keyword (keywords.go), with pydantic's lax
+// python-mode coercions as FastAPI applies them to JSON bodies; Result.Fields carries
+// the coerced values. A keyword it does not know is not refused: libopenapi-validator
+// decides the values it applies to (fallback.go), and Document.Warnings names it and
+// its place. Record checks (Field.Check) implement the types, enum/const, items,
+// nested properties and the same constraint keywords. Tests prove the compiled rules
+// agree with libopenapi-validator on large generated corpora and with pydantic itself
+// on recorded reference answers (mock/testdata/reference).
 package spec

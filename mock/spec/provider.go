@@ -1,13 +1,17 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 
+	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -28,15 +32,35 @@ type Provider struct {
 	Fields []Field
 }
 
-// Field is one property of a provider schema.
+// Field is one property of a provider schema (or of a nested object or array item):
+// what a stored value may be, and how it renders. The response side implements type
+// (string, integer, number, boolean, null, array, object), enum/const, items,
+// properties/required and default; other keywords are not checked on records (they
+// are listed in Document.Warnings).
 type Field struct {
-	Name     string
-	Kinds    []pyjson.Kind
-	Integer  bool
+	Name  string
+	Kinds []pyjson.Kind
+	// Integer is true when a number must be an integer.
+	Integer bool
+	// Enum lists the string values of an enum/const; Values all of them.
 	Enum     []string
+	Values   []pyjson.Value
 	Required bool
 	// Default is the schema default; nil renders as null.
 	Default *pyjson.Value
+	// Items is an array's item schema; nil accepts any item.
+	Items *Field
+	// Props are a nested object's declared properties, in schema order; nil accepts
+	// any object.
+	Props []Field
+
+	checks []typedCheck // the constraint keywords, compiled as for requests
+}
+
+// typedCheck is a constraint that applies to values of one type.
+type typedCheck struct {
+	on nodeType
+	c  check
 }
 
 // FieldError is a value that does not fit a field of a schema.
@@ -58,56 +82,268 @@ func (p *Provider) Index(name string) int {
 	return -1
 }
 
-func compileProvider(s *base.Schema) (*Provider, error) {
+func (c *compiler) provider(p *base.SchemaProxy, ptr string) (*Provider, error) {
+	ptr = refPointer(p, ptr)
+	s := p.Schema()
 	if s == nil {
 		return nil, fmt.Errorf("unresolvable schema")
 	}
-	p := &Provider{Title: s.Title}
+	pr := &Provider{Title: s.Title}
 	if s.Properties == nil {
 		return nil, fmt.Errorf("%s: no properties", s.Title)
 	}
-	for name, proxy := range s.Properties.FromOldest() {
-		t, err := typeOf(proxy.Schema())
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s: %w", s.Title, name, err)
-		}
-		f := Field{Name: name, Integer: t.integer, Enum: t.enum, Required: slices.Contains(s.Required, name), Default: t.def}
-		for k := range t.kinds {
-			f.Kinds = append(f.Kinds, k)
-		}
-		slices.Sort(f.Kinds)
-		p.Fields = append(p.Fields, f)
-	}
-	prov := p.Index(ProviderField)
-	if prov < 0 || len(p.Fields[prov].Enum) != 1 {
+	pr.Fields = c.fields(s, ptr, 0)
+	prov := pr.Index(ProviderField)
+	if prov < 0 || len(pr.Fields[prov].Enum) != 1 {
 		return nil, fmt.Errorf("%s: needs a %q property with a const value", s.Title, ProviderField)
 	}
-	p.Name = p.Fields[prov].Enum[0]
+	pr.Name = pr.Fields[prov].Enum[0]
 	for _, want := range []string{IDField, NumberField} {
-		i := p.Index(want)
-		if i < 0 || !slices.Contains(p.Fields[i].Kinds, pyjson.String) {
+		i := pr.Index(want)
+		if i < 0 || !slices.Contains(pr.Fields[i].Kinds, pyjson.String) {
 			return nil, fmt.Errorf("%s: needs a string %q property", s.Title, want)
 		}
 	}
-	return p, nil
+	return pr, nil
+}
+
+// fields compiles an object schema's properties for records.
+func (c *compiler) fields(s *base.Schema, ptr string, depth int) []Field {
+	var out []Field
+	for name, proxy := range s.Properties.FromOldest() {
+		f := c.field(proxy, ptr+"/properties/"+escapePointer(name), depth)
+		f.Name, f.Required = name, slices.Contains(s.Required, name)
+		out = append(out, f)
+	}
+	return out
+}
+
+// field compiles one response schema, flattening anyOf alternatives.
+func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
+	ptr = refPointer(p, ptr)
+	var f Field
+	s := p.Schema()
+	if s == nil || depth > 8 {
+		return f // no Kinds: anything is accepted
+	}
+	if d, err := defaultOf(s); err == nil {
+		f.Default = d
+	}
+	alts := []*base.SchemaProxy{p}
+	altPtr := []string{ptr}
+	if len(s.AnyOf) > 0 {
+		alts, altPtr = s.AnyOf, nil
+		for i := range s.AnyOf {
+			altPtr = append(altPtr, ptr+"/anyOf/"+strconv.Itoa(i))
+		}
+	}
+	untyped := false
+	for i, ap := range alts {
+		a := ap.Schema()
+		if a == nil {
+			continue
+		}
+		aptr := refPointer(ap, altPtr[i])
+		c.responseWarnings(a, aptr)
+		if len(a.Type) == 0 && a.Enum == nil && a.Const == nil {
+			untyped = true
+		}
+		for _, t := range a.Type {
+			k, ok := kindByName[t]
+			if !ok {
+				continue
+			}
+			if !slices.Contains(f.Kinds, k) {
+				f.Kinds = append(f.Kinds, k)
+			}
+			f.Integer = f.Integer || t == "integer"
+		}
+		vals := slices.Clone(a.Enum)
+		if a.Const != nil {
+			vals = append(vals, a.Const)
+		}
+		for _, y := range vals {
+			v, err := yamlvalue.Node(y)
+			if err != nil {
+				continue
+			}
+			f.Values = append(f.Values, v)
+			if v.Kind == pyjson.String {
+				f.Enum = append(f.Enum, v.Str)
+			}
+			if len(a.Type) == 0 && !slices.Contains(f.Kinds, v.Kind) {
+				f.Kinds = append(f.Kinds, v.Kind)
+			}
+		}
+		f.checks = append(f.checks, c.responseChecks(a, aptr)...)
+		if a.Items != nil && a.Items.IsA() && a.Items.A != nil {
+			it := c.field(a.Items.A, aptr+"/items", depth+1)
+			f.Items = &it
+		}
+		if a.Properties != nil {
+			f.Props = c.fields(a, aptr, depth+1)
+		}
+	}
+	if untyped {
+		f.Kinds = nil // an alternative without a type accepts anything
+	}
+	slices.Sort(f.Kinds)
+	return f
+}
+
+// responseChecks compiles the constraint keywords of s for record checks.
+func (c *compiler) responseChecks(s *base.Schema, ptr string) []typedCheck {
+	var out []typedCheck
+	for i := range keywords {
+		k := &keywords[i]
+		if k.role != constraint || !k.has(s) {
+			continue
+		}
+		for _, t := range []nodeType{tString, tInt, tFloat, tList} {
+			if !applies(k.on, t) || !slices.Contains(s.Type, typeName[t]) {
+				continue
+			}
+			chk, err := k.compile(s, &node{typ: t})
+			if err != nil {
+				c.addWarning(Warning{Keyword: k.name, Pointer: ptr, Side: "response"})
+				continue
+			}
+			out = append(out, typedCheck{on: t, c: chk})
+		}
+	}
+	return out
+}
+
+var typeName = map[nodeType]string{tString: "string", tInt: "integer", tFloat: "number", tList: "array"}
+
+func (c *compiler) addWarning(w Warning) {
+	if !slices.Contains(c.warnings, w) {
+		c.warnings = append(c.warnings, w)
+	}
+}
+
+// responseWarnings names the keywords of s that record checks ignore.
+func (c *compiler) responseWarnings(s *base.Schema, ptr string) {
+	for i := range keywords {
+		k := &keywords[i]
+		if k.role == unknown && k.has(s) {
+			w := Warning{Keyword: k.name, Pointer: ptr, Side: "response"}
+			if !slices.Contains(c.warnings, w) {
+				c.warnings = append(c.warnings, w)
+			}
+		}
+	}
+}
+
+var kindByName = map[string]pyjson.Kind{
+	"string": pyjson.String, "null": pyjson.Null, "integer": pyjson.Number,
+	"number": pyjson.Number, "boolean": pyjson.Bool, "object": pyjson.Object, "array": pyjson.Array,
 }
 
 // Check checks a value against the field's schema; the error says what was wanted.
 func (f *Field) Check(v pyjson.Value) error {
-	if !slices.Contains(f.Kinds, v.Kind) {
+	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, v.Kind) {
 		want := make([]string, len(f.Kinds))
 		for i, k := range f.Kinds {
 			want[i] = k.String()
 		}
 		return fmt.Errorf("got %s, want %s", v.Kind, strings.Join(want, " or "))
 	}
-	if v.Kind == pyjson.Number && f.Integer && strings.ContainsAny(v.Str, ".eE") {
-		return fmt.Errorf("got %s, want an integer", v.Str)
+	switch v.Kind {
+	case pyjson.Null:
+		return nil
+	case pyjson.Number:
+		if f.Integer && isFloatRepr(v.Str) {
+			return fmt.Errorf("got %s, want an integer", v.Str)
+		}
+	case pyjson.Array:
+		if f.Items != nil {
+			for i, e := range v.Arr {
+				if err := f.Items.Check(e); err != nil {
+					return fmt.Errorf("item %d: %w", i, err)
+				}
+			}
+		}
+	case pyjson.Object:
+		for i := range f.Props {
+			p := &f.Props[i]
+			e, ok := v.Get(p.Name)
+			if !ok {
+				if p.Required {
+					return fmt.Errorf("%q: required but missing", p.Name)
+				}
+				continue
+			}
+			if err := p.Check(e); err != nil {
+				return fmt.Errorf("%q: %w", p.Name, err)
+			}
+		}
 	}
-	if f.Enum != nil && v.Kind == pyjson.String && !slices.Contains(f.Enum, v.Str) {
-		return fmt.Errorf("%q is not one of %s", v.Str, literalList(f.Enum))
+	if f.Values != nil && !slices.ContainsFunc(f.Values, v.Equal) {
+		return fmt.Errorf("%s is not one of %s", short(v), literalValues(f.Values))
+	}
+	if len(f.checks) > 0 {
+		return f.checkConstraints(v)
 	}
 	return nil
+}
+
+func (f *Field) checkConstraints(v pyjson.Value) error {
+	var x scalar
+	var t nodeType
+	switch v.Kind {
+	case pyjson.String:
+		t, x.str, x.n = tString, v.Str, pyjson.RuneCount(v.Str)
+	case pyjson.Array:
+		t, x.n = tList, len(v.Arr)
+	case pyjson.Number:
+		f, err := strconv.ParseFloat(v.Str, 64)
+		x.f = f
+		if isFloatRepr(v.Str) || err != nil {
+			t = tFloat
+		} else if i, err := strconv.ParseInt(v.Str, 10, 64); err == nil {
+			t, x.i = tInt, i
+		} else {
+			t = tInt
+			x.big, _ = new(big.Int).SetString(v.Str, 10)
+		}
+	default:
+		return nil
+	}
+	for _, tc := range f.checks {
+		on := tc.on
+		if t == tInt && on == tFloat {
+			// a float schema's bound compares an int record value as a float
+			if b, ok := tc.c.(*bound); ok {
+				x2 := x
+				x2.f = float64(x.i)
+				if !b.ok(x2) {
+					_, msg, _ := b.fail(x2)
+					return errors.New(msg)
+				}
+			}
+			continue
+		}
+		if on != t {
+			continue
+		}
+		if !tc.c.ok(x) {
+			_, msg, _ := tc.c.fail(x)
+			return errors.New(msg)
+		}
+	}
+	return nil
+}
+
+func short(v pyjson.Value) string {
+	b, err := pyjson.Marshal(v)
+	if err != nil {
+		return v.Kind.String()
+	}
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
 }
 
 // Record turns a record object into the values of p's fields, filling omitted fields

@@ -42,6 +42,11 @@ type Document struct {
 	Providers []*Provider
 	// Statuses are the response codes the operation documents.
 	Statuses []int
+	// Warnings name the keywords the compiled validator does not implement (requests
+	// using them are decided by libopenapi-validator, slower and with a generic 422
+	// detail) and those record checks ignore, each with its place. Log them once at
+	// start; a document with none is validated by compiled rules alone.
+	Warnings []Warning
 
 	model         *v3.Document
 	validatorOnce sync.Once
@@ -70,12 +75,14 @@ func Load(data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.compileRequest(op); err != nil {
+	var c compiler
+	if err := d.compileRequest(&c, op); err != nil {
 		return nil, err
 	}
-	if err := d.compileResponses(op); err != nil {
+	if err := d.compileResponses(&c, op); err != nil {
 		return nil, err
 	}
+	d.Warnings = c.warnings
 	if d.JSON, err = toJSON(data); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -97,7 +104,10 @@ func operation(m *v3.Document) (*v3.Operation, error) {
 	return item.Patch, nil
 }
 
-func (d *Document) compileRequest(op *v3.Operation) error {
+// operationPointer is the JSON pointer of the operation in the document.
+var operationPointer = "/paths/" + escapePointer(Path) + "/patch"
+
+func (d *Document) compileRequest(c *compiler, op *v3.Operation) error {
 	rb := op.RequestBody
 	if rb == nil || rb.Content == nil {
 		return fmt.Errorf("%w: %s %s has no request body", ErrInvalid, Method, Path)
@@ -107,15 +117,11 @@ func (d *Document) compileRequest(op *v3.Operation) error {
 	if !ok || mt == nil || mt.Schema == nil {
 		return fmt.Errorf("%w: %s %s: request body has no application/json schema", ErrInvalid, Method, Path)
 	}
-	u, err := compileUnion(mt.Schema.Schema())
-	if err != nil {
-		return fmt.Errorf("%w: request body: %w", ErrInvalid, err)
-	}
-	d.Union = u
+	d.Union = c.union(mt.Schema, operationPointer+"/requestBody/content/application~1json/schema")
 	return nil
 }
 
-func (d *Document) compileResponses(op *v3.Operation) error {
+func (d *Document) compileResponses(c *compiler, op *v3.Operation) error {
 	if op.Responses == nil || op.Responses.Codes == nil {
 		return fmt.Errorf("%w: %s %s has no responses", ErrInvalid, Method, Path)
 	}
@@ -140,8 +146,15 @@ func (d *Document) compileResponses(op *v3.Operation) error {
 	if len(branches) == 0 {
 		branches = []*base.SchemaProxy{mt.Schema}
 	}
+	ptr := operationPointer + "/responses/200/content/application~1json/schema"
 	for i, b := range branches {
-		p, err := compileProvider(b.Schema())
+		bptr := ptr
+		if len(root.AnyOf) > 0 {
+			bptr += "/anyOf/" + strconv.Itoa(i)
+		} else if len(root.OneOf) > 0 {
+			bptr += "/oneOf/" + strconv.Itoa(i)
+		}
+		p, err := c.provider(b, bptr)
 		if err != nil {
 			return fmt.Errorf("%w: 200 response branch %d: %w", ErrInvalid, i, err)
 		}
