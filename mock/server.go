@@ -56,6 +56,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{},
 		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{})}
+	for _, w := range doc.Warnings {
+		s.log.Warn("spec: "+w.String(), "keyword", w.Keyword, "at", w.Pointer, "side", w.Side)
+	}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
 	s.state.limit = opts.StateBytes
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -266,9 +265,7 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 		rec, _ = ss.writable(id)
 		for _, f := range fields {
 			if i := apply(f); i >= 0 {
-				v := f.Value
-				v.Str = strings.Clone(v.Str) // the decoded body's text must not stay pinned by the store
-				rec.values[i] = v
+				rec.values[i] = f.Value.Clone() // the decoded body must not stay pinned by the store
 			}
 		}
 	}
