@@ -587,9 +587,6 @@ func TestBrowserRenders2000(t *testing.T) {
 	f.wait("the filtered render", `document.getElementById("journal-count").textContent === "400 of 2,000 match"`)
 	var filtered struct{ MS float64 }
 	f.js(`verbexUI.lastRender`, &filtered)
-	var renders any
-	f.js(`verbexUI.renders`, &renders)
-	t.Logf("renders: %v", renders)
 
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
