@@ -17,8 +17,10 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,13 +113,23 @@ type fixture struct {
 // journal does not record yet, so the page's 422 rendering can be shown.
 func serve(t *testing.T, opts mock.Options, withAnswers bool) *fixture {
 	t.Helper()
+	if withAnswers {
+		return serveWith(t, opts, journalAnswers)
+	}
+	return serveWith(t, opts, nil)
+}
+
+// serveWith puts wrap (when not nil) in front of the fake, to stand in for admin
+// routes as they are about to change.
+func serveWith(t *testing.T, opts mock.Options, wrap func(http.Handler) http.Handler) *fixture {
+	t.Helper()
 	fake, err := mock.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var api http.Handler = fake
-	if withAnswers {
-		api = journalAnswers(fake)
+	if wrap != nil {
+		api = wrap(fake)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(ui.Path, ui.Handler())
@@ -162,7 +174,8 @@ func journalAnswers(fake http.Handler) http.Handler {
 		}
 		mu.Lock()
 		for _, e := range list.Requests {
-			if h, ok := e["headers"].(map[string]any)[answerRefHeader].([]any); ok && len(h) == 1 {
+			headers, _ := e["headers"].(map[string]any)
+			if h, ok := headers[answerRefHeader].([]any); ok && len(h) == 1 {
 				if body, ok := answers[fmt.Sprint(h[0])]; ok {
 					e["response_body"] = body
 				}
@@ -438,6 +451,10 @@ func TestBrowserLive(t *testing.T) {
 		}
 	}
 
+	// Copy puts it on the clipboard, or selects it where the clipboard is refused.
+	f.js(`document.querySelector('#journal details[data-seq="1"] .curl button').click()`, nil)
+	f.wait("the copy", `["Copied", "Selected: press Ctrl+C"].includes(document.querySelector('#journal details[data-seq="1"] .curl button').textContent)`)
+
 	// The number's current fields, its secret masked; no secret anywhere in the page.
 	f.wait("the number updated", `[...document.querySelectorAll('#numbers article[data-id="`+sipID+`"] td')].some(td => td.textContent === "Front desk")`)
 	if got := f.text(`#numbers article[data-id="` + sipID + `"]`); !strings.Contains(got, "•••••• set") {
@@ -708,4 +725,71 @@ func paletted(img image.Image) *image.Paletted {
 		}
 	}
 	return out
+}
+
+// nextAdmin stands in for /__admin/requests as the server is about to serve it: it
+// honours since= (entries after that seq only), lists newest first, and answers 404 to
+// reads of a session that does not exist ("ghost" here).
+func nextAdmin(sinceSeen *atomic.Int64) func(http.Handler) http.Handler {
+	return func(fake http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/__admin/") && r.URL.Query().Get("session") == "ghost" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(`{"error":"session_not_found","message":"No session is named \"ghost\"."}`))
+				return
+			}
+			if r.Method != http.MethodGet || r.URL.Path != "/__admin/requests" {
+				fake.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			fake.ServeHTTP(rec, r)
+			var list struct {
+				Requests []mock.JournalEntry `json:"requests"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+			if since > 0 {
+				sinceSeen.Add(1)
+			}
+			out := []mock.JournalEntry{}
+			for i := len(list.Requests) - 1; i >= 0; i-- {
+				if e := list.Requests[i]; e.Seq > since {
+					out = append(out, e)
+				}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"requests": out})
+		})
+	}
+}
+
+// The page works the same when the server honours since=, lists newest first, and
+// answers 404 for a session that does not exist yet.
+func TestBrowserNextAdminShape(t *testing.T) {
+	var sinceSeen atomic.Int64
+	f := serveWith(t, mock.Options{}, nextAdmin(&sinceSeen))
+	f.open("")
+	for range 3 {
+		f.patch("", sipID, `{}`, nil)
+	}
+	f.wait("three rows, newest first", `[...document.querySelectorAll("#journal > li")].map(li => li.dataset.seq).join(",") === "3,2,1"`)
+	f.patch("", sipID, `{"friendly_name":1}`, nil)
+	f.wait("the fourth row once", `[...document.querySelectorAll("#journal > li")].map(li => li.dataset.seq).join(",") === "4,3,2,1"`)
+	f.wait("since= honoured", `verbexUI.sinceMode === "honoured"`)
+	if sinceSeen.Load() == 0 {
+		t.Error("the page never sent since=")
+	}
+	// A clear is invisible to since=: the page fetches the whole journal after its own.
+	f.js(`document.getElementById("clear-journal").click()`, nil)
+	f.wait("the cleared journal", `document.querySelectorAll("#journal > li").length === 0`)
+	f.patch("", sipID, `{}`, nil)
+	f.wait("the next row", `[...document.querySelectorAll("#journal > li")].map(li => li.dataset.seq).join(",") === "5"`)
+
+	f.js(`location.hash = "#session=ghost"`, nil)
+	f.wait("the missing session", `document.getElementById("live-text").textContent.startsWith("no such session yet") && document.getElementById("dot").className === "dot on"`)
 }
