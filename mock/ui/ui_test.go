@@ -318,6 +318,22 @@ func (f *fixture) text(selector string) string {
 	return s
 }
 
+// pressEnter types Enter into the focused element, as a keyboard does.
+func (f *fixture) pressEnter() {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, typ := range []string{"keyDown", "keyUp"} {
+		ev := map[string]any{"type": typ, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "nativeVirtualKeyCode": 13}
+		if typ == "keyDown" {
+			ev["text"] = "\r"
+		}
+		if _, err := f.b.call(ctx, "Input.dispatchKeyEvent", ev); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
 // expand opens the journal row of a request and waits for its details.
 func (f *fixture) expand(seq int) {
 	f.t.Helper()
@@ -424,8 +440,11 @@ func TestBrowserLive(t *testing.T) {
 		t.Errorf("rows in order %v; want newest first 3,2,1", order)
 	}
 
-	// The 422: the request as sent and the verdict; the answer body is not journaled yet.
-	f.expand(2)
+	// The 422, opened from the keyboard: the request as sent and the verdict; the answer
+	// body is not journaled yet.
+	f.js(`document.querySelector('#journal details[data-seq="2"] > summary').focus()`, nil)
+	f.pressEnter()
+	f.wait("the 422 opened with Enter", `document.querySelector('#journal details[data-seq="2"] .detail')`)
 	if got := f.text(`#journal details[data-seq="2"] pre.body`); !strings.Contains(got, `"friendly_name": 123`) {
 		t.Errorf("422 request body shown as %q", got)
 	}
@@ -727,12 +746,19 @@ func paletted(img image.Image) *image.Paletted {
 	return out
 }
 
-// nextAdmin stands in for /__admin/requests as the server is about to serve it: it
-// honours since= (entries after that seq only), lists newest first, and answers 404 to
-// reads of a session that does not exist ("ghost" here).
+// nextAdmin stands in for the admin routes as the server is about to serve them:
+// /__admin/requests honours since= (entries after that seq only) and lists newest
+// first, reads of a session that does not exist ("ghost" here) answer 404, and changes
+// that are not application/json answer 415.
 func nextAdmin(sinceSeen *atomic.Int64) func(http.Handler) http.Handler {
 	return func(fake http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/__admin/") && r.Header.Get("Content-Type") != "application/json" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnsupportedMediaType)
+				_, _ = w.Write([]byte(`{"error":"invalid_admin_request","message":"Admin changes take application/json."}`))
+				return
+			}
 			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/__admin/") && r.URL.Query().Get("session") == "ghost" {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusNotFound)
@@ -787,6 +813,9 @@ func TestBrowserNextAdminShape(t *testing.T) {
 	// A clear is invisible to since=: the page fetches the whole journal after its own.
 	f.js(`document.getElementById("clear-journal").click()`, nil)
 	f.wait("the cleared journal", `document.querySelectorAll("#journal > li").length === 0`)
+	if n := len(f.fake.Session("").Requests()); n != 0 {
+		t.Fatalf("the page's clear did not pass the JSON-only check: %d entries left", n)
+	}
 	f.patch("", sipID, `{}`, nil)
 	f.wait("the next row", `[...document.querySelectorAll("#journal > li")].map(li => li.dataset.seq).join(",") === "5"`)
 
