@@ -46,9 +46,11 @@ func findChromium() string {
 
 // browser is one headless Chromium with one page target.
 type browser struct {
-	cmd  *exec.Cmd
-	conn *wsConn
-	out  strings.Builder // the browser's stderr, for failure messages
+	cmd    *exec.Cmd
+	dir    string        // the profile, removed once the browser has exited
+	exited chan struct{} // closed when the process has been waited for
+	conn   *wsConn
+	out    strings.Builder // the browser's stderr, for failure messages
 
 	mu      sync.Mutex
 	nextID  int64
@@ -82,7 +84,7 @@ func startBrowser(bin string, width, height int) (*browser, error) {
 		"--hide-scrollbars", "--mute-audio", "--force-device-scale-factor=1",
 		fmt.Sprintf("--window-size=%d,%d", width, height), "about:blank",
 	}
-	b := &browser{pending: map[int64]chan cdpReply{}, done: make(chan struct{})}
+	b := &browser{dir: dir, exited: make(chan struct{}), pending: map[int64]chan cdpReply{}, done: make(chan struct{})}
 	b.cmd = exec.Command(bin, args...)
 	b.cmd.Stderr = &syncWriter{w: &b.out}
 	// Its own process group, so that closing it also ends the renderers it forked.
@@ -91,7 +93,7 @@ func startBrowser(bin string, width, height int) (*browser, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	go func() { _ = b.cmd.Wait(); os.RemoveAll(dir) }()
+	go func() { _ = b.cmd.Wait(); close(b.exited) }()
 
 	// Chromium writes its port to DevToolsActivePort once it listens.
 	var port string
@@ -159,10 +161,16 @@ func (b *browser) stderr() string {
 	return b.out.String()
 }
 
+// kill ends the browser's process group and removes its profile.
 func (b *browser) kill() {
 	if b.cmd.Process != nil {
 		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-b.exited:
+		case <-time.After(5 * time.Second):
+		}
 	}
+	os.RemoveAll(b.dir)
 }
 
 // close asks the browser to quit, then ends its process group whatever it did.
