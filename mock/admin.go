@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/ui"
 )
 
 // adminRoutes live outside the Verbex API under /__admin. Their paths and shapes are
@@ -20,6 +21,7 @@ func (s *Server) adminRoutes() {
 	s.handle("/__admin/health", route{admin: true, serve: methods(byMethod{http.MethodGet: func(*exchange) answer {
 		return valueAnswer(http.StatusOK, map[string]string{"status": "ok"})
 	}})})
+	s.handle(ui.Path, route{admin: true, serve: func(*exchange) answer { return answer{status: http.StatusOK, page: ui.Handler()} }})
 	s.handle("/__admin/phone-numbers", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodGet: s.adminPhoneNumbers})})
 	s.handle("/__admin/reset", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodPost: func(x *exchange) answer {
 		s.resetSession(s.adminSession(x))

@@ -55,6 +55,7 @@ type answer struct {
 	delaySkipped bool // a fault's delay was cut short by shutdown
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
+	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)
 }
 
 func jsonAnswer(status int, body []byte) answer {
@@ -152,11 +153,11 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 			s.log.Error("connection fault failed", "fault", a.fault, "error", err)
 			a = errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
 			status = a.status
-			s.write(w, a)
+			s.write(w, x, a)
 		}
 	default:
-		s.write(w, a)
-		if s.opts.SelfCheck && a.stream == nil {
+		s.write(w, x, a)
+		if s.opts.SelfCheck && a.stream == nil && a.page == nil {
 			s.selfCheck(x, a, w.Header())
 		}
 	}
@@ -170,7 +171,7 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 	}
 }
 
-func (s *Server) write(w http.ResponseWriter, a answer) {
+func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 	if s.opts.WriteTimeout > 0 {
 		// Not supported by every ResponseWriter (a recorder in tests): then unbounded.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
@@ -181,6 +182,10 @@ func (s *Server) write(w http.ResponseWriter, a answer) {
 	}
 	if a.contentType != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", a.contentType)
+	}
+	if a.page != nil {
+		a.page.ServeHTTP(w, x.r)
+		return
 	}
 	if a.stream != nil {
 		w.WriteHeader(a.status)
@@ -241,7 +246,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
 		Header: header, HeadersTruncated: headerCut, Body: redactBody(string(body)), BodyTruncated: truncated,
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
-		ResponseBody: redactBody(string(answered)), ResponseBodyTruncated: answerCut,
+		ResponseBody: redactAnswer(status, answered), ResponseBodyTruncated: answerCut,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
 // Bounds on what one journal entry keeps, whatever a client sends.
@@ -261,6 +262,28 @@ func journalHeader(h http.Header) (http.Header, bool) {
 // secretMember finds "key": value pairs in JSON text, so that credentials are
 // redacted in every body, JSON or not, decodable or not.
 var secretMember = regexp.MustCompile(`"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]{\["][^\s,}\]]*)`)
+
+// redactAnswer redacts an answer's body for the journal: credential keys, and in a
+// 422 the input echoed for a credential field.
+func redactAnswer(status int, body []byte) string {
+	if status == http.StatusUnprocessableEntity {
+		if v, err := pyjson.Decode(body); err == nil {
+			if detail, ok := v.Get("detail"); ok && detail.Kind == pyjson.Array {
+				for i, d := range detail.Arr {
+					loc, _ := d.Get("loc")
+					if n := len(loc.Arr); n > 0 && loc.Arr[n-1].Kind == pyjson.String && protocol.SecretKey(loc.Arr[n-1].Str) {
+						d.Set("input", pyjson.StringValue(Redacted))
+						detail.Arr[i] = d
+					}
+				}
+				if b, err := pyjson.Append(nil, v); err == nil {
+					body = b
+				}
+			}
+		}
+	}
+	return redactBody(string(body))
+}
 
 // escapedSecretMember is the same inside a JSON string (a 422 echoing a text body).
 var escapedSecretMember = regexp.MustCompile(`\\"([^"\\]{1,200})\\"(\s*:\s*)(\\"(?:[^"\\]|\\\\)*\\"|[^\s,}\]\\]+)`)

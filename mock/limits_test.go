@@ -109,12 +109,13 @@ func TestJournalAndLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	s := newServer(t, Options{Logger: debugLogger(&logs)})
-	secrets := []string{"pw-4711", "tok-0815", "key-1234", "cookie-99", "bearer-77", "proxy-55", "q-key-66", "q-tok-88", "raw-pw-33"}
+	secrets := []string{"947114711", "981508150", "pw-4711", "tok-0815", "key-1234", "cookie-99", "bearer-77", "proxy-55", "q-key-66", "q-tok-88", "raw-pw-33"}
 	r := patch(sipID, `{"sip_trunk_password":"pw-4711","twilio_auth_token":"tok-0815","friendly_name":"ok"}`)
 	r.path += "?api_key=q-key-66&token=q-tok-88&session_hint=kept"
 	r.header = http.Header{"Api-Key": {"key-1234"}, "Cookie": {"cookie-99"}, "Authorization": {"Bearer bearer-77"},
 		"Proxy-Authorization": {"proxy-55"}, "X-Auth-Token": {"tok-0815"}}
 	serve(t, s, r, false)
+	serve(t, s, patch(sipID, `{"sip_trunk_password":947114711,"twilio_auth_token":981508150}`), false) // a 422 echoing them
 	serve(t, s, req{method: http.MethodPatch, path: "/v1/phone-numbers/" + sipID, contentType: "text/plain",
 		body: []byte(`not json but "sip_trunk_password": "raw-pw-33", "x": 1`)}, false)
 	listing := serve(t, s, req{method: http.MethodGet, path: "/__admin/requests"}, false).body

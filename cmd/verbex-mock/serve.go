@@ -17,6 +17,7 @@ import (
 
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/spec"
+	"github.com/verbex/verbex-mock/mock/ui"
 )
 
 // serveConfig is everything serve needs, read from flags and environment.
@@ -248,7 +249,7 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 	}
 	grace := c.shutdownTimeout
 	ids := srv.SeededIDs()
-	attrs := []any{"url", "http://" + ln.Addr().String(), "version", versionString(), "spec", srv.Document().Title + " " + srv.Document().Version}
+	attrs := []any{"url", "http://" + ln.Addr().String(), "ui", "http://" + ln.Addr().String() + ui.Path, "version", versionString(), "spec", srv.Document().Title + " " + srv.Document().Version}
 	for _, p := range srv.Document().ProviderNames() {
 		attrs = append(attrs, p, idsSummary(ids[p]))
 	}

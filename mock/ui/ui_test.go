@@ -399,8 +399,8 @@ func TestPageSource(t *testing.T) {
 	}
 }
 
-// The page sends since= before the server knows it: today it must be ignored.
-func TestAdminRequestsIgnoresSince(t *testing.T) {
+// The page sends since= to fetch only what is new: the server honours it.
+func TestAdminRequestsHonoursSince(t *testing.T) {
 	t.Parallel()
 	f := serve(t, mock.Options{}, false)
 	for range 3 {
@@ -411,8 +411,8 @@ func TestAdminRequestsIgnoresSince(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Requests) != 3 {
-		t.Fatalf("since=2 listed %d entries; the page expects an unknown parameter to be ignored (3) or honoured (1) and handles both, but this is neither", len(list.Requests))
+	if len(list.Requests) != 1 || list.Requests[0].Seq != 3 {
+		t.Fatalf("since=2 listed %d entries; want the one after it", len(list.Requests))
 	}
 }
 
@@ -440,8 +440,8 @@ func TestBrowserLive(t *testing.T) {
 		t.Errorf("rows in order %v; want newest first 3,2,1", order)
 	}
 
-	// The 422, opened from the keyboard: the request as sent and the verdict; the answer
-	// body is not journaled yet.
+	// The 422, opened from the keyboard: the request as sent, the verdict and the field
+	// errors of the answer the journal keeps.
 	f.js(`document.querySelector('#journal details[data-seq="2"] > summary').focus()`, nil)
 	f.pressEnter()
 	f.wait("the 422 opened with Enter", `document.querySelector('#journal details[data-seq="2"] .detail')`)
@@ -451,8 +451,9 @@ func TestBrowserLive(t *testing.T) {
 	if got := f.text(`#journal details[data-seq="2"] .answer`); !strings.Contains(got, "422 Unprocessable Entity") || !strings.Contains(got, "invalid") {
 		t.Errorf("422 answer line %q", got)
 	}
-	if got := f.text(`#journal details[data-seq="2"] .no-answer-body`); !strings.Contains(got, "not the 422 answer") {
-		t.Errorf("422 without an answer body: %q", got)
+	f.wait("the field errors", `document.querySelector('#journal details[data-seq="2"] tr.field-error')`)
+	if got := f.text(`#journal details[data-seq="2"] tr.field-error`); !strings.Contains(got, "friendly_name") || !strings.Contains(got, "Input should be a valid string") {
+		t.Errorf("422 field error row %q", got)
 	}
 
 	// The fault that fired, by id and name.
