@@ -169,11 +169,18 @@ func goreleaserLdflags(tb testing.TB, vars map[string]string) string {
 	return strings.Trim(flags, `"'`)
 }
 
-// TestVersionReleaseBuild builds the binary with the release's -ldflags -X flags (taken
-// from .goreleaser.yaml) and runs it, as a user runs a downloaded release.
-func TestVersionReleaseBuild(t *testing.T) {
+// TestVersionBuilds builds the binary as a release does and as `go install …@v1.2.3` does,
+// and runs it. One after the other: the second reuses what the first compiled.
+func TestVersionBuilds(t *testing.T) {
 	t.Parallel()
 	gobin := goTool(t)
+	t.Run("release flags", func(t *testing.T) { testVersionReleaseBuild(t, gobin) })
+	t.Run("go install", func(t *testing.T) { testVersionGoInstall(t, gobin) })
+}
+
+// testVersionReleaseBuild builds the binary with the release's -ldflags -X flags (taken
+// from .goreleaser.yaml) and runs it, as a user runs a downloaded release.
+func testVersionReleaseBuild(t *testing.T, gobin string) {
 	ldflags := goreleaserLdflags(t, map[string]string{"Version": "1.2.3", "FullCommit": "0123456789abcdef0123456789abcdef01234567", "Date": "2026-11-27T04:05:06Z"})
 	bin := filepath.Join(t.TempDir(), "verbex-mock")
 	// -trimpath as the release builds, which also lets the build cache be shared with them.
@@ -187,12 +194,10 @@ func TestVersionReleaseBuild(t *testing.T) {
 	}
 }
 
-// TestVersionGoInstall runs `go install github.com/verbex/verbex-mock/cmd/verbex-mock@v1.2.3`
+// testVersionGoInstall runs `go install github.com/verbex/verbex-mock/cmd/verbex-mock@v1.2.3`
 // for real, from a module proxy in a directory that serves this tree as v1.2.3 (other
 // modules come from the module cache), and checks the installed binary says v1.2.3.
-func TestVersionGoInstall(t *testing.T) {
-	t.Parallel()
-	gobin := goTool(t)
+func testVersionGoInstall(t *testing.T, gobin string) {
 	const modPath, modVersion = "github.com/verbex/verbex-mock", "v1.2.3"
 	tmp := t.TempDir()
 	proxy := filepath.Join(tmp, "proxy")
@@ -207,8 +212,9 @@ func TestVersionGoInstall(t *testing.T) {
 		"GOMODCACHE=" + filepath.Join(tmp, "modcache"),
 		"GOPROXY=file://" + filepath.ToSlash(proxy) + ",file://" + filepath.ToSlash(filepath.Join(modcache, "cache", "download")) + "," + upstream,
 		"GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local",
-		// -modcacherw so TempDir can remove it; -trimpath to reuse compiled dependencies.
-		"GOFLAGS=-modcacherw -trimpath",
+		// -modcacherw so TempDir can remove it. -trimpath and no cgo, as the release build
+		// above and the CI checks: their compiled dependencies are reused.
+		"GOFLAGS=-modcacherw -trimpath", "CGO_ENABLED=0",
 	}, gobin, "install", modPath+"/cmd/verbex-mock@"+modVersion)
 	bin := filepath.Join(out, "verbex-mock")
 	if runtime.GOOS == "windows" {
@@ -227,7 +233,7 @@ func TestVersionGoInstall(t *testing.T) {
 // version: the files git would put in a tag (tracked plus untracked, not ignored).
 func writeModuleToProxy(tb testing.TB, proxy, root, modPath, version string) {
 	tb.Helper()
-	files := strings.Split(strings.TrimSpace(runCmd(tb, root, nil, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")), "\x00")
+	files := strings.Split(strings.TrimSuffix(runCmd(tb, root, nil, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"), "\x00"), "\x00")
 	at := filepath.Join(proxy, filepath.FromSlash(modPath), "@v")
 	if err := os.MkdirAll(at, 0o755); err != nil {
 		tb.Fatal(err)
