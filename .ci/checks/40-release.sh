@@ -62,3 +62,9 @@ grep -qE '^date:   [0-9]{4}-[0-9]{2}-[0-9]{2}T' dist/version.txt || fail "$bin d
 go version -m "$bin" | grep -q 'CGO_ENABLED=0' || fail "$bin was built with cgo"
 go version -m "$bin" | grep -q -- '-trimpath=true' || fail "$bin was built without -trimpath"
 echo "snapshot: $bin ($(wc -c < "$bin") bytes) says v$snapshot"
+
+# 4. `go install …@v1.2.3` for real, from a local module proxy serving this tree: the
+# installed binary must say v1.2.3 (cmd/verbex-mock/version_test.go). Here rather than in
+# the race run: it compiles this module again, and needs a longer timeout.
+VERBEX_MOCK_TEST_GO_INSTALL=1 go test -count=1 -timeout 25m -run '^TestVersionBuilds$' -v ./cmd/verbex-mock \
+  | grep -E '^(\s*--- |ok|FAIL|PASS)'
