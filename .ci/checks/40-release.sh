@@ -53,11 +53,15 @@ assert len(bins) == 1, bins
 print(bins[0]["path"])
 PY
 )
-snapshot=$(python3 -c 'import json; print(json.load(open("dist/metadata.json"))["version"])')
+meta() { python3 -c 'import json, sys; print(json.load(open("dist/metadata.json"))[sys.argv[1]])' "$1"; }
+snapshot=$(meta version)
+# goreleaser records the commit as "none" in a clone without a remote; a clone has one.
+commit=$(meta commit)
+[ "$commit" = none ] || [ "$commit" = "$(git rev-parse HEAD)" ] || fail "goreleaser saw commit $commit, HEAD is $(git rev-parse HEAD)"
 "$bin" version > dist/version.txt
 cat dist/version.txt
 grep -qxF "verbex-mock v$snapshot" dist/version.txt || fail "$bin does not say v$snapshot"
-grep -qxF "commit: $(git rev-parse HEAD)" dist/version.txt || fail "$bin does not carry the commit"
+grep -qxF "commit: $commit" dist/version.txt || fail "$bin does not carry the commit $commit"
 grep -qE '^date:   [0-9]{4}-[0-9]{2}-[0-9]{2}T' dist/version.txt || fail "$bin does not carry the build date"
 go version -m "$bin" | grep -q 'CGO_ENABLED=0' || fail "$bin was built with cgo"
 go version -m "$bin" | grep -q -- '-trimpath=true' || fail "$bin was built without -trimpath"
