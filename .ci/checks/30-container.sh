@@ -11,13 +11,27 @@ chmod 755 "$work"
 trap 'kill ${pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "container check failed: $*"; exit 1; }
 
-# 1. The build line, taken from the Dockerfile so the flags cannot drift.
-build=$(grep -E '^RUN CGO_ENABLED=0 go build' Dockerfile | sed -E 's/^RUN //; s#/out/verbex-mock#'"$work"'/verbex-mock#; s/\$\{VERSION\}/container-check/')
-[ -n "$build" ] || fail "no 'RUN CGO_ENABLED=0 go build' line in the Dockerfile"
+# 1. The build line, taken from the Dockerfile so the flags cannot drift, run as BuildKit
+# runs it: its ARGs (TARGETOS/TARGETARCH of the platform, the version stamps) are
+# environment variables of the RUN line. The image's platform here is this machine's.
+build=$(grep -E '^RUN CGO_ENABLED=0 .*go build ' Dockerfile | sed -E 's/^RUN //; s#/out/verbex-mock#"$OUT"#')
+[ -n "$build" ] || fail "no 'RUN CGO_ENABLED=0 … go build' line in the Dockerfile"
+for arg in TARGETOS TARGETARCH VERSION COMMIT DATE; do
+  grep -qE "^ARG $arg(=|$)" Dockerfile || fail "the Dockerfile does not declare ARG $arg"
+  case $build in *"$arg"*) ;; *) fail "the build line does not use $arg" ;; esac
+done
 echo "building: $build"
-(cd "$repo" && eval "$build")
+build_as_docker() { # TARGETOS TARGETARCH OUT
+  (cd "$repo" && export TARGETOS=$1 TARGETARCH=$2 OUT=$3 VERSION=container-check \
+    COMMIT=0123456789abcdef0123456789abcdef01234567 DATE=2026-01-02T03:04:05Z && eval "$build")
+}
 bin=$work/verbex-mock
-"$bin" version | grep -q container-check || fail "the version was not stamped"
+build_as_docker linux "$(go env GOARCH)" "$bin"
+"$bin" version > "$work/version"
+for want in "verbex-mock container-check" "commit: 0123456789abcdef0123456789abcdef01234567" "date:   2026-01-02T03:04:05Z"; do
+  grep -qxF "$want" "$work/version" || { cat "$work/version"; fail "the version was not stamped: no line '$want'"; }
+done
+echo "version: $(head -1 "$work/version") (commit and date stamped)"
 
 # 2. Static, trimmed.
 if ldd "$bin" >/dev/null 2>&1; then fail "the binary is dynamically linked"; fi

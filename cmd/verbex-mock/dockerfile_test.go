@@ -17,8 +17,11 @@ func TestDockerfile(t *testing.T) {
 	}
 	df := string(b)
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`(?m)^FROM golang:\S+ AS build$`),
-		regexp.MustCompile(`(?m)^RUN CGO_ENABLED=0 go build -trimpath .*-o /out/verbex-mock \./cmd/verbex-mock$`),
+		// Cross-compiles on the builder's platform: one recipe for amd64 and arm64.
+		regexp.MustCompile(`(?m)^FROM --platform=\$BUILDPLATFORM golang:\S+ AS build$`),
+		regexp.MustCompile(`(?m)^ARG TARGETOS$`),
+		regexp.MustCompile(`(?m)^ARG TARGETARCH$`),
+		regexp.MustCompile(`(?m)^RUN CGO_ENABLED=0 GOOS=\$TARGETOS GOARCH=\$TARGETARCH go build -trimpath -ldflags="-s -w -X main\.version=\$\{VERSION\} -X main\.commit=\$\{COMMIT\} -X main\.date=\$\{DATE\}" -o /out/verbex-mock \./cmd/verbex-mock$`),
 		regexp.MustCompile(`(?m)^FROM gcr\.io/distroless/static-debian12:nonroot$`),
 		regexp.MustCompile(`(?m)^COPY --from=build /out/verbex-mock /verbex-mock$`),
 		regexp.MustCompile(`(?m)^USER 65532:65532$`),
@@ -29,6 +32,8 @@ func TestDockerfile(t *testing.T) {
 		regexp.MustCompile(`(?m)^CMD \["serve"\]$`),
 		regexp.MustCompile(`org\.opencontainers\.image\.title="verbex-mock"`),
 		regexp.MustCompile(`org\.opencontainers\.image\.source=`),
+		regexp.MustCompile(`org\.opencontainers\.image\.version="\$\{VERSION\}"`),
+		regexp.MustCompile(`org\.opencontainers\.image\.revision="\$\{COMMIT\}"`),
 	} {
 		if !want.MatchString(df) {
 			t.Errorf("Dockerfile lacks %s", want)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 )
 
 // Exit codes shared by every subcommand.
@@ -15,19 +14,6 @@ const (
 	exitUsage       = 2 // bad flags, environment, spec, fixtures or scenario files
 	exitUnreachable = 3 // the contract target never answered
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = ""
-
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "dev"
-}
 
 // usageError is a mistake in how the command was called; it exits 2 with a hint.
 type usageError struct {
@@ -53,7 +39,7 @@ Usage:
   verbex-mock contract run [flags]   check an implementation against the scenario suite
   verbex-mock contract list [flags]  list the scenarios
   verbex-mock healthcheck [flags]    exit 0 when a fake answers /__admin/health
-  verbex-mock version                print the version
+  verbex-mock version [--short]      print the version, commit and build date
 
 Run "verbex-mock COMMAND --help" for a command's flags.
 `
@@ -73,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "healthcheck":
 		err = healthcheckCmd(ctx, args[1:], stderr, getenv)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "verbex-mock", versionString())
+		err = versionCmd(args[1:], stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, topUsage)
 	default:
