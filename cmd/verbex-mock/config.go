@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 )
 
@@ -19,7 +23,9 @@ type option struct {
 	usage string
 }
 
-// flagSet is a FlagSet whose flags each have a VERBEX_MOCK_… variable.
+// flagSet is a FlagSet whose flags each have a VERBEX_MOCK_… variable. It parses the
+// arguments itself, so that every message speaks of --flags as the help does and
+// suggests the flag a typo meant.
 type flagSet struct {
 	*flag.FlagSet
 	opts []option
@@ -31,28 +37,88 @@ func newFlagSet(name string) *flagSet {
 	return &flagSet{FlagSet: fs}
 }
 
+func (f *flagSet) add(o option) {
+	f.opts = append(f.opts, o)
+	if o.env != "" {
+		declaredEnv.Store(o.env, o.name)
+	}
+}
+
 func (f *flagSet) string(p *string, name, env, def, usage string) {
 	f.StringVar(p, name, def, usage)
-	f.opts = append(f.opts, option{name, env, def, usage})
+	f.add(option{name, env, def, usage})
 }
 
 func (f *flagSet) boolean(p *bool, name, env string, def bool, usage string) {
-	f.BoolVar(p, name, def, usage)
-	f.opts = append(f.opts, option{name, env, fmt.Sprint(def), usage})
+	*p = def
+	f.Var((*boolValue)(p), name, usage)
+	f.add(option{name, env, strconv.FormatBool(def), usage})
+}
+
+// boolValue is a boolean flag whose error says what it takes.
+type boolValue bool
+
+func (b *boolValue) IsBoolFlag() bool { return true }
+func (b *boolValue) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolValue) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true or false (or 1/0, t/f, T/F, TRUE/FALSE, True/False)")
+	}
+	*b = boolValue(v)
+	return nil
 }
 
 // errHelp is --help: the usage was printed and the command exits 0.
 var errHelp = errors.New("help requested")
 
 // parse reads args, then fills what they did not set from the environment. Every
-// mistake names the flag (and variable) it is about.
+// mistake names the flag (and variable) it is about, with two dashes as the help
+// writes them; one dash works too, as in Go's flag package.
 func (f *flagSet) parse(args []string, getenv func(string) string, stdout io.Writer, synopsis string) error {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	hint := "verbex-mock " + f.Name() + " --help"
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			rest = args[i+1:]
+			break
+		}
+		if len(arg) < 2 || arg[0] != '-' {
+			rest = args[i:]
+			break
+		}
+		typed, value, hasValue := strings.Cut(arg, "=")
+		name := strings.TrimPrefix(typed[1:], "-")
+		if name == "" || name[0] == '-' {
+			return &usageError{msg: fmt.Sprintf("bad flag syntax %q", arg), hint: hint}
+		}
+		if name == "h" || name == "help" {
 			f.printUsage(stdout, synopsis)
 			return errHelp
 		}
-		return &usageError{msg: err.Error(), hint: "verbex-mock " + f.Name() + " --help"}
+		fl := f.Lookup(name)
+		if fl == nil {
+			return &usageError{msg: fmt.Sprintf("unknown flag %s%s", typed, f.suggestFlag(name)), hint: hint}
+		}
+		if bf, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return &usageError{msg: fmt.Sprintf("flag --%s needs a value", name), hint: hint}
+			}
+			i++
+			value = args[i]
+		}
+		if err := f.Set(name, value); err != nil {
+			return &usageError{msg: fmt.Sprintf("invalid value %q for --%s%s: %v", value, name, f.envOf(name, " (%s)"), err), hint: hint}
+		}
+	}
+	// The flag package keeps the arguments after the flags; "--" makes it take them all.
+	if err := f.FlagSet.Parse(append([]string{"--"}, rest...)); err != nil {
+		return &usageError{msg: err.Error(), hint: hint}
 	}
 	set := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
@@ -62,11 +128,31 @@ func (f *flagSet) parse(args []string, getenv func(string) string, stdout io.Wri
 		}
 		if v := getenv(o.env); v != "" {
 			if err := f.Set(o.name, v); err != nil {
-				return &usageError{msg: fmt.Sprintf("invalid value %q for %s (--%s): %v", v, o.env, o.name, err), hint: "verbex-mock " + f.Name() + " --help"}
+				return &usageError{msg: fmt.Sprintf("invalid value %q for %s (--%s): %v", v, o.env, o.name, err), hint: hint}
 			}
 		}
 	}
 	return nil
+}
+
+// suggestFlag is "; did you mean --NAME?" for the flag nearest a misspelt one.
+func (f *flagSet) suggestFlag(name string) string {
+	var names []string
+	f.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+	if best := nearest(name, names); best != "" {
+		return "; did you mean --" + best + "?"
+	}
+	return ""
+}
+
+// envOf formats the flag's environment variable, or "" when it has none.
+func (f *flagSet) envOf(name, format string) string {
+	for _, o := range f.opts {
+		if o.name == name && o.env != "" {
+			return fmt.Sprintf(format, o.env)
+		}
+	}
+	return ""
 }
 
 func (f *flagSet) printUsage(w io.Writer, synopsis string) {
@@ -86,13 +172,34 @@ func (f *flagSet) printUsage(w io.Writer, synopsis string) {
 
 // badFlag is a flag value that parses but cannot be used.
 func badFlag(fs *flagSet, name, format string, a ...any) error {
-	env := ""
-	for _, o := range fs.opts {
-		if o.name == name {
-			env = " (" + o.env + ")"
-		}
+	return &usageError{msg: fmt.Sprintf("--%s%s: %s", name, fs.envOf(name, " (%s)"), fmt.Sprintf(format, a...)), hint: "verbex-mock " + fs.Name() + " --help"}
+}
+
+// checkTarget explains a --target that is not an http or https base URL, before
+// url.Parse's own words ("first path segment in URL cannot contain colon") would.
+func checkTarget(fs *flagSet, target string) error {
+	if target == "" {
+		return nil
 	}
-	return &usageError{msg: fmt.Sprintf("--%s%s: %s", name, env, fmt.Sprintf(format, a...)), hint: "verbex-mock " + fs.Name() + " --help"}
+	scheme, rest, ok := strings.Cut(target, "://")
+	if !ok {
+		return badFlag(fs, "target", "%q has no scheme; did you mean http://%s?", target, target)
+	}
+	if scheme != "http" && scheme != "https" {
+		return badFlag(fs, "target", "%q: the scheme must be http or https; did you mean http://%s?", target, rest)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return badFlag(fs, "target", "%q is not a URL: %v", target, err)
+	}
+	if u.Host == "" {
+		return badFlag(fs, "target", "%q has no host", target)
+	}
+	return nil
 }
 
 // list is a repeatable flag; its environment variable takes a comma-separated list.
@@ -106,5 +213,145 @@ func (l *list) Set(v string) error {
 
 func (f *flagSet) list(p *list, name, env, usage string) {
 	f.Var(p, name, usage)
-	f.opts = append(f.opts, option{name, env, "", usage})
+	f.add(option{name, env, "", usage})
+}
+
+// declaredEnv holds every variable a flag of any command reads (variable → flag).
+var declaredEnv sync.Map
+
+// knownEnv returns the variables the flags of every command read. It asks each
+// command for its help, which declares its flags and prints nothing here.
+func knownEnv() map[string]string {
+	noEnv := func(string) string { return "" }
+	ctx := context.Background()
+	_, _ = loadServeConfig([]string{"--help"}, noEnv, io.Discard)
+	_ = contractRun(ctx, []string{"--help"}, io.Discard, noEnv)
+	_ = contractList([]string{"--help"}, io.Discard, noEnv)
+	_ = healthcheckCmd(ctx, []string{"--help"}, io.Discard, noEnv)
+	out := map[string]string{}
+	declaredEnv.Range(func(k, v any) bool {
+		out[k.(string)] = v.(string)
+		return true
+	})
+	return out
+}
+
+// envPrefix marks the variables that are meant for verbex-mock.
+const envPrefix = "VERBEX_MOCK_"
+
+// envAliases are names people reach for that mean another variable.
+var envAliases = map[string]string{"PORT": "ADDR", "HOST": "ADDR", "LISTEN": "ADDR", "LISTEN_ADDR": "ADDR", "DEBUG": "LOG_LEVEL"}
+
+// unknownEnv returns a warning for each VERBEX_MOCK_ variable in environ (NAME=value
+// lines) that no flag reads, naming the nearest one that a flag does read: a
+// misspelt variable would otherwise be ignored without a word.
+func unknownEnv(environ []string, known map[string]string) []string {
+	// Compared without the prefix, which every name shares.
+	suffixes := make([]string, 0, len(known))
+	for k := range known {
+		suffixes = append(suffixes, strings.TrimPrefix(k, envPrefix))
+	}
+	sort.Strings(suffixes)
+	var warnings []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, envPrefix) {
+			continue
+		}
+		if _, ok := known[name]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("warning: %s is set but no flag reads it", name)
+		best := nearest(strings.TrimPrefix(name, envPrefix), suffixes)
+		if alias, ok := envAliases[strings.TrimPrefix(name, envPrefix)]; ok && best == "" {
+			best = alias
+		}
+		if best != "" {
+			msg += fmt.Sprintf("; did you mean %s%s (--%s)?", envPrefix, best, known[envPrefix+best])
+		}
+		warnings = append(warnings, msg)
+	}
+	sort.Strings(warnings)
+	return warnings
+}
+
+const versionUsage = `Usage: verbex-mock version
+
+Prints the version of verbex-mock: the one set at build time, else the module's, else "dev".
+`
+
+// commandHelp answers "--help" after a command that has no flags of its own
+// (version, help), which would otherwise ignore it; it reports whether it did.
+func commandHelp(args []string, stdout io.Writer) bool {
+	if len(args) < 2 || !isHelpFlag(args[1]) {
+		return false
+	}
+	switch args[0] {
+	case "version", "--version", "-version":
+		fmt.Fprint(stdout, versionUsage)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, topUsage)
+	default:
+		return false
+	}
+	return true
+}
+
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// commands are the first words run knows, for suggestions.
+var commands = []string{"serve", "contract", "healthcheck", "version", "help"}
+
+// suggestCommand is "; did you mean NAME?" for the command nearest a misspelt one.
+func suggestCommand(name string) string {
+	if best := nearest(name, commands); best != "" {
+		return "; did you mean " + best + "?"
+	}
+	return ""
+}
+
+// nearest is the known name closest to name: the smallest edit distance, ignoring
+// case, within a quarter of the name's length (at least 2), or one that name
+// begins. "" when none is near.
+func nearest(name string, known []string) string {
+	lname := strings.ToLower(name)
+	best, bestD := "", max(2, len(name)/4)+1
+	for _, k := range known {
+		lk := strings.ToLower(k)
+		d := distance(lname, lk)
+		if len(name) >= 3 && strings.HasPrefix(lk, lname) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between two short names.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -50,6 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprint(stderr, topUsage)
 		return exitUsage
 	}
+	if commandHelp(args, stdout) {
+		return exitOK
+	}
 	var err error
 	switch args[0] {
 	case "serve":
@@ -63,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), hint: "verbex-mock help"}
+		err = &usageError{msg: fmt.Sprintf("unknown command %q%s", args[0], suggestCommand(args[0])), hint: "verbex-mock help"}
 	}
 	return exitCode(err, stderr)
 }

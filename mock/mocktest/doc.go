@@ -1,13 +1,57 @@
 // Package mocktest starts the Verbex fake for a Go test, as net/http/httptest does for
 // a handler: NewServer serves it on a loopback port, closes it when the test ends, and
-// hands over the URL, a client, the seeded ids by provider and helpers for faults,
+// hands over the URL, the seeded ids by provider and helpers for requests, faults,
 // provider states and the request journal that fail the test instead of returning
 // errors.
+//
+// # Two styles
+//
+// One server per test: the Server's own helpers work on the default session and
+// report to the test given to NewServer.
 //
 //	func TestRename(t *testing.T) {
 //		fake := mocktest.NewServer(t, mock.Options{})
 //		id := fake.IDs["sip"][0]
 //		status, body := fake.Patch(id, `{"friendly_name":"Front desk"}`)
-//		// … or point the code under test at fake.URL
+//		// … or point the code under test at fake.URL with fake.Client()
 //	}
+//
+// One shared server, a handle per test: For(t) gives each (parallel) subtest a
+// session of its own and helpers that fail that subtest alone. Use this style
+// whenever helpers are called inside t.Run: a Server helper belongs to the test that
+// made the server, and called from a subtest it can only report to that parent
+// (with Errorf, and a hint to use For).
+//
+//	func TestNumbers(t *testing.T) {
+//		fake := mocktest.NewServer(t, mock.Options{})
+//		for _, tc := range cases {
+//			t.Run(tc.name, func(t *testing.T) {
+//				t.Parallel()
+//				h := fake.For(t)
+//				client := myverbex.NewClient(h.URL, h.Client()) // carries the session
+//				…
+//				if got := h.Field(id, "inbound_agent_id"); got != nil { … }
+//			})
+//		}
+//	}
+//
+// # Strict helpers
+//
+// Field fails the test for a field the number's provider does not declare, naming
+// the valid ones, so a typo never passes for a cleared field; SetState names the
+// nearest provider state; AddFault reports why a rule is refused.
+//
+// # On failure
+//
+// When a test fails, its handle (and the server, for the default session) logs the
+// session's last requests with t.Log: method, path, status, how the body was
+// judged, the fault that answered, headers and body, with every secret redacted
+// (the credential headers, secret-named query parameters and JSON keys such as
+// sip_trunk_password). JournalOnFailure sets how many.
+//
+// # Cost
+//
+// The self-check (on by default) validates every answer against the document, so a
+// fake that answers off it fails the test instead of misleading it. Its validator is
+// built on the first request of each server; SelfCheck(false) turns it off.
 package mocktest

@@ -1,113 +1,133 @@
 package mocktest
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/verbex/verbex-mock/mock"
 )
 
 // Server is a running fake. The embedded *mock.Server gives the whole Go API (state,
-// sessions, faults, journal); the helpers below fail the test on error.
+// sessions, faults, journal). Its helpers (Patch, AddFault, SetState, Field,
+// Requests) work on the default session and report to the test given to NewServer;
+// in a subtest, take a handle with For(t) instead, so that a mistake fails that
+// subtest and nothing else.
 type Server struct {
 	*mock.Server
 	// URL is the base URL, without a trailing slash, e.g. http://127.0.0.1:41234.
 	URL string
 	// IDs are the seeded phone numbers' ids by provider ("sip", "pia", "twilio").
+	// Every session, and so every handle, starts with these numbers.
 	IDs map[string][]string
 
-	t  testing.TB
-	ts *httptest.Server
+	ts       *httptest.Server
+	def      *Handle // the default session, bound to NewServer's t
+	settings settings
+	seq      atomic.Int64
+	handles  sync.Map // session name → *Handle, to route self-check failures
 }
 
+// Option changes how NewServer runs the fake.
+type Option func(*settings)
+
+type settings struct {
+	selfCheck    bool
+	journalLines int
+}
+
+// SelfCheck turns the self-check on (the default) or off. On, every answer is
+// validated against the document and one that is off it without being asked for
+// fails the test that made the request. The first check builds the document's
+// validator, which costs tens of milliseconds per server today; a suite that starts
+// many fakes, or measures its own speed, can turn it off.
+func SelfCheck(on bool) Option { return func(s *settings) { s.selfCheck = on } }
+
+// JournalOnFailure sets how many of a test's last requests are logged when it fails
+// (default 20); 0 logs none.
+func JournalOnFailure(n int) Option { return func(s *settings) { s.journalLines = max(n, 0) } }
+
 // NewServer starts a fake with opts (the zero value serves the embedded document and
-// numbers) and closes it with t.Cleanup. It turns the self-check on: every answer is
-// validated against the document, and one that is off it without being asked for
-// (an off_document fault, or the framework answers the real service sends too) fails
-// the test.
-func NewServer(t testing.TB, opts mock.Options) *Server {
+// numbers) and closes it with t.Cleanup. Unless SelfCheck(false) is given it turns
+// the self-check on: an answer that is off the document without being asked for (an
+// off_document fault, or the framework answers the real service sends too) fails
+// the test whose request it answered.
+func NewServer(t testing.TB, opts mock.Options, options ...Option) *Server {
 	t.Helper()
-	opts.SelfCheck = true
-	userHook := opts.SelfCheckFailed
-	opts.SelfCheckFailed = func(f mock.SelfCheckFailure) {
-		t.Errorf("mocktest: the fake answered %s %s with %d off the document: %v", f.Method, f.Path, f.Status, f.Problems)
-		if userHook != nil {
-			userHook(f)
+	st := settings{selfCheck: true, journalLines: 20}
+	for _, o := range options {
+		o(&st)
+	}
+	s := &Server{settings: st}
+	opts.SelfCheck = st.selfCheck
+	if st.selfCheck {
+		userHook := opts.SelfCheckFailed
+		opts.SelfCheckFailed = func(f mock.SelfCheckFailure) {
+			s.testOf(f.Session).Errorf("mocktest: the fake answered %s %s with %d off the document: %v", f.Method, f.Path, f.Status, f.Problems)
+			if userHook != nil {
+				userHook(f)
+			}
 		}
 	}
 	srv, err := mock.New(opts)
 	if err != nil {
 		t.Fatalf("mocktest: %v", err)
 	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &Server{Server: srv, URL: ts.URL, IDs: srv.SeededIDs(), t: t, ts: ts}
+	s.Server = srv
+	s.ts = httptest.NewServer(srv)
+	t.Cleanup(s.ts.Close)
+	s.URL, s.IDs = s.ts.URL, srv.SeededIDs()
+	s.def = s.newHandle(t, "", s.ts.Client())
+	return s
 }
 
-// Client returns an HTTP client for the fake (connections are closed with it).
+// testOf is the test a session's self-check failures go to: its handle's test while
+// that test runs, otherwise the test that made the server.
+func (s *Server) testOf(session string) testing.TB {
+	if h, ok := s.handles.Load(session); ok {
+		return h.(*Handle).t
+	}
+	return s.def.t
+}
+
+// Client returns an HTTP client for the fake's default session (connections are
+// closed with the server). For a test's own session, use For(t).Client().
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // Close stops the fake now, waiting for requests in flight; Cleanup does it anyway.
 func (s *Server) Close() { s.ts.Close() }
 
-// Patch sends PATCH /v1/phone-numbers/{id} with a JSON body and returns the status and
-// body of the answer.
+// Patch sends PATCH /v1/phone-numbers/{id} with a JSON body to the default session
+// and returns the status and body of the answer.
 func (s *Server) Patch(id, body string) (int, string) {
-	s.t.Helper()
-	req, err := http.NewRequest(http.MethodPatch, s.URL+"/v1/phone-numbers/"+id, strings.NewReader(body))
-	if err != nil {
-		s.t.Fatalf("mocktest: %v", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		s.t.Fatalf("mocktest: PATCH %s: %v", id, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		s.t.Fatalf("mocktest: reading the answer: %v", err)
-	}
-	return resp.StatusCode, string(b)
+	s.def.t.Helper()
+	return s.def.Patch(id, body)
 }
 
 // AddFault adds a fault rule to the default session and returns it with its id.
 func (s *Server) AddFault(rule mock.FaultRule) mock.FaultRule {
-	s.t.Helper()
-	added, err := s.Session("").AddFault(rule)
-	if err != nil {
-		s.t.Fatalf("mocktest: %v", err)
-	}
-	return added
+	s.def.t.Helper()
+	return s.def.AddFault(rule)
 }
 
 // SetState puts the default session into a provider state and returns its variables.
 func (s *Server) SetState(name string, params map[string]any) map[string]any {
-	s.t.Helper()
-	vars, err := s.Session("").SetState(name, params)
-	if err != nil {
-		s.t.Fatalf("mocktest: %v", err)
-	}
-	return vars
+	s.def.t.Helper()
+	return s.def.SetState(name, params)
 }
 
 // Requests returns the default session's journal, oldest first.
-func (s *Server) Requests() []mock.JournalEntry { return s.Session("").Requests() }
+func (s *Server) Requests() []mock.JournalEntry { return s.def.Requests() }
 
-// Field returns one field of a phone number in the default session, failing the test
-// when the number does not exist.
+// Field returns one field of a phone number in the default session (a string, or
+// nil for null). A number that does not exist, or a field its provider's schema does
+// not declare, fails the test.
 func (s *Server) Field(id, name string) any {
-	s.t.Helper()
-	pn, ok := s.PhoneNumber(id)
-	if !ok {
-		s.t.Fatalf("mocktest: no phone number %q", id)
-	}
-	return pn.Fields[name]
+	s.def.t.Helper()
+	return s.def.Field(id, name)
 }
 
 // Unresponsive returns the URL of a server that accepts connections and never

@@ -1,0 +1,115 @@
+package mocktest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+)
+
+// maxLoggedBody bounds each body in a failed test's log: enough to see what was
+// sent, short enough that twenty requests stay readable.
+const maxLoggedBody = 2 << 10
+
+// logJournal writes the session's last n requests to the test's log, secrets
+// redacted, so that a failure in CI explains itself.
+func (h *Handle) logJournal(n int) {
+	h.t.Helper()
+	entries := h.Requests()
+	if len(entries) == 0 {
+		return
+	}
+	var b strings.Builder
+	session := "the default session"
+	if h.SessionName != "" {
+		session = fmt.Sprintf("session %q", h.SessionName)
+	}
+	shown := entries[max(0, len(entries)-n):]
+	fmt.Fprintf(&b, "mocktest: the fake's last %d of %d requests in %s (secrets redacted):", len(shown), len(entries), session)
+	for _, e := range shown {
+		writeEntry(&b, e)
+	}
+	h.t.Log(b.String())
+}
+
+func writeEntry(b *strings.Builder, e mock.JournalEntry) {
+	target := e.Path
+	if e.Query != "" {
+		target += "?" + protocol.RedactQuery(e.Query)
+	}
+	status := fmt.Sprint(e.Status)
+	if e.Status == 0 {
+		status = "no answer (connection broken)"
+	}
+	fmt.Fprintf(b, "\n  #%d %s %s → %s, body %s", e.Seq, e.Method, target, status, e.Validation)
+	if e.Fault != "" {
+		fmt.Fprintf(b, ", fault %s", e.Fault)
+	}
+	fmt.Fprintf(b, " (%.1f ms)", e.DurationMS)
+	header := protocol.RedactHeader(e.Header)
+	keys := make([]string, 0, len(header))
+	for k := range header {
+		// The transport's own headers say nothing about the test.
+		if k != "Accept-Encoding" && k != "Content-Length" && k != "User-Agent" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "\n      %s: %s", k, strings.Join(header[k], ", "))
+	}
+	if e.Body != "" {
+		body := redactBody(e.Body)
+		if len(body) > maxLoggedBody {
+			body = body[:maxLoggedBody] + "…"
+		} else if e.BodyTruncated {
+			body += "…"
+		}
+		fmt.Fprintf(b, "\n      body: %s", body)
+	}
+}
+
+// redactBody replaces the values of secret keys (protocol.SecretKey) at any depth of
+// a JSON body. A body that is not JSON is shown only when no secret's name appears
+// in it: its secrets could not be found otherwise.
+func redactBody(body string) string {
+	v, err := pyjson.Decode([]byte(body))
+	if err == nil {
+		if out, err := pyjson.Marshal(redactValue(v)); err == nil {
+			return string(out)
+		}
+	}
+	lower := strings.ToLower(body)
+	for _, k := range append(slices.Clone(protocol.SecretFields), "password", "token", "secret", "api_key", "apikey", "authorization") {
+		if strings.Contains(lower, k) {
+			return fmt.Sprintf("(%d bytes that are not JSON and may hold a secret: not shown)", len(body))
+		}
+	}
+	return body
+}
+
+func redactValue(v pyjson.Value) pyjson.Value {
+	switch v.Kind {
+	case pyjson.Object:
+		obj := make([]pyjson.Member, len(v.Obj))
+		for i, m := range v.Obj {
+			if protocol.SecretKey(m.Key) && m.Value.Kind != pyjson.Null {
+				m.Value = pyjson.StringValue(protocol.Redacted)
+			} else {
+				m.Value = redactValue(m.Value)
+			}
+			obj[i] = m
+		}
+		return pyjson.ObjectValue(obj)
+	case pyjson.Array:
+		arr := make([]pyjson.Value, len(v.Arr))
+		for i, x := range v.Arr {
+			arr[i] = redactValue(x)
+		}
+		return pyjson.ArrayValue(arr)
+	}
+	return v
+}
