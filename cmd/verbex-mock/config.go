@@ -275,20 +275,13 @@ func unknownEnv(environ []string, known map[string]string) []string {
 	return warnings
 }
 
-const versionUsage = `Usage: verbex-mock version
-
-Prints the version of verbex-mock: the one set at build time, else the module's, else "dev".
-`
-
-// commandHelp answers "--help" after a command that has no flags of its own
-// (version, help), which would otherwise ignore it; it reports whether it did.
+// commandHelp answers "--help" after a command that has no flags of its own (help),
+// which would otherwise ignore it; it reports whether it did.
 func commandHelp(args []string, stdout io.Writer) bool {
 	if len(args) < 2 || !isHelpFlag(args[1]) {
 		return false
 	}
 	switch args[0] {
-	case "version", "--version", "-version":
-		fmt.Fprint(stdout, versionUsage)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, topUsage)
 	default:

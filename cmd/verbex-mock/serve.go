@@ -41,6 +41,8 @@ type serveConfig struct {
 	maxConns        int
 	journalBytes    int64
 	maxFaultRules   int
+	stateBytes      int64
+	inflightBytes   int64
 	allowedHosts    []string
 }
 
@@ -50,7 +52,7 @@ const serveSynopsis = "serve [flags]"
 func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer) (serveConfig, error) {
 	var c serveConfig
 	var seed, generate, journal, maxBody, maxSessions, level, shutdown string
-	var readTimeout, writeTimeout, idleTimeout, maxConns, journalBytes, maxFaultRules, allowedHosts string
+	var readTimeout, writeTimeout, idleTimeout, maxConns, journalBytes, maxFaultRules, allowedHosts, stateBytes, inflightBytes string
 	fs := newFlagSet("serve")
 	fs.string(&c.addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document to serve instead of the embedded one")
@@ -71,6 +73,8 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	fs.string(&maxConns, "max-conns", "VERBEX_MOCK_MAX_CONNS", "1024", "open connections; at the cap the oldest idle one is closed to make room")
 	fs.string(&journalBytes, "journal-bytes", "VERBEX_MOCK_JOURNAL_BYTES", strconv.Itoa(mock.DefaultJournalBytes), "bytes the journal of all sessions may hold; the oldest entries go first")
 	fs.string(&maxFaultRules, "max-fault-rules", "VERBEX_MOCK_MAX_FAULT_RULES", strconv.Itoa(mock.DefaultMaxFaultRules), "fault rules one session may hold")
+	fs.string(&stateBytes, "state-bytes", "VERBEX_MOCK_STATE_BYTES", strconv.Itoa(mock.DefaultStateBytes), "bytes all sessions' changed numbers and fault rules may hold; writes past it get 507")
+	fs.string(&inflightBytes, "inflight-bytes", "VERBEX_MOCK_INFLIGHT_BYTES", strconv.Itoa(mock.DefaultInflightBytes), "bytes of request bodies held at once; requests wait for room")
 	fs.string(&allowedHosts, "allowed-hosts", "VERBEX_MOCK_ALLOWED_HOSTS", "", "comma-separated Host names the admin routes answer besides the loopback ones (checked only when listening on loopback)")
 	if err := fs.parse(args, getenv, stdout, serveSynopsis); err != nil {
 		return c, err
@@ -114,8 +118,13 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	if c.maxConns, err = strconv.Atoi(maxConns); err != nil || c.maxConns < 2 {
 		return c, badFlag(fs, "max-conns", "%q is not a count (2 or more)", maxConns)
 	}
-	if c.journalBytes, err = strconv.ParseInt(journalBytes, 10, 64); err != nil || c.journalBytes <= 0 {
-		return c, badFlag(fs, "journal-bytes", "%q is not a positive byte count", journalBytes)
+	for _, b := range []struct {
+		name, value string
+		into        *int64
+	}{{"journal-bytes", journalBytes, &c.journalBytes}, {"state-bytes", stateBytes, &c.stateBytes}, {"inflight-bytes", inflightBytes, &c.inflightBytes}} {
+		if *b.into, err = strconv.ParseInt(b.value, 10, 64); err != nil || *b.into <= 0 {
+			return c, badFlag(fs, b.name, "%q is not a positive byte count", b.value)
+		}
 	}
 	if c.maxFaultRules, err = strconv.Atoi(maxFaultRules); err != nil || c.maxFaultRules <= 0 {
 		return c, badFlag(fs, "max-fault-rules", "%q is not a positive count", maxFaultRules)
@@ -149,6 +158,7 @@ func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
 		MaxBodyBytes: c.maxBodyBytes, MaxSessions: c.maxSessions, Logger: log,
 		JournalSize: c.journalSize, JournalBytes: c.journalBytes, MaxFaultRules: c.maxFaultRules,
 		WriteTimeout: c.writeTimeout, AdminHosts: adminHosts(c.addr, c.allowedHosts),
+		StateBytes: c.stateBytes, InflightBytes: c.inflightBytes,
 	}
 	if c.journalSize == 0 {
 		o.JournalSize = -1
