@@ -24,8 +24,11 @@ type Scenario struct {
 	Line        int
 	Name        string
 	Description string
-	Tags        []string
-	Given       []Given
+	// Rule is the FIDELITY rule the scenario pins (one of Rules); a failure is
+	// reported under it.
+	Rule  string
+	Tags  []string
+	Given []Given
 	Steps       []Step
 }
 
@@ -89,7 +92,7 @@ func (e *ScenarioError) Error() string {
 // keys a scenario file may use at each level, so that a typo is an error, not a
 // silently weaker check.
 var allowedKeys = map[string][]string{
-	"scenario": {"name", "description", "tags", "given", "steps"},
+	"scenario": {"name", "description", "rule", "tags", "given", "steps"},
 	"given":    {"state", "params", "as"},
 	"step":     {"name", "invalid", "request", "expect", "capture"},
 	"request":  {"method", "path", "headers", "json", "raw", "content_type"},
@@ -162,6 +165,11 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			sc.Name = val.Value
 		case "description":
 			sc.Description = val.Value
+		case "rule":
+			if !knownRule(val.Value) {
+				return nil, fail(val, "rule %q: want one of %s", val.Value, ruleNames())
+			}
+			sc.Rule = val.Value
 		case "tags":
 			if err := val.Decode(&sc.Tags); err != nil {
 				return nil, fail(val, "tags: want a list of strings")
@@ -485,4 +493,12 @@ func Select(scenarios []*Scenario, tags []string, run *regexp.Regexp) []*Scenari
 		out = append(out, sc)
 	}
 	return out
+}
+
+func ruleNames() string {
+	names := make([]string, len(Rules))
+	for i, r := range Rules {
+		names[i] = fmt.Sprintf("%q", r.Name)
+	}
+	return strings.Join(names, ", ")
 }
