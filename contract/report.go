@@ -338,11 +338,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	type testcase struct {
 		Classname  string     `xml:"classname,attr"`
 		Properties []property `xml:"properties>property,omitempty"`
-		Name      string  `xml:"name,attr"`
-		Time      string  `xml:"time,attr"`
-		Failure   *result `xml:"failure,omitempty"`
-		Error     *result `xml:"error,omitempty"`
-		Skipped   *result `xml:"skipped,omitempty"`
+		Name       string     `xml:"name,attr"`
+		Time       string     `xml:"time,attr"`
+		Failure    *result    `xml:"failure,omitempty"`
+		Error      *result    `xml:"error,omitempty"`
+		Skipped    *result    `xml:"skipped,omitempty"`
 	}
 	type testsuite struct {
 		XMLName  xml.Name   `xml:"testsuite"`

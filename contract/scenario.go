@@ -29,7 +29,7 @@ type Scenario struct {
 	Rule  string
 	Tags  []string
 	Given []Given
-	Steps       []Step
+	Steps []Step
 }
 
 // Given is a provider state the scenario needs. Its variables are named
