@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -183,8 +184,11 @@ func (r *runner) diagnose(c genCase, step int, w wireRequest, before pyjson.Valu
 		return a.Status == http.StatusMethodNotAllowed || a.Status == http.StatusTemporaryRedirect ||
 			(a.Status == http.StatusNotFound && detail && v.Kind == pyjson.Object && len(v.Obj) == 1)
 	}
-	if !spec.IsOperation(w.Method, path) || starlette(fake, fv) || starlette(target, tv) {
+	if !spec.IsOperation(w.Method, path) || starlette(fake, fv) || (starlette(target, tv) && target.Status != fake.Status) {
 		return RuleRouting
+	}
+	if headersOnly(compareAnswers(fake, target, r.cfg.Strict)) {
+		return RuleRendering
 	}
 	if strings.Contains(s.Path, "{unknown}") || strings.Contains(s.Path, "{ID}") || fake.Status == http.StatusNotFound || target.Status == http.StatusNotFound {
 		if fake.Status == target.Status {
@@ -219,11 +223,20 @@ func (r *runner) diagnose(c genCase, step int, w wireRequest, before pyjson.Valu
 	return r.diagnoseUpdate(body, before, fv, tv)
 }
 
+func headersOnly(mm []Mismatch) bool {
+	for _, m := range mm {
+		if !strings.HasPrefix(m.Path, "header ") {
+			return false
+		}
+	}
+	return len(mm) > 0
+}
+
 // decodingCase: the request needs FastAPI's body decoding to be right (a content
 // type other than plain application/json, an encoding, undecodable or invalid JSON,
 // an empty body or null, a repeated key), or one side answered as if it did.
 func decodingCase(s genStep, fake answer, fv pyjson.Value, target answer, tv pyjson.Value) bool {
-	if s.ContentType == nil || *s.ContentType != jsonCT || s.Encoding != "" || fake.Status == http.StatusBadRequest || target.Status == http.StatusBadRequest {
+	if s.ContentType == nil || *s.ContentType != jsonCT || s.Encoding != "" || fake.Status == http.StatusBadRequest || !utf8.Valid(s.body()) {
 		return true
 	}
 	for _, v := range []pyjson.Value{fv, tv} {

@@ -58,7 +58,11 @@ type CaseResult struct {
 	// State compares a read of the number on both sides after the case.
 	State []Mismatch `json:"state,omitempty"`
 	// Shrunk says how the failing case was reduced: from what, in how many tries.
-	Shrunk     *Shrink `json:"shrunk,omitempty"`
+	Shrunk *Shrink `json:"shrunk,omitempty"`
+	// SameAs names the shrunk case that failed the same way (same category, same
+	// statuses, same differences); this one takes its rule.
+	SameAs     string  `json:"same_as,omitempty"`
+	sig        string  // the failure's signature, for grouping
 	DurationMS float64 `json:"duration_ms"`
 }
 
@@ -82,12 +86,21 @@ type Shrink struct {
 	DurationMS    float64 `json:"duration_ms"`
 }
 
+// Shrinking bounds: one case per kind of failure, up to these many kinds and this
+// long, so that a badly broken target still gets its report quickly.
+const (
+	maxShrunk     = 12
+	maxShrinkTime = 30 * time.Second // a safety net; the try counts bound a normal run
+	maxShrinkTry  = 100
+)
+
 // caseRun is what happened when a case was sent to both sides.
 type caseRun struct {
 	id      string
 	before  pyjson.Value // the number as both sides started
 	steps   []stepRun
-	failed  int // index of the step whose answers differ; -1 none
+	failed  int      // index of the step whose answers differ; -1 none
+	read    *stepRun // the first read, when its answers differ
 	state   []Mismatch
 	err     error  // the case could not be run (transport, a broken states route)
 	offDoc  string // the target's record read at the start is off the document
@@ -101,12 +114,15 @@ type stepRun struct {
 }
 
 func (c *caseRun) failing() bool {
-	return c.err == nil && c.offDoc == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0)
+	return c.err == nil && c.offDoc == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
 }
 
 // signature identifies a failure so that shrinking keeps the same one, not another
 // bug it meets on the way (the false positive Schemathesis users report).
 func (c *caseRun) signature() string {
+	if c.read != nil {
+		return "read " + diffKinds(c.read.diffs)
+	}
 	if c.failed < 0 {
 		return "state " + diffPaths(c.state)
 	}
@@ -207,12 +223,32 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 	}
 	close(next)
 	wg.Wait()
-	// Shrink after the run so that its time is spent on failures only, one at a time.
+	// Shrink after the run so that its time is spent on failures only, one at a time:
+	// one case of each kind of failure (category and signature), whose rule the
+	// others of its kind take; the rest are listed as they failed.
 	shrinkStart := time.Now()
+	shrunk := map[string]int{}
 	for i := range results {
-		if results[i].Status == StatusFailed && results[i].Shrunk == nil && results[i].ID != "" && ctx.Err() == nil && !r.overBudget() {
-			results[i] = r.shrinkCase(ctx, gr.Seed, results[i])
+		res := &results[i]
+		if res.Status != StatusFailed || res.Index < 0 || res.sig == "" {
+			continue
 		}
+		kind := res.sig
+		if j, ok := shrunk[kind]; ok {
+			if results[j].Rule != "" {
+				res.Rule = results[j].Rule
+			}
+			res.SameAs = results[j].ID
+			continue
+		}
+		if len(shrunk) >= maxShrunk || time.Since(shrinkStart) > maxShrinkTime || ctx.Err() != nil || r.overBudget() {
+			// Past the budget one try only: the plainest request that still fails
+			// the same way, so that the rule is read from the cause.
+			*res = r.plainest(ctx, gr.Seed, *res)
+			continue
+		}
+		shrunk[kind] = i
+		*res = r.shrinkCase(ctx, gr.Seed, *res)
 	}
 	gr.ShrinkMS = ms(time.Since(shrinkStart))
 	if r.cfg.Replay == nil || *r.cfg.Replay < 0 {
@@ -268,31 +304,48 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 		res.Status, res.Rule, res.Reason = StatusFailed, RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
 	case run.limited:
 		res.Status, res.Reason = StatusInfo, "the target answered a server limit (not the framework's rule)"
+	case run.read != nil:
+		s := run.read
+		res.Status, res.sig = StatusFailed, run.signature()
+		res.Rule = r.diagnose(genCase{Category: c.Category, Steps: []genStep{patch()}}, 0, s.req, run.before, s.fake, s.target)
+		res.Reason = "reading the number before the case: " + diffText(s.diffs)
+		res.Steps = []CaseStep{r.caseStep(*s, run.id)}
+		return
 	case run.failed >= 0:
 		s := run.steps[run.failed]
-		res.Status = StatusFailed
+		res.Status, res.sig = StatusFailed, run.signature()
 		res.Rule = r.diagnose(c, run.failed, s.req, run.before, s.fake, s.target)
-		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, s.diffs[0])
-		if len(s.diffs) > 1 {
-			res.Reason += fmt.Sprintf(" (and %d more)", len(s.diffs)-1)
-		}
+		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, diffText(s.diffs))
 	case len(run.state) > 0:
-		res.Status, res.Rule = StatusFailed, RuleStoredState
-		res.Reason = fmt.Sprintf("the answers agree but a later read differs: %s", run.state[0])
+		res.Status, res.Rule, res.sig = StatusFailed, RuleStoredState, run.signature()
+		res.Reason = "the answers agree but a later read differs: " + diffText(run.state)
 	default:
 		res.Status = StatusPassed
 		return
 	}
 	res.Steps = nil
 	for i, s := range run.steps {
-		st := CaseStep{Method: s.req.Method, Path: s.req.Path, ContentType: s.req.ContentType, Body: bodyShown(s.req.Body, r.cfg.Token),
-			Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs}
-		if i == run.failed || (run.failed < 0 && i == len(run.steps)-1) {
-			st.Curl = r.curlFor(s.req, run.id)
+		st := r.caseStep(s, run.id)
+		if i != run.failed && !(run.failed < 0 && i == len(run.steps)-1) {
+			st.Curl = ""
 		}
 		res.Steps = append(res.Steps, st)
 	}
 	res.State = run.state
+}
+
+func (r *runner) caseStep(s stepRun, id string) CaseStep {
+	return CaseStep{Method: s.req.Method, Path: s.req.Path, ContentType: s.req.ContentType, Body: bodyShown(s.req.Body, r.cfg.Token),
+		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, id)}
+}
+
+// diffText is the first difference, fake against target, and how many more.
+func diffText(mm []Mismatch) string {
+	out := fmt.Sprintf("%s: fake %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
+	if len(mm) > 1 {
+		out += fmt.Sprintf(" (and %d more)", len(mm)-1)
+	}
+	return out
 }
 
 func bodyShown(b []byte, token string) string {
@@ -363,9 +416,21 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		run.offDoc = problem
 		return run
 	}
-	run.before = rec
 	if err := r.oracle.store(ctx, session, rec); err != nil {
 		run.err = err
+		return run
+	}
+	// The oracle stored exactly what the target answered; reading it back on both
+	// sides must agree, or the target renders a record differently from its store
+	// (a read is step 0 then).
+	f, err := r.oracle.send(ctx, session, read)
+	if err != nil {
+		run.err = err
+		return run
+	}
+	run.before, _ = pyjson.Decode(f.Body)
+	if diffs := compareAnswers(f, a, r.cfg.Strict); len(diffs) > 0 {
+		run.read = &stepRun{req: read, fake: f, target: a, diffs: diffs}
 		return run
 	}
 	unknown := unknownID(seed, c.Index)
@@ -396,7 +461,7 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		run.err = err
 		return run
 	}
-	f, err := r.oracle.send(ctx, session, read)
+	f, err = r.oracle.send(ctx, session, read)
 	if err != nil {
 		run.err = err
 		return run
@@ -421,7 +486,7 @@ func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) Ca
 		return res // not reproducible (a flaky target): report the first run as it was
 	}
 	sig := run.signature()
-	limit := 200
+	limit := maxShrinkTry
 	if r.cfg.States == "" {
 		limit = 40 // a real service, at a polite rate
 	}
@@ -475,6 +540,32 @@ func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) Ca
 		origBody = bodyShown(orig.Steps[0].body(), r.cfg.Token)
 	}
 	out.Shrunk = &Shrink{OriginalBody: origBody, OriginalSteps: len(orig.Steps), Tries: tries, DurationMS: ms(time.Since(start))}
+	return out
+}
+
+// plainest retries a failing case with every step made plain at once (PATCH to the
+// number, application/json, UTF-8) and keeps it if it fails the same way.
+func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) CaseResult {
+	c := r.gen.caseAt(seed, res.Index)
+	cand := c
+	cand.Steps = slices.Clone(c.Steps)
+	changed := false
+	for i := range cand.Steps {
+		for _, simplify := range stepSimplifiers {
+			if s, ok := simplify(cand.Steps[i]); ok {
+				cand.Steps[i], changed = s, true
+			}
+		}
+	}
+	if !changed {
+		return res
+	}
+	run := r.runCase(ctx, seed, cand, "-p")
+	if !run.failing() || run.signature() != res.sig {
+		return res
+	}
+	out := res
+	r.fill(&out, cand, run)
 	return out
 }
 

@@ -22,16 +22,9 @@ func newOracle(t testing.TB) *mock.Server {
 
 // defaultRun is contract run as a user runs it against a target with a states
 // route: every scenario, 300 generated cases, the concurrency probe.
-func defaultRun(t testing.TB, target any, seed uint64) *contract.Report {
+func defaultRun(t testing.TB, target http.Handler, seed uint64) *contract.Report {
 	t.Helper()
-	cfg := contract.Config{States: "/__admin/states", Parallel: 4, Oracle: newOracle(t), Seed: seed}
-	switch tg := target.(type) {
-	case string:
-		cfg.Target = tg
-	default:
-		cfg.Handler = target.(httpHandler)
-	}
-	rep, err := contract.Run(context.Background(), cfg)
+	rep, err := contract.Run(context.Background(), contract.Config{Handler: target, States: "/__admin/states", Parallel: 4, Oracle: newOracle(t), Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +42,18 @@ func TestGeneratedAgainstTheFake(t *testing.T) {
 	}
 }
 
-type httpHandler = interface {
-	ServeHTTP(http.ResponseWriter, *http.Request)
+// BenchmarkDefaultRun is a whole default run (17 scenarios, 300 generated cases and
+// the probe) against the served fake; cases/s counts the generated cases.
+func BenchmarkDefaultRun(b *testing.B) {
+	fake := newFake(b)
+	oracle := newOracle(b)
+	cases := 0
+	for b.Loop() {
+		rep, err := contract.Run(context.Background(), contract.Config{Handler: fake, States: "/__admin/states", Parallel: 4, Oracle: oracle, Seed: 1})
+		if err != nil || !rep.OK() {
+			b.Fatalf("%v %s", err, rep.Summary())
+		}
+		cases += len(rep.Generated.Cases)
+	}
+	b.ReportMetric(float64(cases)/b.Elapsed().Seconds(), "cases/s")
 }
