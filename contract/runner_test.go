@@ -197,7 +197,7 @@ func TestDryRunAndFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Scenarios) != 2 || rep.Skipped != 2 || !strings.HasPrefix(rep.Scenarios[0].Reason, "dry run") {
+	if len(rep.Scenarios) != 3 || rep.Skipped != 3 || !strings.HasPrefix(rep.Scenarios[0].Reason, "dry run") {
 		t.Errorf("dry run with tag routing: %+v", rep.Scenarios)
 	}
 	if n := len(fake.Session("").Requests()); n != 0 {
