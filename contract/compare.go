@@ -232,31 +232,72 @@ func headersOnly(mm []Mismatch) bool {
 	return len(mm) > 0
 }
 
-// decodingCase: the request needs FastAPI's body decoding to be right (a content
-// type other than plain application/json, an encoding, undecodable or invalid JSON,
-// an empty body or null, a repeated key), or one side answered as if it did.
+// decodingCase: one side decoded the body otherwise than FastAPI would: an answer
+// only decoding gives (400, json_invalid, missing), or a request that needs the
+// decoding rules (a content type other than plain application/json, an encoding,
+// bytes that are not UTF-8, a repeated key) answered with another status or another
+// reading of the text. Two 422s listing the same kinds of error are validation.
 func decodingCase(s genStep, fake answer, fv pyjson.Value, target answer, tv pyjson.Value) bool {
-	if s.ContentType == nil || *s.ContentType != jsonCT || s.Encoding != "" || fake.Status == http.StatusBadRequest || !utf8.Valid(s.body()) {
+	ft, tt := detailTypes(fv), detailTypes(tv)
+	decodingOnly := func(types []string) bool {
+		return slices.Contains(types, "json_invalid") || slices.Contains(types, "missing")
+	}
+	if fake.Status == http.StatusBadRequest || decodingOnly(ft) || decodingOnly(tt) {
 		return true
 	}
-	for _, v := range []pyjson.Value{fv, tv} {
-		d, _ := v.Get("detail")
-		if len(d.Arr) > 0 {
-			if t, _ := d.Arr[0].Get("type"); t.Str == "json_invalid" || t.Str == "missing" {
-				return true
-			}
-		}
-	}
+	unusual := s.ContentType == nil || *s.ContentType != jsonCT || s.Encoding != "" || !utf8.Valid(s.body())
+	var dups []string
 	if s.Object {
 		seen := map[string]bool{}
 		for _, m := range s.Members {
 			if seen[m.Key] {
-				return true
+				dups = append(dups, strings.Trim(m.Key, `"`))
 			}
 			seen[m.Key] = true
 		}
 	}
+	switch {
+	case !unusual && len(dups) == 0:
+		return false
+	case fake.Status != target.Status:
+		return true
+	case fake.Status == http.StatusUnprocessableEntity:
+		// The text a non-JSON body was read as is echoed in every error's input.
+		return slices.Contains(ft, "model_attributes_type") && !sameInputs(fv, tv)
+	}
+	// Two 200s: a repeated key read otherwise shows in that field.
+	for _, m := range diffValues("$", fv, tv, false, nil) {
+		for _, d := range dups {
+			if strings.HasPrefix(m.Path, "$."+d) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+func detailTypes(v pyjson.Value) []string {
+	d, _ := v.Get("detail")
+	var out []string
+	for _, e := range d.Arr {
+		if t, _ := e.Get("type"); !slices.Contains(out, t.Str) {
+			out = append(out, t.Str)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sameInputs: the first error's input is the same on both sides.
+func sameInputs(a, b pyjson.Value) bool {
+	da, _ := a.Get("detail")
+	db, _ := b.Get("detail")
+	if len(da.Arr) == 0 || len(db.Arr) == 0 {
+		return len(da.Arr) == len(db.Arr)
+	}
+	ia, _ := da.Arr[0].Get("input")
+	ib, _ := db.Arr[0].Get("input")
+	return ia.Equal(ib)
 }
 
 // diagnoseUpdate tells a wrong union pick from wrong update semantics: if applying
@@ -289,14 +330,17 @@ func (r *runner) diagnoseUpdate(body, before, fake, target pyjson.Value) string 
 			passing = append(passing, b)
 		}
 	}
-	same := func(v pyjson.Value) bool { return len(diffValues("$", v, target, false, nil)) == 0 }
+	equal := func(a, b pyjson.Value) bool { return len(diffValues("$", a, b, false, nil)) == 0 }
 	picked := r.doc.Union.Validate(body).Branch
+	right := apply(picked)
+	// Another branch explains the answer only if it changes something, and
+	// something else than the right pick: "nothing changed" has many causes.
 	for _, b := range passing {
-		if b != picked && same(apply(b)) {
+		if alt := apply(b); b != picked && !equal(alt, before) && !equal(alt, right) && equal(alt, target) {
 			return RuleUnionPick
 		}
 	}
-	if len(passing) > 1 && same(apply(passing...)) {
+	if all := apply(passing...); len(passing) > 1 && !equal(all, right) && equal(all, target) {
 		return RuleUnionPick
 	}
 	// The target kept or dropped a key the record does not have: its shape is wrong.

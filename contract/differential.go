@@ -59,8 +59,8 @@ type CaseResult struct {
 	State []Mismatch `json:"state,omitempty"`
 	// Shrunk says how the failing case was reduced: from what, in how many tries.
 	Shrunk *Shrink `json:"shrunk,omitempty"`
-	// SameAs names the shrunk case that failed the same way (same category, same
-	// statuses, same differences); this one takes its rule.
+	// SameAs names the shrunk case that failed the same way (same statuses, same
+	// kinds of difference, same rule).
 	SameAs     string  `json:"same_as,omitempty"`
 	sig        string  // the failure's signature, for grouping
 	DurationMS float64 `json:"duration_ms"`
@@ -234,17 +234,14 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 			continue
 		}
 		kind := res.sig
-		if j, ok := shrunk[kind]; ok {
-			if results[j].Rule != "" {
-				res.Rule = results[j].Rule
-			}
-			res.SameAs = results[j].ID
-			continue
-		}
-		if len(shrunk) >= maxShrunk || time.Since(shrinkStart) > maxShrinkTime || ctx.Err() != nil || r.overBudget() {
-			// Past the budget one try only: the plainest request that still fails
-			// the same way, so that the rule is read from the cause.
+		j, seen := shrunk[kind]
+		if seen || len(shrunk) >= maxShrunk || time.Since(shrinkStart) > maxShrinkTime || ctx.Err() != nil || r.overBudget() {
+			// One try only: the plainest request that still fails the same way, so
+			// that the rule is read from the cause, not from the decoration.
 			*res = r.plainest(ctx, gr.Seed, *res)
+			if seen && res.Rule == results[j].Rule {
+				res.SameAs = results[j].ID
+			}
 			continue
 		}
 		shrunk[kind] = i
@@ -571,7 +568,7 @@ func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) Case
 
 // stepSimplifiers make one request attribute plainer.
 var stepSimplifiers = []func(genStep) (genStep, bool){
-	func(s genStep) (genStep, bool) { s.Method = http.MethodPatch; return s, s.Method != "" },
+	func(s genStep) (genStep, bool) { ok := s.Method != http.MethodPatch; s.Method = http.MethodPatch; return s, ok },
 	func(s genStep) (genStep, bool) {
 		p := "/v1/phone-numbers/{id}"
 		ok := s.Path != p

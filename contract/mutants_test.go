@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -89,9 +90,10 @@ func readRecord(fake http.Handler, r *http.Request) answer {
 	return through(fake, r2, []byte(`{}`))
 }
 
+// jsonCT is FastAPI's test: application/json or application/*+json, any parameters.
 func jsonCT(r *http.Request) bool {
-	ct := strings.ToLower(r.Header.Get("Content-Type"))
-	return strings.HasPrefix(ct, "application/json") || strings.Contains(ct, "+json")
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
 // object decodes a JSON object body of a request the fake reads as JSON.
@@ -100,7 +102,13 @@ func object(r *http.Request, body []byte) (pyjson.Value, bool) {
 		return pyjson.Value{}, false
 	}
 	v, err := pyjson.Decode(body)
-	return v, err == nil && v.Kind == pyjson.Object
+	if err != nil || v.Kind != pyjson.Object {
+		return v, false
+	}
+	// A body the mutant could not write back (NaN, a lone surrogate) is passed on as
+	// it came, so that a mutant breaks only its own rule.
+	_, err = pyjson.Append(nil, v)
+	return v, err == nil
 }
 
 func encodeBody(v pyjson.Value) []byte { b, _ := pyjson.Append(nil, v); return b }
@@ -418,7 +426,7 @@ func mutants() []mutantCase {
 				out := d[:0:0]
 				for _, e := range d {
 					loc, _ := e.Get("loc")
-					if len(loc.Arr) < 2 || loc.Arr[1].Str == first {
+					if len(loc.Arr) < 2 || loc.Arr[1].Kind != pyjson.String || loc.Arr[1].Str == first || !strings.HasPrefix(loc.Arr[1].Str, "Update") {
 						out = append(out, e)
 					}
 				}
@@ -479,7 +487,7 @@ func mutants() []mutantCase {
 		}},
 		{"undocumented 400 instead of 422", contract.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
-				if a.status == 422 {
+				if t, _ := detail(a), 0; a.status == 422 && len(t) > 0 && !bytes.Contains(a.body, []byte(`"json_invalid"`)) && !bytes.Contains(a.body, []byte(`"missing"`)) {
 					a.status = 400
 				}
 			})
@@ -770,12 +778,18 @@ func TestDefaultRunCatchesBrokenImplementations(t *testing.T) {
 			if rep.OK() {
 				t.Fatalf("the mutant passed: %s", rep.Summary())
 			}
-			if broken[m.rule] == 0 {
+			most := 0
+			for _, n := range broken {
+				most = max(most, n)
+			}
+			// The rule it breaks holds most of its failures; a few more may go to
+			// rules its flaw also touches (a 400 for every 422 breaks json_invalid too).
+			if broken[m.rule] == 0 || broken[m.rule] < most {
 				var out bytes.Buffer
 				_ = rep.WriteText(&out)
 				t.Fatalf("failures reported under %v, not under %q:\n%s", broken, m.rule, out.String())
 			}
-			t.Logf("RULES %s => %v", m.name, broken)
+			t.Logf("failures by rule: %v", broken)
 		})
 	}
 }
