@@ -568,7 +568,11 @@ func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) Case
 
 // stepSimplifiers make one request attribute plainer.
 var stepSimplifiers = []func(genStep) (genStep, bool){
-	func(s genStep) (genStep, bool) { ok := s.Method != http.MethodPatch; s.Method = http.MethodPatch; return s, ok },
+	func(s genStep) (genStep, bool) {
+		ok := s.Method != http.MethodPatch
+		s.Method = http.MethodPatch
+		return s, ok
+	},
 	func(s genStep) (genStep, bool) {
 		p := "/v1/phone-numbers/{id}"
 		ok := s.Path != p
