@@ -37,12 +37,3 @@ func knownRule(name string) bool {
 	}
 	return false
 }
-
-func ruleText(name string) string {
-	for _, r := range Rules {
-		if r.Name == name {
-			return r.Text
-		}
-	}
-	return ""
-}
