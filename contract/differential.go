@@ -97,6 +97,7 @@ const (
 // caseRun is what happened when a case was sent to both sides.
 type caseRun struct {
 	id      string
+	session string
 	before  pyjson.Value // the number as both sides started
 	steps   []stepRun
 	failed  int      // index of the step whose answers differ; -1 none
@@ -306,7 +307,7 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 		res.Status, res.sig = StatusFailed, run.signature()
 		res.Rule = r.diagnose(genCase{Category: c.Category, Steps: []genStep{patch()}}, 0, s.req, run.before, s.fake, s.target)
 		res.Reason = "reading the number before the case: " + diffText(s.diffs)
-		res.Steps = []CaseStep{r.caseStep(*s, run.id)}
+		res.Steps = []CaseStep{r.caseStep(*s, run.session)}
 		return
 	case run.failed >= 0:
 		s := run.steps[run.failed]
@@ -322,7 +323,7 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	}
 	res.Steps = nil
 	for i, s := range run.steps {
-		st := r.caseStep(s, run.id)
+		st := r.caseStep(s, run.session)
 		if i != run.failed && !(run.failed < 0 && i == len(run.steps)-1) {
 			st.Curl = ""
 		}
@@ -331,9 +332,9 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	res.State = run.state
 }
 
-func (r *runner) caseStep(s stepRun, id string) CaseStep {
+func (r *runner) caseStep(s stepRun, session string) CaseStep {
 	return CaseStep{Method: s.req.Method, Path: s.req.Path, ContentType: s.req.ContentType, Body: bodyShown(s.req.Body, r.cfg.Token),
-		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, id)}
+		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
 }
 
 // diffText is the first difference, fake against target, and how many more.
@@ -367,23 +368,21 @@ func answerText(a answer, token string) string {
 	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, redactBody(a.Body, token))
 }
 
-func (r *runner) curlFor(w wireRequest, id string) string {
-	req, err := http.NewRequest(w.Method, r.cfg.Target+w.Path, nil)
+// curlFor reproduces a request, in its session when the target has states (the
+// number lives there).
+func (r *runner) curlFor(w wireRequest, session string) string {
+	req, err := r.newRequest(context.Background(), session, w)
 	if err != nil {
 		return ""
 	}
-	if w.ContentType != nil {
-		req.Header.Set("Content-Type", *w.ContentType)
-	}
-	r.authorize(req)
 	return curl(req, w.Body, r.cfg.Token)
 }
 
 // runCase sets up the same number on both sides, sends every step to both, and
 // compares the answers, then a read of the number on both.
 func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt string) *caseRun {
-	run := &caseRun{failed: -1}
 	session := fmt.Sprintf("contract-%s-g%d%s", r.runID, c.Index, attempt)
+	run := &caseRun{failed: -1, session: session}
 	var id string
 	if r.cfg.States != "" {
 		vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(c.Provider)})
@@ -716,7 +715,7 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 			res.Status, res.Rule = StatusFailed, RuleConcurrency
 			res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
 			res.Steps = []CaseStep{{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: "{}",
-				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(emptyPatch(id), id)}}
+				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(emptyPatch(id), session)}}
 			return res
 		}
 	}
