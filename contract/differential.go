@@ -61,9 +61,10 @@ type CaseResult struct {
 	Shrunk *Shrink `json:"shrunk,omitempty"`
 	// SameAs names the shrunk case that failed the same way (same statuses, same
 	// kinds of difference, same rule).
-	SameAs     string  `json:"same_as,omitempty"`
-	sig        string  // the failure's signature, for grouping
-	DurationMS float64 `json:"duration_ms"`
+	SameAs     string       `json:"same_as,omitempty"`
+	sig        string       // the failure's signature, for grouping
+	before     pyjson.Value // the record the case started from, for shrinking
+	DurationMS float64      `json:"duration_ms"`
 }
 
 // CaseStep is one request of a case and both answers.
@@ -287,7 +288,7 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 		return res
 	}
 	start := time.Now()
-	run := r.runCase(ctx, seed, c, "")
+	run := r.runCase(ctx, seed, c, "", nil)
 	res.DurationMS = ms(time.Since(start))
 	r.fill(&res, c, run)
 	return res
@@ -295,6 +296,7 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 
 // fill turns a run into the case's result.
 func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
+	res.before = run.before
 	switch {
 	case run.err != nil:
 		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
@@ -380,12 +382,23 @@ func (r *runner) curlFor(w wireRequest, session string) string {
 
 // runCase sets up the same number on both sides, sends every step to both, and
 // compares the answers, then a read of the number on both.
-func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt string) *caseRun {
+//
+// from, when not nil, is the record an earlier run started from: a shrinking attempt
+// starts from the same values, or its failure could vanish with them.
+func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt string, from *pyjson.Value) *caseRun {
 	session := fmt.Sprintf("contract-%s-g%d%s", r.runID, c.Index, attempt)
 	run := &caseRun{failed: -1, session: session}
 	var id string
+	params := map[string]pyjson.Value{}
+	if from != nil {
+		for _, m := range from.Obj {
+			if m.Key != spec.IDField && m.Key != spec.ProviderField && m.Key != spec.NumberField {
+				params[m.Key] = m.Value
+			}
+		}
+	}
 	if r.cfg.States != "" {
-		vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(c.Provider)})
+		vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(c.Provider), Params: params})
 		if err == nil && skip != "" {
 			err = fmt.Errorf("state %q: %s", protocol.ProviderStateName(c.Provider), skip)
 		}
@@ -396,6 +409,20 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		id = vals["phone_number_id"].Str
 	} else {
 		id = r.cfg.IDs[c.Provider]
+		if from != nil {
+			body := pyjson.ObjectValue(nil)
+			for _, f := range r.restorable(r.doc.Provider(c.Provider)) {
+				if v, ok := from.Get(f); ok {
+					body.Set(f, v)
+				}
+			}
+			if b, err := pyjson.Append(nil, body); err == nil {
+				if _, err := r.send(ctx, session, wireRequest{Method: http.MethodPatch, Path: emptyPatch(id).Path, ContentType: &jsonCT, Body: b}); err != nil {
+					run.err = err
+					return run
+				}
+			}
+		}
 	}
 	run.id = id
 	read := emptyPatch(id)
@@ -477,7 +504,11 @@ func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) Ca
 	start := time.Now()
 	c := r.gen.caseAt(seed, res.Index)
 	orig := c
-	run := r.runCase(ctx, seed, c, "-s0")
+	from := &res.before
+	if res.before.Kind != pyjson.Object {
+		from = nil
+	}
+	run := r.runCase(ctx, seed, c, "-s0", from)
 	if !run.failing() {
 		return res // not reproducible (a flaky target): report the first run as it was
 	}
@@ -492,7 +523,7 @@ func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) Ca
 			return false
 		}
 		tries++
-		got := r.runCase(ctx, seed, cand, fmt.Sprintf("-s%d", tries))
+		got := r.runCase(ctx, seed, cand, fmt.Sprintf("-s%d", tries+1), from)
 		if got.failing() && got.signature() == sig {
 			c, run = cand, got
 			return true
@@ -556,7 +587,11 @@ func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) Case
 	if !changed {
 		return res
 	}
-	run := r.runCase(ctx, seed, cand, "-p")
+	from := &res.before
+	if res.before.Kind != pyjson.Object {
+		from = nil
+	}
+	run := r.runCase(ctx, seed, cand, "-p", from)
 	if !run.failing() || run.signature() != res.sig {
 		return res
 	}

@@ -825,10 +825,12 @@ func (r *runner) checkRecord(a answer, id string) (pyjson.Value, string) {
 }
 
 // restorable are the fields of a record that an update can set.
-func (s *idStates) restorable(p *spec.Provider) []string {
+func (s *idStates) restorable(p *spec.Provider) []string { return s.r.restorable(p) }
+
+func (r *runner) restorable(p *spec.Provider) []string {
 	var out []string
 	for _, f := range p.Fields {
-		for _, b := range s.r.doc.Union.Branches {
+		for _, b := range r.doc.Union.Branches {
 			if b.Has(f.Name) {
 				out = append(out, f.Name)
 				break
