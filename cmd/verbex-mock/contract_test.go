@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/verbex/verbex-mock/mock"
@@ -130,10 +131,13 @@ func TestContractRunOutcomes(t *testing.T) {
 // its seed, and the User-Agent names the runner and its version.
 func TestContractRunReports(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex // the concurrency probe sends requests at once
 	var agents []string
 	fake, _ := servedFake(t, nil)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		agents = append(agents, r.UserAgent()) // one request at a time: --parallel 1
+		mu.Lock()
+		agents = append(agents, r.UserAgent())
+		mu.Unlock()
 		fake.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
@@ -161,6 +165,8 @@ func TestContractRunReports(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil || rep.Generated.Seed != 99 || len(rep.Generated.Cases) != 26 || rep.Generated.Cases[3].ID != "99:3" {
 		t.Errorf("JSON report: %v %+v", err, rep.Generated)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	ua := regexp.MustCompile(`^verbex-mock-contract/\S+$`)
 	for _, a := range agents {
 		if !ua.MatchString(a) {
