@@ -208,3 +208,23 @@ func TestDryRunAndFilters(t *testing.T) {
 		t.Errorf("--run: %v %+v", err, rep)
 	}
 }
+
+// TestTimeBudget: once --max-duration has passed nothing more starts, and the report
+// says what was skipped and why.
+func TestTimeBudget(t *testing.T) {
+	t.Parallel()
+	rep, err := contract.Run(context.Background(), contract.Config{Handler: newFake(t), States: "/__admin/states", Oracle: newOracle(t), MaxDuration: time.Nanosecond, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	_ = rep.WriteText(&out)
+	if rep.Passed != 0 || rep.Skipped != len(rep.Scenarios) || rep.Generated.Skipped != len(rep.Generated.Cases) || !rep.OK() {
+		t.Fatalf("%s", out.String())
+	}
+	for _, want := range []string{"SKIPPED ", "the time budget (--max-duration) was spent"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
