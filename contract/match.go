@@ -151,11 +151,46 @@ func describe(v pyjson.Value) string {
 	return text(v)
 }
 
-// text renders a value compactly for reports.
+// text renders a value compactly for reports; what JSON cannot hold (NaN, a lone
+// surrogate) is written as Python's json.loads read it.
 func text(v pyjson.Value) string {
 	b, err := pyjson.Append(nil, v)
 	if err != nil {
-		return fmt.Sprintf("%v", v.Interface())
+		return string(appendLoose(nil, v))
 	}
 	return string(b)
+}
+
+func appendLoose(dst []byte, v pyjson.Value) []byte {
+	switch v.Kind {
+	case pyjson.Number:
+		return append(dst, v.Str...)
+	case pyjson.String:
+		if b, err := pyjson.AppendString(dst, v.Str); err == nil {
+			return b
+		}
+		return append(dst, strconv.QuoteToASCII(v.Str)...)
+	case pyjson.Array:
+		dst = append(dst, '[')
+		for i, e := range v.Arr {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendLoose(dst, e)
+		}
+		return append(dst, ']')
+	case pyjson.Object:
+		dst = append(dst, '{')
+		for i, m := range v.Obj {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendLoose(dst, pyjson.StringValue(m.Key))
+			dst = append(dst, ':')
+			dst = appendLoose(dst, m.Value)
+		}
+		return append(dst, '}')
+	}
+	b, _ := pyjson.Append(dst, v)
+	return b
 }

@@ -33,6 +33,8 @@ type Report struct {
 	Failed    int              `json:"failed"`
 	Skipped   int              `json:"skipped"`
 	Errors    int              `json:"errors"`
+	// Generated are the differential cases against the oracle (nil: not attempted).
+	Generated *GenerationReport `json:"generated,omitempty"`
 	// Restored says what happened to the numbers given for a target without states.
 	Restored   []string `json:"restored,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
@@ -44,6 +46,7 @@ type ScenarioResult struct {
 	File        string       `json:"file"`
 	Line        int          `json:"line,omitempty"`
 	Description string       `json:"description,omitempty"`
+	Rule        string       `json:"rule,omitempty"`
 	Tags        []string     `json:"tags,omitempty"`
 	Status      string       `json:"status"`
 	Reason      string       `json:"reason,omitempty"`
@@ -94,56 +97,223 @@ func (r *Report) add(s ScenarioResult) {
 
 func (r *Report) finish() { r.DurationMS = float64(time.Since(r.Started).Microseconds()) / 1000 }
 
-// OK reports whether nothing failed and no scenario was in error.
-func (r *Report) OK() bool { return r.Failed == 0 && r.Errors == 0 }
+// OK reports whether nothing failed (scenarios and generated cases) and no scenario
+// was in error.
+func (r *Report) OK() bool {
+	return r.Failed == 0 && r.Errors == 0 && (r.Generated == nil || r.Generated.Failed == 0)
+}
 
-// Summary is the closing line: "N passed, N failed, N skipped".
+// SkippedAny is how many scenarios and generated cases did not run.
+func (r *Report) SkippedAny() int {
+	n := r.Skipped
+	if r.Generated != nil {
+		n += r.Generated.Skipped
+	}
+	return n
+}
+
+// Summary is the closing line: "N passed, N failed, N skipped, N errors", then the
+// generated cases with their seed.
 func (r *Report) Summary() string {
-	return fmt.Sprintf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
+	out := fmt.Sprintf("%d passed, %d failed, %d skipped, %d errors", r.Passed, r.Failed, r.Skipped, r.Errors)
+	if g := r.Generated; g != nil && g.Off == "" {
+		out += fmt.Sprintf("; generated (seed %d): %d passed, %d failed", g.Seed, g.Passed, g.Failed)
+		if g.Info > 0 {
+			out += fmt.Sprintf(", %d informational", g.Info)
+		}
+		if g.Skipped > 0 {
+			out += fmt.Sprintf(", %d skipped", g.Skipped)
+		}
+	}
+	return out
 }
 
 // WriteText writes every failure and error in detail (expected, got, the differences
-// and a curl line that reproduces it), then the closing line.
+// and a curl line that reproduces it), grouped by the rule broken; then what was
+// skipped; then the closing line.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
+	for _, group := range r.byRule() {
+		ew.printf("\n=== %s: %s\n", strings.ToUpper(group.rule), group.text)
+		for _, s := range group.scenarios {
+			r.writeScenario(ew, s)
+		}
+		for _, c := range group.cases {
+			r.writeCase(ew, c)
+		}
+	}
 	for _, s := range r.Scenarios {
-		if s.Status != StatusFailed && s.Status != StatusError {
-			continue
+		if s.Status == StatusError {
+			r.writeScenario(ew, s)
 		}
-		ew.printf("\n%s %s (%s:%d)\n", strings.ToUpper(s.Status), s.Name, s.File, s.Line)
-		if len(s.Steps) == 0 {
-			ew.printf("  %s\n", s.Reason)
-		}
-		for _, st := range s.Steps {
-			if len(st.Failures) == 0 && st.Error == "" {
-				continue
+	}
+	if g := r.Generated; g != nil {
+		for _, c := range g.Cases {
+			if c.Status == StatusInfo {
+				ew.printf("\nINFO %s %s: %s\n", c.ID, c.Category, c.Reason)
 			}
-			ew.printf("  step %q (line %d): %s %s\n", st.Name, st.Line, st.Method, st.URL)
-			if st.Error != "" {
-				ew.printf("    scenario error: %s\n", st.Error)
-				continue
-			}
-			for _, f := range st.Failures {
-				ew.printf("    %s: %s\n", f.Kind, f.Message)
-				for _, m := range f.Mismatches {
-					ew.printf("      - %s\n", m)
-				}
-			}
-			if st.ExpectedBody != "" {
-				ew.printf("    expected body: %s\n", st.ExpectedBody)
-			}
-			ew.printf("    got:           %d %s\n", st.Status, st.ResponseBody)
-			ew.printf("    reproduce:     %s\n", st.Curl)
 		}
 	}
 	for _, line := range r.Restored {
 		ew.printf("restore %s\n", line)
+	}
+	if g := r.Generated; g != nil {
+		if g.Off != "" {
+			ew.printf("%s\n", g.Off)
+		} else {
+			rate := 0.0
+			if g.DurationMS > 0 {
+				rate = float64(len(g.Cases)) / (g.DurationMS / 1000)
+			}
+			ew.printf("generated: %d cases from seed %d in %.1fs (%.0f cases/s, %.0f ms shrinking); replay one with --replay %d:INDEX\n",
+				len(g.Cases), g.Seed, g.DurationMS/1000, rate, g.ShrinkMS, g.Seed)
+		}
+	}
+	if n := r.SkippedAny(); n > 0 {
+		ew.printf("SKIPPED %d: the target was not fully checked\n", n)
+		for _, s := range r.Scenarios {
+			if s.Status == StatusSkipped {
+				ew.printf("  skipped %s (%s): %s\n", s.Name, s.File, s.Reason)
+			}
+		}
+		if g := r.Generated; g != nil && g.Skipped > 0 {
+			ew.printf("  skipped %d generated cases: %s\n", g.Skipped, firstSkipReason(g))
+		}
 	}
 	if r.Errors > 0 {
 		ew.printf("%d scenario errors\n", r.Errors)
 	}
 	ew.printf("%s\n", r.Summary())
 	return ew.err
+}
+
+func firstSkipReason(g *GenerationReport) string {
+	for _, c := range g.Cases {
+		if c.Status == StatusSkipped {
+			return c.Reason
+		}
+	}
+	return ""
+}
+
+type ruleGroup struct {
+	rule, text string
+	scenarios  []ScenarioResult
+	cases      []CaseResult
+}
+
+// byRule groups failed scenarios and cases by the rule they broke, in FIDELITY's
+// order; failures without a rule come last.
+func (r *Report) byRule() []ruleGroup {
+	var groups []ruleGroup
+	index := map[string]int{}
+	for _, rl := range Rules {
+		index[rl.Name] = len(groups)
+		groups = append(groups, ruleGroup{rule: rl.Name, text: rl.Text})
+	}
+	index[""] = len(groups)
+	groups = append(groups, ruleGroup{rule: "other", text: "failures no rule explains (transport, setup)"})
+	for _, s := range r.Scenarios {
+		if s.Status == StatusFailed {
+			g := &groups[index[s.Rule]]
+			g.scenarios = append(g.scenarios, s)
+		}
+	}
+	if r.Generated != nil {
+		for _, c := range r.Generated.Cases {
+			if c.Status == StatusFailed {
+				g := &groups[index[c.Rule]]
+				g.cases = append(g.cases, c)
+			}
+		}
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.scenarios)+len(g.cases) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Rules reports the rules broken, each with how many failures it had.
+func (r *Report) RulesBroken() map[string]int {
+	out := map[string]int{}
+	for _, g := range r.byRule() {
+		out[g.rule] = len(g.scenarios) + len(g.cases)
+	}
+	return out
+}
+
+func (r *Report) writeScenario(ew *errWriter, s ScenarioResult) {
+	ew.printf("\n%s %s (%s:%d)\n", strings.ToUpper(s.Status), s.Name, s.File, s.Line)
+	if len(s.Steps) == 0 || s.Status == StatusFailed && s.Reason != "" && !stepsFailed(s) {
+		ew.printf("  %s\n", s.Reason)
+	}
+	for _, st := range s.Steps {
+		if len(st.Failures) == 0 && st.Error == "" {
+			continue
+		}
+		ew.printf("  step %q (line %d): %s %s\n", st.Name, st.Line, st.Method, st.URL)
+		if st.Error != "" {
+			ew.printf("    scenario error: %s\n", st.Error)
+			continue
+		}
+		for _, f := range st.Failures {
+			ew.printf("    %s: %s\n", f.Kind, f.Message)
+			for _, m := range f.Mismatches {
+				ew.printf("      - %s\n", m)
+			}
+		}
+		if st.ExpectedBody != "" {
+			ew.printf("    expected body: %s\n", st.ExpectedBody)
+		}
+		ew.printf("    got:           %d %s\n", st.Status, st.ResponseBody)
+		if st.Curl != "" {
+			ew.printf("    reproduce:     %s\n", st.Curl)
+		}
+	}
+}
+
+func stepsFailed(s ScenarioResult) bool {
+	for _, st := range s.Steps {
+		if len(st.Failures) > 0 || st.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Report) writeCase(ew *errWriter, c CaseResult) {
+	ew.printf("\nFAILED generated case %s (%s", c.ID, c.Category)
+	if c.Provider != "" {
+		ew.printf(", a %s number", c.Provider)
+	}
+	ew.printf(")\n  %s\n", c.Reason)
+	if c.Shrunk != nil {
+		ew.printf("  shrunk in %d tries (%.0f ms) from %d steps, first body %s\n", c.Shrunk.Tries, c.Shrunk.DurationMS, c.Shrunk.OriginalSteps, c.Shrunk.OriginalBody)
+	}
+	for i, st := range c.Steps {
+		ct := "no content type"
+		if st.ContentType != nil {
+			ct = "Content-Type: " + *st.ContentType
+		}
+		ew.printf("  %d. %s %s (%s) %s\n", i+1, st.Method, st.Path, ct, st.Body)
+		ew.printf("     fake:   %s\n", st.Fake)
+		ew.printf("     target: %s\n", st.Target)
+		for _, m := range st.Mismatches {
+			ew.printf("       - %s: fake %s, target %s\n", m.Path, m.Expected, m.Got)
+		}
+		if st.Curl != "" {
+			ew.printf("     reproduce: %s\n", st.Curl)
+		}
+	}
+	for _, m := range c.State {
+		ew.printf("  - %s: fake %s, target %s\n", m.Path, m.Expected, m.Got)
+	}
+	if c.Index >= 0 {
+		ew.printf("  replay: --replay %s\n", c.ID)
+	}
 }
 
 // WriteJSON writes the whole report as JSON.
@@ -161,13 +331,18 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		Type    string `xml:"type,attr,omitempty"`
 		Body    string `xml:",chardata"`
 	}
+	type property struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	}
 	type testcase struct {
-		Classname string  `xml:"classname,attr"`
-		Name      string  `xml:"name,attr"`
-		Time      string  `xml:"time,attr"`
-		Failure   *result `xml:"failure,omitempty"`
-		Error     *result `xml:"error,omitempty"`
-		Skipped   *result `xml:"skipped,omitempty"`
+		Classname  string     `xml:"classname,attr"`
+		Properties []property `xml:"properties>property,omitempty"`
+		Name       string     `xml:"name,attr"`
+		Time       string     `xml:"time,attr"`
+		Failure    *result    `xml:"failure,omitempty"`
+		Error      *result    `xml:"error,omitempty"`
+		Skipped    *result    `xml:"skipped,omitempty"`
 	}
 	type testsuite struct {
 		XMLName  xml.Name   `xml:"testsuite"`
@@ -185,7 +360,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		detail := func() string {
 			var b strings.Builder
 			one := *r
-			one.Scenarios, one.Restored, one.Errors = []ScenarioResult{s}, nil, 0
+			one.Scenarios, one.Restored, one.Errors, one.Generated, one.Skipped = []ScenarioResult{s}, nil, 0, nil, 0
 			_ = one.WriteText(&b)
 			return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(b.String()), one.Summary()))
 		}
@@ -198,6 +373,27 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			tc.Skipped = &result{Message: s.Reason}
 		}
 		suite.Cases = append(suite.Cases, tc)
+	}
+	if g := r.Generated; g != nil {
+		for _, c := range g.Cases {
+			tc := testcase{Classname: "generated", Name: c.ID + " " + c.Category, Time: seconds(c.DurationMS),
+				Properties: []property{{"seed", fmt.Sprint(g.Seed)}, {"replay", "--replay " + c.ID}}}
+			suite.Tests++
+			switch c.Status {
+			case StatusFailed:
+				var b strings.Builder
+				r.writeCase(&errWriter{w: &b}, c)
+				tc.Failure = &result{Message: c.Rule + ": " + c.Reason, Type: c.Rule, Body: strings.TrimSpace(b.String())}
+				suite.Failures++
+			case StatusSkipped:
+				tc.Skipped = &result{Message: c.Reason}
+				suite.Skipped++
+			case StatusInfo:
+				tc.Skipped = &result{Message: "informational: " + c.Reason}
+				suite.Skipped++
+			}
+			suite.Cases = append(suite.Cases, tc)
+		}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

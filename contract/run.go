@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,13 +58,54 @@ type Config struct {
 	Client *http.Client
 	// Progress receives a line per scenario as it ends (nil: none).
 	Progress io.Writer
+
+	// Oracle answers the same requests as the target is sent, in-process: a handler
+	// speaking the fake's protocol (sessions by protocol.SessionHeader, provider
+	// states at protocol.StatesPath), such as mock.New with the same document. Nil
+	// turns generated cases off; the report says so.
+	Oracle http.Handler
+	// Generate is how many differential cases to generate from the document: 0
+	// selects DefaultGenerate, a negative number turns generation off.
+	Generate int
+	// Seed seeds generation; 0 picks one at random (reported, for --seed and --replay).
+	Seed uint64
+	// Replay runs only the generated case with this index (Seed must be given) and
+	// no scenarios. Negative or nil: no replay.
+	Replay *int
+	// Strict also compares what the document leaves to the implementation (the
+	// error and message of a 404/500 ErrorResponse, the Location's scheme and
+	// host, object key order).
+	Strict bool
+	// IDs name numbers the run may change on a target without a states route,
+	// provider → id; SIPID, PiaID and TwilioID are shorthands for three of them.
+	IDs map[string]string
+	// Rate limits requests to the target per second: 0 means no limit. Without a
+	// states route RateSet false selects DefaultRate.
+	Rate    float64
+	RateSet bool
+	// MaxDuration stops starting scenarios and cases once it has passed; what did
+	// not run is reported as skipped. 0 means no limit.
+	MaxDuration time.Duration
+	// UserAgent is sent with every request (empty: DefaultUserAgent).
+	UserAgent string
 }
+
+// Defaults of Config.
+const (
+	DefaultGenerate  = 300
+	DefaultRate      = 10 // requests per second to a real service (named numbers)
+	DefaultUserAgent = "verbex-mock-contract"
+)
 
 // ErrUnreachable is a target that did not answer the preflight request.
 var ErrUnreachable = errors.New("contract: target unreachable")
 
 // ConfigError is a configuration the run cannot start with.
-type ConfigError struct{ Msg string }
+type ConfigError struct {
+	Msg string
+	// Hint is a flag that would likely fix it ("--states /__admin/states"), or "".
+	Hint string
+}
 
 func (e *ConfigError) Error() string { return "contract: " + e.Msg }
 
@@ -85,6 +127,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 type runner struct {
 	cfg       Config
+	limit     *limiter
+	deadline  time.Time
+	oracle    *oracle
+	gen       *generator
 	doc       *spec.Document
 	scenarios []*Scenario
 	client    *http.Client
@@ -130,6 +176,33 @@ func newRunner(cfg Config) (*runner, error) {
 		r.cfg.Target = ts.URL
 	}
 	r.cfg.Target = strings.TrimRight(r.cfg.Target, "/")
+	if r.cfg.UserAgent == "" {
+		r.cfg.UserAgent = DefaultUserAgent
+	}
+	ids := map[string]string{}
+	for p, id := range cfg.IDs {
+		if r.doc.Provider(p) == nil {
+			return nil, &ConfigError{Msg: fmt.Sprintf("--id %s=%s: the document has no provider %q (providers: %s)", p, id, p, strings.Join(r.doc.ProviderNames(), ", "))}
+		}
+		ids[p] = id
+	}
+	for p, id := range map[string]string{"sip": cfg.SIPID, "pia": cfg.PiaID, "twilio": cfg.TwilioID} {
+		if id != "" {
+			ids[p] = id
+		}
+	}
+	r.cfg.IDs = ids
+	rate := r.cfg.Rate
+	if !r.cfg.RateSet && r.cfg.States == "" {
+		rate = DefaultRate
+	}
+	if rate < 0 {
+		return nil, &ConfigError{Msg: fmt.Sprintf("rate %v: want 0 (no limit) or more requests per second", rate)}
+	}
+	r.limit = newLimiter(rate)
+	if r.cfg.Replay != nil && *r.cfg.Replay >= 0 && r.cfg.Seed == 0 {
+		return nil, &ConfigError{Msg: "replay needs the seed of the run (SEED:INDEX)"}
+	}
 	if r.cfg.Target == "" && !cfg.DryRun {
 		return nil, &ConfigError{Msg: "no target: give a URL (--target) or a Handler"}
 	}
@@ -147,46 +220,76 @@ func (r *runner) close() {
 
 func (r *runner) run(ctx context.Context) (*Report, error) {
 	rep := &Report{Target: r.cfg.Target, Started: time.Now()}
+	defer rep.finish()
+	replay := r.cfg.Replay != nil && *r.cfg.Replay >= 0
 	if r.cfg.DryRun {
 		for _, sc := range r.scenarios {
 			rep.add(ScenarioResult{Name: sc.Name, File: sc.File, Tags: sc.Tags, Status: StatusSkipped, Reason: "dry run: " + r.plan(sc)})
 		}
-		rep.finish()
 		return rep, nil
+	}
+	if r.cfg.MaxDuration > 0 {
+		r.deadline = time.Now().Add(r.cfg.MaxDuration)
 	}
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
 	if r.cfg.States != "" {
-		r.states = &httpStates{r: r, url: r.stateURL()}
-	} else {
-		ids := &idStates{r: r, ids: map[string]string{"sip": r.cfg.SIPID, "pia": r.cfg.PiaID, "twilio": r.cfg.TwilioID}}
-		if err := ids.snapshot(ctx); err != nil {
+		h := &httpStates{r: r, url: r.stateURL()}
+		if err := h.check(ctx); err != nil {
 			return nil, err
+		}
+		r.states = h
+	} else {
+		ids := &idStates{r: r, ids: r.cfg.IDs}
+		failures, err := ids.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(failures) > 0 {
+			// The target's own answer to a read is off the document: nothing can be
+			// compared against it, and nothing was changed, so nothing to restore.
+			for _, f := range failures {
+				rep.add(f)
+			}
+			return rep, nil
 		}
 		r.states = ids
 		defer func() { rep.Restored = ids.restore(context.WithoutCancel(ctx)) }()
 		r.cfg.Parallel = 1 // the given numbers are shared by every scenario
 	}
-	results := make([]ScenarioResult, len(r.scenarios))
-	sem := make(chan struct{}, r.cfg.Parallel)
-	var wg sync.WaitGroup
-	for i, sc := range r.scenarios {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = r.scenario(ctx, sc, fmt.Sprintf("contract-%s-%d", r.runID, i))
-			r.report(results[i])
-		}()
+	if !replay {
+		results := make([]ScenarioResult, len(r.scenarios))
+		sem := make(chan struct{}, r.cfg.Parallel)
+		var wg sync.WaitGroup
+		for i, sc := range r.scenarios {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if r.overBudget() {
+					results[i] = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Rule: sc.Rule, Status: StatusSkipped, Reason: "not run: the time budget (--max-duration) was spent"}
+				} else {
+					results[i] = r.scenario(ctx, sc, fmt.Sprintf("contract-%s-%d", r.runID, i))
+				}
+				r.report(results[i])
+			}()
+		}
+		wg.Wait()
+		for _, res := range results {
+			rep.add(res)
+		}
 	}
-	wg.Wait()
-	for _, res := range results {
-		rep.add(res)
+	if ctx.Err() == nil {
+		rep.Generated = r.generated(ctx)
 	}
-	rep.finish()
 	return rep, ctx.Err()
+}
+
+// overBudget reports whether the time budget is spent.
+func (r *runner) overBudget() bool {
+	return !r.deadline.IsZero() && time.Now().After(r.deadline)
 }
 
 func (r *runner) stateURL() string {
@@ -217,13 +320,23 @@ func (r *runner) preflight(ctx context.Context) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	r.authorize(req)
-	resp, err := r.client.Do(req)
+	resp, err := r.do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, redactText(err.Error(), r.cfg.Token))
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return nil
+}
+
+// do sends one request to the target (or its states route): it waits for the rate
+// limit and sets the User-Agent.
+func (r *runner) do(req *http.Request) (*http.Response, error) {
+	if err := r.limit.wait(req.Context()); err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", r.cfg.UserAgent)
+	return r.client.Do(req)
 }
 
 func (r *runner) authorize(req *http.Request) {
@@ -244,7 +357,7 @@ func (r *runner) report(res ScenarioResult) {
 	}
 	r.progress.Lock()
 	defer r.progress.Unlock()
-	line := fmt.Sprintf("%-4s %s (%s", strings.ToUpper(res.Status[:4]), res.Name, res.File)
+	line := fmt.Sprintf("%-7s %s (%s", strings.ToUpper(res.Status), res.Name, res.File)
 	if res.Reason != "" && res.Status != StatusPassed {
 		line += ": " + res.Reason
 	}
@@ -254,7 +367,7 @@ func (r *runner) report(res ScenarioResult) {
 // scenario runs one scenario: its states, then its steps until one fails.
 func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (res ScenarioResult) {
 	start := time.Now()
-	res = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Description: sc.Description, Tags: sc.Tags, Status: StatusPassed}
+	res = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Description: sc.Description, Rule: sc.Rule, Tags: sc.Tags, Status: StatusPassed}
 	defer func() { res.DurationMS = float64(time.Since(start).Microseconds()) / 1000 }()
 	v := vars{}
 	for k, val := range r.cfg.Vars {
@@ -288,7 +401,7 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (re
 		}
 	}
 	for i := range sc.Steps {
-		st := r.step(ctx, sc, &sc.Steps[i], v, session)
+		st := r.stepOrParallel(ctx, sc, &sc.Steps[i], v, session)
 		res.Steps = append(res.Steps, st)
 		if st.Error != "" {
 			res.Status, res.Reason = StatusError, st.Error
@@ -301,6 +414,46 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (re
 		}
 	}
 	return res
+}
+
+// stepOrParallel runs a step; a parallel one sends its requests all at once and
+// fails if any answer does.
+func (r *runner) stepOrParallel(ctx context.Context, sc *Scenario, s *Step, v vars, session string) StepResult {
+	if len(s.Parallel) == 0 {
+		return r.step(ctx, sc, s, v, session)
+	}
+	ones := s.requests()
+	results := make([]StepResult, len(ones))
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range ones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-release
+			results[i] = r.step(ctx, sc, &ones[i], v, session)
+		}()
+	}
+	close(release)
+	wg.Wait()
+	out := results[0]
+	out.Failures, out.Error = nil, ""
+	var methods []string
+	for i, res := range results {
+		methods = append(methods, res.Method)
+		if res.Error != "" && out.Error == "" {
+			out.Error = res.Error
+		}
+		for _, f := range res.Failures {
+			f.Message = fmt.Sprintf("parallel request %d: %s", i+1, f.Message)
+			out.Failures = append(out.Failures, f)
+		}
+		if len(res.Failures) > 0 && len(out.Failures) == len(res.Failures) {
+			out.Status, out.ResponseBody, out.Curl, out.RequestBody, out.URL = res.Status, res.ResponseBody, res.Curl, res.RequestBody, res.URL
+		}
+	}
+	out.Method = fmt.Sprintf("%d× parallel %s", len(results), strings.Join(slices.Compact(methods), "/"))
+	return out
 }
 
 // step sends one request and checks the answer against the document and the
@@ -348,6 +501,9 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 			contentType = *s.Request.ContentType
 		}
 	}
+	if enc := s.Request.Encoding; enc != "" && enc != "utf-8" {
+		body = encode(string(body), enc)
+	}
 	if !s.Invalid {
 		if err := checkRequest(r.doc, &rendered); err != nil {
 			return inError("request is off the document but not marked invalid", err)
@@ -376,7 +532,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	res.RequestBody = redactBody(body, r.cfg.Token)
 	res.Curl = curl(req, body, r.cfg.Token)
 	start := time.Now()
-	resp, err := r.client.Do(req)
+	resp, err := r.do(req)
 	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		fail("transport", "request failed: "+redactText(err.Error(), r.cfg.Token))
@@ -391,9 +547,12 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	res.ResponseHeaders = map[string]string{"Content-Type": resp.Header.Get("Content-Type")}
 	res.ResponseBody = redactBody(respBody, r.cfg.Token)
 
-	// 1. The document, for every answer to its operation.
-	for _, p := range r.doc.CheckResponse(req.Method, req.URL.Path, resp.StatusCode, resp.Header, respBody) {
-		fail(p.Kind, p.Message)
+	// 1. The document, for every answer to its operation, but the framework's own
+	// answers to a request meant to be off it (the real service sends those too).
+	if !(s.Invalid && frameworkAnswer(resp.StatusCode, resp.Header, respBody)) {
+		for _, p := range r.doc.CheckResponse(req.Method, req.URL.Path, resp.StatusCode, resp.Header, respBody) {
+			fail(p.Kind, p.Message)
+		}
 	}
 	// 2. The expectation.
 	if resp.StatusCode != s.Expect.Status {
@@ -446,6 +605,18 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	return res
 }
 
+// frameworkAnswer: Starlette's plain-text 500 or FastAPI's 400 for a body json.loads
+// cannot decode, the two answers the document does not list that FastAPI sends.
+func frameworkAnswer(status int, h http.Header, body []byte) bool {
+	switch status {
+	case http.StatusInternalServerError:
+		return strings.HasPrefix(h.Get("Content-Type"), "text/plain") && string(body) == "Internal Server Error"
+	case http.StatusBadRequest:
+		return string(body) == `{"detail":"There was an error parsing the body"}`
+	}
+	return false
+}
+
 func capture(p string, resp *http.Response, body *pyjson.Value) (pyjson.Value, bool) {
 	switch {
 	case p == "status":
@@ -487,7 +658,7 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SessionHeader, session)
 	h.r.authorize(req)
-	resp, err := h.r.client.Do(req)
+	resp, err := h.r.do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("provider-state route %s: %s", h.url, redactText(err.Error(), h.r.cfg.Token))
 	}
@@ -497,11 +668,8 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 	if resp.StatusCode == http.StatusBadRequest && json.Unmarshal(b, &answer) == nil && answer.Error == protocol.CodeUnknownState {
 		return nil, fmt.Sprintf("the target cannot provide state %q", g.State), nil
 	}
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-		return nil, fmt.Sprintf("the target has no provider-state route at %s (%d)", h.url, resp.StatusCode), nil
-	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("provider-state route answered %d: %s", resp.StatusCode, truncate(b))
+		return nil, "", &stateRouteError{status: resp.StatusCode, body: b}
 	}
 	v, err := pyjson.Decode(b)
 	if err != nil || v.Kind != pyjson.Object {
@@ -512,6 +680,55 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 		out[m.Key] = m.Value
 	}
 	return out, "", nil
+}
+
+// check asks the states route for a harmless state (an id nobody has, which creates
+// nothing) before anything runs: a route that is not there (404, 405) is a usage
+// error, not a run of skipped scenarios that looks green.
+func (h *httpStates) check(ctx context.Context) error {
+	_, skip, err := h.provide(ctx, fmt.Sprintf("contract-%s-check", h.r.runID), Given{State: protocol.StateNoPhoneNumber})
+	var se *stateRouteError
+	switch {
+	case errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusMethodNotAllowed):
+		ce := &ConfigError{Msg: fmt.Sprintf("--states %s: the target has no provider-state route there (it answered %d)", h.r.cfg.States, se.status)}
+		if h.r.cfg.States != protocol.StatesPath && h.r.looksLikeTheFake(ctx) {
+			ce.Hint = "--states " + protocol.StatesPath
+		}
+		return ce
+	case err != nil:
+		return &ConfigError{Msg: fmt.Sprintf("--states %s: %v", h.r.cfg.States, err)}
+	case skip != "":
+		// A route that cannot even say an id is free is still a route; scenarios that
+		// need that state are skipped and say so.
+		return nil
+	}
+	return nil
+}
+
+// looksLikeTheFake reports whether the target serves this fake's states route.
+func (r *runner) looksLikeTheFake(ctx context.Context) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.Target+protocol.StatesPath, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := r.do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var list protocol.StateList
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&list) == nil && len(list.States) > 0
+}
+
+// stateRouteError is an answer of the states route that is neither a state nor a
+// refusal of one.
+type stateRouteError struct {
+	status int
+	body   []byte
+}
+
+func (e *stateRouteError) Error() string {
+	return fmt.Sprintf("provider-state route answered %d: %s", e.status, truncate(e.body))
 }
 
 // idStates provides states on a target without a states route from the numbers the
@@ -535,7 +752,7 @@ func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int
 	}
 	req.Header.Set("Content-Type", "application/json")
 	s.r.authorize(req)
-	resp, err := s.r.client.Do(req)
+	resp, err := s.r.do(req)
 	if err != nil {
 		return 0, pyjson.Value{}, errors.New(redactText(err.Error(), s.r.cfg.Token))
 	}
@@ -545,34 +762,75 @@ func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int
 	return resp.StatusCode, v, nil
 }
 
-// snapshot reads each given number with an empty PATCH, which changes nothing.
-func (s *idStates) snapshot(ctx context.Context) error {
+// snapshot reads each given number with an empty PATCH, which changes nothing. A
+// number the target cannot read (a wrong id) is a usage error; a read answered off
+// the document (no or the wrong provider, a body off its schema) is a contract
+// failure, returned as a failed result.
+func (s *idStates) snapshot(ctx context.Context) ([]ScenarioResult, error) {
 	s.snapshots = map[string]pyjson.Value{}
+	var failures []ScenarioResult
 	for _, p := range sortedKeys(s.ids) {
 		id := s.ids[p]
 		if id == "" {
 			continue
 		}
-		status, v, err := s.patch(ctx, id, pyjson.ObjectValue([]pyjson.Member{}))
+		a, err := s.r.send(ctx, "", emptyPatch(id))
 		if err != nil {
-			return fmt.Errorf("%w: reading %s number %s: %v", ErrUnreachable, p, id, err)
+			return nil, fmt.Errorf("%w: reading %s number %s: %v", ErrUnreachable, p, id, err)
 		}
-		if status != http.StatusOK {
-			return &ConfigError{Msg: fmt.Sprintf("--%s-id %s: the target answered %d to an empty PATCH; want 200", p, id, status)}
+		if a.Status != http.StatusOK {
+			return nil, &ConfigError{Msg: fmt.Sprintf("--id %s=%s: the target answered %d to an empty PATCH; want 200", p, id, a.Status)}
 		}
-		if got, _ := v.Get(spec.ProviderField); got.Str != p {
-			return &ConfigError{Msg: fmt.Sprintf("--%s-id %s is a %q number", p, id, got.Str)}
+		rec, problem := s.r.checkRecord(a, id)
+		if got, _ := rec.Get(spec.ProviderField); problem == "" && got.Str != p {
+			problem = fmt.Sprintf("its provider is %s, not %q as given", text(got), p)
 		}
-		s.snapshots[id] = v
+		if problem != "" {
+			failures = append(failures, ScenarioResult{
+				Name: fmt.Sprintf("preflight read of the %s number %s", p, id), File: "(preflight)", Rule: RuleRendering,
+				Status: StatusFailed, Reason: "the answer to an empty PATCH is off the document: " + problem,
+				Steps: []StepResult{{Name: "read", Method: http.MethodPatch, URL: s.r.cfg.Target + spec.Path, Status: a.Status,
+					ResponseBody: redactBody(a.Body, s.r.cfg.Token), Failures: []Failure{{Kind: "preflight", Message: problem}}}},
+			})
+			continue
+		}
+		s.snapshots[id] = rec
 	}
-	return nil
+	return failures, nil
+}
+
+// checkRecord checks a 200 answer that must be a whole record of the number id; the
+// problem is "" when it is one.
+func (r *runner) checkRecord(a answer, id string) (pyjson.Value, string) {
+	path := "/v1/phone-numbers/" + id
+	if probs := r.doc.CheckResponse(http.MethodPatch, path, a.Status, a.Header, a.Body); len(probs) > 0 {
+		return pyjson.Value{}, probs[0].String()
+	}
+	rec, err := pyjson.Decode(a.Body)
+	if err != nil || rec.Kind != pyjson.Object {
+		return pyjson.Value{}, "the body is not a JSON object"
+	}
+	prov, _ := rec.Get(spec.ProviderField)
+	p := r.doc.Provider(prov.Str)
+	if p == nil {
+		return rec, fmt.Sprintf("provider %s is not one of the document's (%s)", text(prov), strings.Join(r.doc.ProviderNames(), ", "))
+	}
+	if _, err := p.Record(rec); err != nil {
+		return rec, fmt.Sprintf("not a %s record: %v", p.Title, err)
+	}
+	if got, _ := rec.Get(spec.IDField); got.Str != id {
+		return rec, fmt.Sprintf("_id is %s, not the id read (%q)", text(got), id)
+	}
+	return rec, ""
 }
 
 // restorable are the fields of a record that an update can set.
-func (s *idStates) restorable(p *spec.Provider) []string {
+func (s *idStates) restorable(p *spec.Provider) []string { return s.r.restorable(p) }
+
+func (r *runner) restorable(p *spec.Provider) []string {
 	var out []string
 	for _, f := range p.Fields {
-		for _, b := range s.r.doc.Union.Branches {
+		for _, b := range r.doc.Union.Branches {
 			if b.Has(f.Name) {
 				out = append(out, f.Name)
 				break

@@ -197,7 +197,7 @@ func TestDryRunAndFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Scenarios) != 2 || rep.Skipped != 2 || !strings.HasPrefix(rep.Scenarios[0].Reason, "dry run") {
+	if len(rep.Scenarios) != 3 || rep.Skipped != 3 || !strings.HasPrefix(rep.Scenarios[0].Reason, "dry run") {
 		t.Errorf("dry run with tag routing: %+v", rep.Scenarios)
 	}
 	if n := len(fake.Session("").Requests()); n != 0 {
@@ -206,5 +206,25 @@ func TestDryRunAndFilters(t *testing.T) {
 	rep, err = contract.Run(context.Background(), contract.Config{Handler: fake, States: "/__admin/states", Run: regexp.MustCompile("^a path no route")})
 	if err != nil || rep.Passed != 1 || len(rep.Scenarios) != 1 {
 		t.Errorf("--run: %v %+v", err, rep)
+	}
+}
+
+// TestTimeBudget: once --max-duration has passed nothing more starts, and the report
+// says what was skipped and why.
+func TestTimeBudget(t *testing.T) {
+	t.Parallel()
+	rep, err := contract.Run(context.Background(), contract.Config{Handler: newFake(t), States: "/__admin/states", Oracle: newOracle(t), MaxDuration: time.Nanosecond, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	_ = rep.WriteText(&out)
+	if rep.Passed != 0 || rep.Skipped != len(rep.Scenarios) || rep.Generated.Skipped != len(rep.Generated.Cases) || !rep.OK() {
+		t.Fatalf("%s", out.String())
+	}
+	for _, want := range []string{"SKIPPED ", "the time budget (--max-duration) was spent"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

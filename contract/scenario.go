@@ -24,9 +24,12 @@ type Scenario struct {
 	Line        int
 	Name        string
 	Description string
-	Tags        []string
-	Given       []Given
-	Steps       []Step
+	// Rule is the FIDELITY rule the scenario pins (one of Rules); a failure is
+	// reported under it.
+	Rule  string
+	Tags  []string
+	Given []Given
+	Steps []Step
 }
 
 // Given is a provider state the scenario needs. Its variables are named
@@ -45,7 +48,10 @@ type Step struct {
 	// another method, an unrouted path). A request not marked so must be valid.
 	Invalid bool
 	Request Request
-	Expect  Expect
+	// Parallel, instead of Request, sends these requests all at once; Expect applies
+	// to each answer.
+	Parallel []Request
+	Expect   Expect
 	// Capture stores values of the answer in variables for later steps:
 	// "status", "header.Name", "body" or "body.path.0.to".
 	Capture map[string]string
@@ -60,6 +66,10 @@ type Request struct {
 	JSON        *pyjson.Value
 	Raw         *string
 	ContentType *string
+	// Encoding turns the body text into bytes: utf-8 (default), utf-8-sig (with a
+	// BOM), utf-16-le/-be, utf-32-le/-be, or utf-16-bom/utf-32-bom (little endian
+	// with a BOM). Anything but UTF-8 is off the document: mark the step invalid.
+	Encoding string
 }
 
 // Expect is what the answer must be. Body is matched as a subset (objects may have
@@ -89,10 +99,10 @@ func (e *ScenarioError) Error() string {
 // keys a scenario file may use at each level, so that a typo is an error, not a
 // silently weaker check.
 var allowedKeys = map[string][]string{
-	"scenario": {"name", "description", "tags", "given", "steps"},
+	"scenario": {"name", "description", "rule", "tags", "given", "steps"},
 	"given":    {"state", "params", "as"},
-	"step":     {"name", "invalid", "request", "expect", "capture"},
-	"request":  {"method", "path", "headers", "json", "raw", "content_type"},
+	"step":     {"name", "invalid", "request", "parallel", "expect", "capture"},
+	"request":  {"method", "path", "headers", "json", "raw", "content_type", "encoding"},
 	"expect":   {"status", "headers", "body", "exact"},
 }
 
@@ -162,6 +172,11 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			sc.Name = val.Value
 		case "description":
 			sc.Description = val.Value
+		case "rule":
+			if !knownRule(val.Value) {
+				return nil, fail(val, "rule %q: want one of %s", val.Value, ruleNames())
+			}
+			sc.Rule = val.Value
 		case "tags":
 			if err := val.Decode(&sc.Tags); err != nil {
 				return nil, fail(val, "tags: want a list of strings")
@@ -290,32 +305,21 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 				}
 			}
 		case "request":
-			if err := checkKeys(file, v, "request"); err != nil {
+			req, err := parseRequest(file, v)
+			if err != nil {
 				return s, err
 			}
-			for rk, rv := range pairs(v) {
-				switch rk.Value {
-				case "method":
-					s.Request.Method = strings.ToUpper(rv.Value)
-				case "path":
-					s.Request.Path = rv.Value
-				case "headers":
-					if err := rv.Decode(&s.Request.Headers); err != nil {
-						return s, fail(rv, "headers: want a mapping of strings")
-					}
-				case "json":
-					val, err := yamlvalue.Node(rv)
-					if err != nil {
-						return s, fail(rv, "json: %v", err)
-					}
-					s.Request.JSON = &val
-				case "raw":
-					raw := rv.Value
-					s.Request.Raw = &raw
-				case "content_type":
-					ct := rv.Value
-					s.Request.ContentType = &ct
+			s.Request = req
+		case "parallel":
+			if v.Kind != yaml.SequenceNode || len(v.Content) < 2 {
+				return s, fail(v, "parallel: want a list of two or more requests")
+			}
+			for _, rn := range v.Content {
+				req, err := parseRequest(file, rn)
+				if err != nil {
+					return s, err
 				}
+				s.Parallel = append(s.Parallel, req)
 			}
 		case "expect":
 			haveExpect = true
@@ -357,17 +361,57 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 			}
 		}
 	}
+	if !haveExpect {
+		return s, fail(n, "%s: expect.status is required", s.Name)
+	}
+	if len(s.Parallel) > 0 {
+		switch {
+		case s.Request.Method != "":
+			return s, fail(n, "%s: give request or parallel, not both", s.Name)
+		case len(s.Capture) > 0:
+			return s, fail(n, "%s: a parallel step cannot capture (which answer?)", s.Name)
+		}
+		for _, req := range s.Parallel {
+			one := s
+			one.Request, one.Parallel = req, nil
+			if err := checkStep(file, n, one); err != nil {
+				return s, err
+			}
+		}
+		return s, nil
+	}
+	return s, checkStep(file, n, s)
+}
+
+// checkStep checks what one request of a step needs.
+func checkStep(file string, n *yaml.Node, s Step) error {
+	fail := func(at *yaml.Node, format string, a ...any) error {
+		return &ScenarioError{File: file, Line: at.Line, Msg: fmt.Sprintf(format, a...)}
+	}
 	switch {
 	case s.Request.Method == "":
-		return s, fail(n, "%s: request.method is required", s.Name)
+		return fail(n, "%s: request.method is required", s.Name)
 	case !strings.HasPrefix(s.Request.Path, "/"):
-		return s, fail(n, "%s: request.path must start with /", s.Name)
-	case !haveExpect || s.Expect.Status == 0:
-		return s, fail(n, "%s: expect.status is required", s.Name)
+		return fail(n, "%s: request.path must start with /", s.Name)
+	case s.Expect.Status == 0:
+		return fail(n, "%s: expect.status is required", s.Name)
 	case s.Request.JSON != nil && s.Request.Raw != nil:
-		return s, fail(n, "%s: give request.json or request.raw, not both", s.Name)
+		return fail(n, "%s: give request.json or request.raw, not both", s.Name)
 	}
-	return s, nil
+	return nil
+}
+
+// requests are the step's requests as steps of one request each.
+func (s *Step) requests() []Step {
+	if len(s.Parallel) == 0 {
+		return []Step{*s}
+	}
+	out := make([]Step, len(s.Parallel))
+	for i, req := range s.Parallel {
+		out[i] = *s
+		out[i].Request, out[i].Parallel = req, nil
+	}
+	return out
 }
 
 var capturePath = regexp.MustCompile(`^(status|body(\.[^.]+)*|header\.[A-Za-z0-9-]+)$`)
@@ -388,6 +432,9 @@ func checkRequest(doc *spec.Document, s *Step) error {
 	}
 	if mt, _, _ := strings.Cut(ct, ";"); !strings.EqualFold(strings.TrimSpace(mt), "application/json") {
 		return fmt.Errorf("content type %q is not the document's application/json", ct)
+	}
+	if s.Request.Encoding != "" && s.Request.Encoding != "utf-8" {
+		return fmt.Errorf("encoding %s: JSON between systems is UTF-8 (RFC 8259)", s.Request.Encoding)
 	}
 	var body pyjson.Value
 	switch {
@@ -452,15 +499,18 @@ func Lint(doc *spec.Document, scenarios []*Scenario) error {
 	for _, sc := range scenarios {
 		for i := range sc.Steps {
 			s := &sc.Steps[i]
-			if !validMethod(s.Request.Method) {
+			if slices.ContainsFunc(s.requests(), func(one Step) bool { return !validMethod(one.Request.Method) }) {
 				errs = append(errs, &ScenarioError{File: sc.File, Line: s.Line, Msg: fmt.Sprintf("%s: unknown method %q", s.Name, s.Request.Method)})
 				continue
 			}
 			if s.Invalid {
 				continue
 			}
-			if err := checkRequest(doc, s); err != nil {
-				errs = append(errs, &ScenarioError{File: sc.File, Line: s.Line, Msg: fmt.Sprintf("%s: request is off the document but not marked invalid: %v", s.Name, err)})
+			for _, one := range s.requests() {
+				if err := checkRequest(doc, &one); err != nil {
+					errs = append(errs, &ScenarioError{File: sc.File, Line: s.Line, Msg: fmt.Sprintf("%s: request is off the document but not marked invalid: %v", s.Name, err)})
+					break
+				}
 			}
 		}
 	}
@@ -485,4 +535,55 @@ func Select(scenarios []*Scenario, tags []string, run *regexp.Regexp) []*Scenari
 		out = append(out, sc)
 	}
 	return out
+}
+
+func ruleNames() string {
+	names := make([]string, len(Rules))
+	for i, r := range Rules {
+		names[i] = fmt.Sprintf("%q", r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// encodingNames are what request.encoding takes: how the body text becomes bytes.
+var encodingNames = []string{"utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-16-bom", "utf-32-bom"}
+
+func parseRequest(file string, v *yaml.Node) (Request, error) {
+	var req Request
+	fail := func(at *yaml.Node, format string, a ...any) error {
+		return &ScenarioError{File: file, Line: at.Line, Msg: fmt.Sprintf(format, a...)}
+	}
+	if err := checkKeys(file, v, "request"); err != nil {
+		return req, err
+	}
+	for rk, rv := range pairs(v) {
+		switch rk.Value {
+		case "method":
+			req.Method = strings.ToUpper(rv.Value)
+		case "path":
+			req.Path = rv.Value
+		case "headers":
+			if err := rv.Decode(&req.Headers); err != nil {
+				return req, fail(rv, "headers: want a mapping of strings")
+			}
+		case "json":
+			val, err := yamlvalue.Node(rv)
+			if err != nil {
+				return req, fail(rv, "json: %v", err)
+			}
+			req.JSON = &val
+		case "raw":
+			raw := rv.Value
+			req.Raw = &raw
+		case "content_type":
+			ct := rv.Value
+			req.ContentType = &ct
+		case "encoding":
+			if !slices.Contains(encodingNames, rv.Value) {
+				return req, fail(rv, "encoding %q: want one of %s", rv.Value, strings.Join(encodingNames, ", "))
+			}
+			req.Encoding = rv.Value
+		}
+	}
+	return req, nil
 }

@@ -15,15 +15,17 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/scenarios"
 )
 
 const contractUsage = `Usage:
   verbex-mock contract run --target URL [flags]   check an implementation against the scenarios
+                                                  and generated cases compared with the fake
   verbex-mock contract list [flags]               list the scenarios
 
-Exit codes of run: 0 all passed, 1 a contract failure, 2 a usage or scenario error,
-3 the target unreachable.
+Exit codes of run: 0 all passed, 1 a contract failure (it wins over a scenario error; with
+--fail-on-skip also anything skipped), 2 a usage or scenario error, 3 the target unreachable.
 `
 
 func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -121,21 +123,30 @@ func contractList(args []string, stdout io.Writer, getenv func(string) string) e
 func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	var c contractFlags
 	var cfg contract.Config
-	var junitFile, jsonFile, parallel, timeout string
-	var vars list
+	var junitFile, jsonFile, parallel, timeout, generate, seed, replay, rate, maxDuration string
+	var failOnSkip bool
+	var vars, ids list
 	fs := newFlagSet("contract run")
 	c.register(fs)
 	fs.string(&cfg.Target, "target", "VERBEX_MOCK_CONTRACT_TARGET", "", "base URL of the implementation under test (required)")
 	fs.string(&cfg.Token, "token", "VERBEX_API_KEY", "", "API key, sent as Authorization: Bearer (redacted in every report)")
 	fs.string(&cfg.States, "states", "VERBEX_MOCK_CONTRACT_STATES", "", "provider-state route: a URL or a path on the target (the fake: /__admin/states)")
-	fs.string(&cfg.SIPID, "sip-id", "VERBEX_MOCK_CONTRACT_SIP_ID", "", "without --states: a SIP number the run may change (restored afterwards)")
-	fs.string(&cfg.PiaID, "pia-id", "VERBEX_MOCK_CONTRACT_PIA_ID", "", "without --states: a Pia number the run may change")
-	fs.string(&cfg.TwilioID, "twilio-id", "VERBEX_MOCK_CONTRACT_TWILIO_ID", "", "without --states: a Twilio number the run may change")
+	fs.list(&ids, "id", "VERBEX_MOCK_CONTRACT_IDS", "without --states: PROVIDER=ID of a number the run may change, restored afterwards (repeatable)")
+	fs.string(&cfg.SIPID, "sip-id", "VERBEX_MOCK_CONTRACT_SIP_ID", "", "without --states: a SIP number the run may change (--id sip=ID)")
+	fs.string(&cfg.PiaID, "pia-id", "VERBEX_MOCK_CONTRACT_PIA_ID", "", "without --states: a Pia number the run may change (--id pia=ID)")
+	fs.string(&cfg.TwilioID, "twilio-id", "VERBEX_MOCK_CONTRACT_TWILIO_ID", "", "without --states: a Twilio number the run may change (--id twilio=ID)")
 	fs.list(&vars, "var", "VERBEX_MOCK_CONTRACT_VARS", "name=value for the scenarios' templates (repeatable; the variable takes a comma-separated list)")
 	fs.string(&junitFile, "junit", "VERBEX_MOCK_CONTRACT_JUNIT", "", "write a JUnit XML report to this file")
 	fs.string(&jsonFile, "json", "VERBEX_MOCK_CONTRACT_JSON", "", "write a JSON report to this file")
-	fs.string(&parallel, "parallel", "VERBEX_MOCK_CONTRACT_PARALLEL", "4", "scenarios at once (with --states; one at a time otherwise)")
+	fs.string(&parallel, "parallel", "VERBEX_MOCK_CONTRACT_PARALLEL", "4", "scenarios and cases at once (with --states; one at a time otherwise)")
 	fs.string(&timeout, "timeout", "VERBEX_MOCK_CONTRACT_TIMEOUT", "10s", "limit for each request")
+	fs.string(&generate, "generate", "VERBEX_MOCK_CONTRACT_GENERATE", fmt.Sprint(contract.DefaultGenerate), "differential cases to generate from the document and compare with the fake (0: none)")
+	fs.string(&seed, "seed", "VERBEX_MOCK_CONTRACT_SEED", "", "seed of the generated cases (default: a random one, printed)")
+	fs.string(&replay, "replay", "", "", "SEED:INDEX: run only that generated case (as the report names it)")
+	fs.boolean(&cfg.Strict, "strict", "VERBEX_MOCK_CONTRACT_STRICT", false, "also compare what the document leaves to the implementation (404/500 error texts, Location host, key order)")
+	fs.boolean(&failOnSkip, "fail-on-skip", "VERBEX_MOCK_CONTRACT_FAIL_ON_SKIP", false, "exit 1 when anything was skipped")
+	fs.string(&rate, "rate", "VERBEX_MOCK_CONTRACT_RATE", "", "requests per second to the target, 0 for no limit (default: 10 without --states, none with it)")
+	fs.string(&maxDuration, "max-duration", "VERBEX_MOCK_CONTRACT_MAX_DURATION", "", "time budget: what has not started by then is skipped (e.g. 5m)")
 	fs.boolean(&cfg.DryRun, "dry-run", "VERBEX_MOCK_CONTRACT_DRY_RUN", false, "check the scenarios and list what would run; send nothing")
 	if err := fs.parse(args, getenv, stdout, "contract run --target URL [flags]"); err != nil {
 		if errors.Is(err, errHelp) {
@@ -157,6 +168,45 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	if cfg.Timeout, err = time.ParseDuration(timeout); err != nil || cfg.Timeout <= 0 {
 		return badFlag(fs, "timeout", "%q is not a positive duration", timeout)
 	}
+	n, err := strconv.Atoi(generate)
+	if err != nil || n < 0 {
+		return badFlag(fs, "generate", "%q is not a count (0 turns generation off)", generate)
+	}
+	cfg.Generate = n
+	if n == 0 {
+		cfg.Generate = -1
+	}
+	if seed != "" {
+		if cfg.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil || cfg.Seed == 0 {
+			return badFlag(fs, "seed", "%q is not a positive integer", seed)
+		}
+	}
+	if replay != "" {
+		s, i, ok := strings.Cut(replay, ":")
+		rs, err1 := strconv.ParseUint(s, 10, 64)
+		ri, err2 := strconv.Atoi(i)
+		if !ok || err1 != nil || err2 != nil || rs == 0 || ri < 0 {
+			return badFlag(fs, "replay", "%q: want SEED:INDEX as a report names a generated case", replay)
+		}
+		if seed != "" && cfg.Seed != rs {
+			return badFlag(fs, "replay", "seed %d differs from --seed %d", rs, cfg.Seed)
+		}
+		cfg.Seed, cfg.Replay = rs, &ri
+		if cfg.Generate < 0 {
+			return badFlag(fs, "replay", "replays a generated case; generation is off (--generate 0)")
+		}
+	}
+	if rate != "" {
+		if cfg.Rate, err = strconv.ParseFloat(rate, 64); err != nil || cfg.Rate < 0 {
+			return badFlag(fs, "rate", "%q is not a rate (requests per second; 0: no limit)", rate)
+		}
+		cfg.RateSet = true
+	}
+	if maxDuration != "" {
+		if cfg.MaxDuration, err = time.ParseDuration(maxDuration); err != nil || cfg.MaxDuration <= 0 {
+			return badFlag(fs, "max-duration", "%q is not a positive duration", maxDuration)
+		}
+	}
 	cfg.Vars = map[string]string{}
 	for _, kv := range vars {
 		k, v, ok := strings.Cut(kv, "=")
@@ -164,6 +214,24 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 			return badFlag(fs, "var", "%q: want name=value", kv)
 		}
 		cfg.Vars[k] = v
+	}
+	cfg.IDs = map[string]string{}
+	for _, kv := range ids {
+		p, id, ok := strings.Cut(kv, "=")
+		if !ok || p == "" || id == "" {
+			return badFlag(fs, "id", "%q: want PROVIDER=ID", kv)
+		}
+		cfg.IDs[p] = id
+	}
+	cfg.UserAgent = contract.DefaultUserAgent + "/" + versionString()
+	if cfg.Generate >= 0 && !cfg.DryRun {
+		// The oracle: the fake itself, in-process, on the same document. No fixtures:
+		// every case stores the target's own record in a session of its own.
+		oracle, err := mock.New(mock.Options{Spec: cfg.Spec, Fixtures: []byte("phone_numbers: []\n"), JournalSize: -1, MaxSessions: 1 << 16})
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("the fake cannot serve this document as the oracle: %w", err)}
+		}
+		cfg.Oracle = oracle
 	}
 	cfg.Progress = stdout
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -174,6 +242,8 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	switch {
 	case errors.Is(err, contract.ErrUnreachable):
 		return &exitError{code: exitUnreachable, err: err}
+	case errors.As(err, &ce) && ce.Hint != "":
+		return &usageError{msg: err.Error(), hint: ce.Hint}
 	case errors.As(err, &se), errors.As(err, &ce):
 		return &exitError{code: exitUsage, err: err}
 	case rep == nil:
@@ -192,13 +262,16 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 			return werr
 		}
 	}
+	// A failing target wins over a scenario error: the target is what was checked.
 	switch {
 	case err != nil:
 		return &exitError{code: exitFailure, err: fmt.Errorf("run stopped: %w", err)}
+	case !rep.OK() && (rep.Failed > 0 || rep.Generated != nil && rep.Generated.Failed > 0):
+		return &exitError{code: exitFailure, err: errSilent}
 	case rep.Errors > 0:
 		return &exitError{code: exitUsage, err: errSilent}
-	case rep.Failed > 0:
-		return &exitError{code: exitFailure, err: errSilent}
+	case failOnSkip && rep.SkippedAny() > 0:
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d skipped (--fail-on-skip)", rep.SkippedAny())}
 	}
 	return nil
 }

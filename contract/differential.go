@@ -1,0 +1,775 @@
+package contract
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// Outcomes of a generated case beyond the scenario ones.
+const (
+	// StatusInfo is a difference that depends on something outside the framework
+	// (an HTTP server's size limits): reported, never a failure.
+	StatusInfo = "info"
+)
+
+// GenerationReport is the outcome of the generated differential cases.
+type GenerationReport struct {
+	// Off says why no case was generated ("" when cases ran).
+	Off  string `json:"off,omitempty"`
+	Seed uint64 `json:"seed"`
+	// Requested is how many cases were asked for.
+	Requested int          `json:"requested"`
+	Cases     []CaseResult `json:"cases,omitempty"`
+	Passed    int          `json:"passed"`
+	Failed    int          `json:"failed"`
+	Info      int          `json:"info"`
+	Skipped   int          `json:"skipped"`
+	// DurationMS is the time the cases took, ShrinkMS the part spent shrinking.
+	DurationMS float64 `json:"duration_ms"`
+	ShrinkMS   float64 `json:"shrink_ms"`
+}
+
+// CaseResult is one generated case (or the concurrency probe). Requests and answers
+// are kept for failed and informational cases only.
+type CaseResult struct {
+	// ID is SEED:INDEX, what --replay takes; the probe's is SEED:probe.
+	ID       string `json:"id"`
+	Index    int    `json:"index"`
+	Category string `json:"category"`
+	Provider string `json:"provider,omitempty"`
+	Status   string `json:"status"`
+	// Rule is the FIDELITY rule a failure broke.
+	Rule   string     `json:"rule,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Steps  []CaseStep `json:"steps,omitempty"`
+	// State compares a read of the number on both sides after the case.
+	State []Mismatch `json:"state,omitempty"`
+	// Shrunk says how the failing case was reduced: from what, in how many tries.
+	Shrunk *Shrink `json:"shrunk,omitempty"`
+	// SameAs names the shrunk case that failed the same way (same statuses, same
+	// kinds of difference, same rule).
+	SameAs     string       `json:"same_as,omitempty"`
+	sig        string       // the failure's signature, for grouping
+	before     pyjson.Value // the record the case started from, for shrinking
+	DurationMS float64      `json:"duration_ms"`
+}
+
+// CaseStep is one request of a case and both answers.
+type CaseStep struct {
+	Method      string     `json:"method"`
+	Path        string     `json:"path"`
+	ContentType *string    `json:"content_type"`
+	Body        string     `json:"body"`
+	Fake        string     `json:"fake"`
+	Target      string     `json:"target"`
+	Mismatches  []Mismatch `json:"mismatches,omitempty"`
+	Curl        string     `json:"curl,omitempty"`
+}
+
+// Shrink records how a failing case was reduced before it was reported.
+type Shrink struct {
+	OriginalBody  string  `json:"original_body"`
+	OriginalSteps int     `json:"original_steps"`
+	Tries         int     `json:"tries"`
+	DurationMS    float64 `json:"duration_ms"`
+}
+
+// Shrinking bounds: one case per kind of failure, up to these many kinds and this
+// long, so that a badly broken target still gets its report quickly.
+const (
+	maxShrunk     = 12
+	maxShrinkTime = 30 * time.Second // a safety net; the try counts bound a normal run
+	maxShrinkTry  = 100
+)
+
+// caseRun is what happened when a case was sent to both sides.
+type caseRun struct {
+	id      string
+	session string
+	before  pyjson.Value // the number as both sides started
+	steps   []stepRun
+	failed  int      // index of the step whose answers differ; -1 none
+	read    *stepRun // the first read, when its answers differ
+	state   []Mismatch
+	err     error  // the case could not be run (transport, a broken states route)
+	offDoc  string // the target's record read at the start is off the document
+	limited bool   // the target answered a server limit (413, 414, 431)
+}
+
+type stepRun struct {
+	req          wireRequest
+	fake, target answer
+	diffs        []Mismatch
+}
+
+func (c *caseRun) failing() bool {
+	return c.err == nil && c.offDoc == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
+}
+
+// signature identifies a failure so that shrinking keeps the same one, not another
+// bug it meets on the way (the false positive Schemathesis users report).
+func (c *caseRun) signature() string {
+	if c.read != nil {
+		return "read " + diffKinds(c.read.diffs)
+	}
+	if c.failed < 0 {
+		return "state " + diffPaths(c.state)
+	}
+	s := c.steps[c.failed]
+	return fmt.Sprintf("step %d/%d %s", s.fake.Status, s.target.Status, diffKinds(s.diffs))
+}
+
+func diffKinds(mm []Mismatch) string {
+	var kinds []string
+	for _, m := range mm {
+		k := m.Path
+		if strings.HasPrefix(k, "$") {
+			k = "body"
+		}
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, ",")
+}
+
+func diffPaths(mm []Mismatch) string {
+	var paths []string
+	for _, m := range mm {
+		paths = append(paths, m.Path)
+	}
+	sort.Strings(paths)
+	return strings.Join(paths, ",")
+}
+
+// generated runs the differential cases and the concurrency probe.
+func (r *runner) generated(ctx context.Context) *GenerationReport {
+	start := time.Now()
+	gr := &GenerationReport{Seed: r.cfg.Seed}
+	if gr.Seed == 0 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		gr.Seed = binary.LittleEndian.Uint64(b[:]) >> 12 // short enough to type
+	}
+	n := r.cfg.Generate
+	if n == 0 {
+		n = DefaultGenerate
+	}
+	switch {
+	case r.cfg.Generate < 0:
+		gr.Off = "generated cases are off (--generate 0)"
+		return gr
+	case r.cfg.Oracle == nil:
+		gr.Off = "generated cases are off: no oracle was given (Config.Oracle)"
+		return gr
+	}
+	providers := r.doc.ProviderNames()
+	if r.cfg.States == "" {
+		providers = nil
+		for _, p := range r.doc.ProviderNames() {
+			if r.cfg.IDs[p] != "" {
+				providers = append(providers, p)
+			}
+		}
+		if len(providers) == 0 {
+			gr.Off = "generated cases are off: without a states route they need a number to run on (--id PROVIDER=ID)"
+			return gr
+		}
+	}
+	u, _ := url.Parse(r.cfg.Target)
+	r.oracle = &oracle{h: r.cfg.Oracle, host: u.Host}
+	r.gen = newGenerator(r.doc, providers)
+	indices := make([]int, n)
+	for i := range indices {
+		indices[i] = i
+	}
+	if r.cfg.Replay != nil && *r.cfg.Replay >= 0 {
+		indices = []int{*r.cfg.Replay}
+	}
+	gr.Requested = len(indices)
+	results := make([]CaseResult, len(indices))
+	workers := 1
+	if r.cfg.States != "" {
+		workers = r.cfg.Parallel
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = r.runGenerated(ctx, gr.Seed, indices[i])
+			}
+		}()
+	}
+	for i := range indices {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// Shrink after the run so that its time is spent on failures only, one at a time:
+	// one case of each kind of failure (category and signature), whose rule the
+	// others of its kind take; the rest are listed as they failed.
+	shrinkStart := time.Now()
+	shrunk := map[string]int{}
+	for i := range results {
+		res := &results[i]
+		if res.Status != StatusFailed || res.Index < 0 || res.sig == "" {
+			continue
+		}
+		kind := res.sig
+		j, seen := shrunk[kind]
+		if seen || len(shrunk) >= maxShrunk || time.Since(shrinkStart) > maxShrinkTime || ctx.Err() != nil || r.overBudget() {
+			// One try only: the plainest request that still fails the same way, so
+			// that the rule is read from the cause, not from the decoration.
+			*res = r.plainest(ctx, gr.Seed, *res)
+			if seen && res.Rule == results[j].Rule {
+				res.SameAs = results[j].ID
+			}
+			continue
+		}
+		shrunk[kind] = i
+		*res = r.shrinkCase(ctx, gr.Seed, *res)
+	}
+	gr.ShrinkMS = ms(time.Since(shrinkStart))
+	if r.cfg.Replay == nil || *r.cfg.Replay < 0 {
+		if ctx.Err() == nil {
+			results = append(results, r.probe(ctx, gr.Seed))
+		}
+	}
+	for i := range results {
+		if results[i].ID == "" { // never started: the run was stopped
+			results[i] = CaseResult{ID: caseID(gr.Seed, indices[i]), Index: indices[i], Status: StatusSkipped, Reason: "not run: the run was stopped"}
+		}
+		switch results[i].Status {
+		case StatusPassed:
+			gr.Passed++
+		case StatusFailed:
+			gr.Failed++
+		case StatusInfo:
+			gr.Info++
+		case StatusSkipped:
+			gr.Skipped++
+		}
+	}
+	gr.Cases = results
+	gr.DurationMS = ms(time.Since(start))
+	return gr
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func caseID(seed uint64, index int) string { return fmt.Sprintf("%d:%d", seed, index) }
+
+// runGenerated runs case index once and reports it.
+func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseResult {
+	c := r.gen.caseAt(seed, index)
+	res := CaseResult{ID: caseID(seed, index), Index: index, Category: c.Category, Provider: c.Provider, Status: StatusPassed}
+	if r.overBudget() {
+		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		return res
+	}
+	start := time.Now()
+	run := r.runCase(ctx, seed, c, "", nil)
+	res.DurationMS = ms(time.Since(start))
+	r.fill(&res, c, run)
+	return res
+}
+
+// fill turns a run into the case's result.
+func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
+	res.before = run.before
+	switch {
+	case run.err != nil:
+		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
+	case run.offDoc != "":
+		res.Status, res.Rule, res.Reason = StatusFailed, RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
+	case run.limited:
+		res.Status, res.Reason = StatusInfo, "the target answered a server limit (not the framework's rule)"
+	case run.read != nil:
+		s := run.read
+		res.Status, res.sig = StatusFailed, run.signature()
+		res.Rule = r.diagnose(genCase{Category: c.Category, Steps: []genStep{patch()}}, 0, s.req, run.before, s.fake, s.target)
+		res.Reason = "reading the number before the case: " + diffText(s.diffs)
+		res.Steps = []CaseStep{r.caseStep(*s, run.session)}
+		return
+	case run.failed >= 0:
+		s := run.steps[run.failed]
+		res.Status, res.sig = StatusFailed, run.signature()
+		res.Rule = r.diagnose(c, run.failed, s.req, run.before, s.fake, s.target)
+		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, diffText(s.diffs))
+	case len(run.state) > 0:
+		res.Status, res.Rule, res.sig = StatusFailed, RuleStoredState, run.signature()
+		res.Reason = "the answers agree but a later read differs: " + diffText(run.state)
+	default:
+		res.Status = StatusPassed
+		return
+	}
+	res.Steps = nil
+	for i, s := range run.steps {
+		st := r.caseStep(s, run.session)
+		if i != run.failed && !(run.failed < 0 && i == len(run.steps)-1) {
+			st.Curl = ""
+		}
+		res.Steps = append(res.Steps, st)
+	}
+	res.State = run.state
+}
+
+func (r *runner) caseStep(s stepRun, session string) CaseStep {
+	return CaseStep{Method: s.req.Method, Path: s.req.Path, ContentType: s.req.ContentType, Body: bodyShown(s.req.Body, r.cfg.Token),
+		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
+}
+
+// diffText is the first difference, fake against target, and how many more.
+func diffText(mm []Mismatch) string {
+	out := fmt.Sprintf("%s: fake %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
+	if len(mm) > 1 {
+		out += fmt.Sprintf(" (and %d more)", len(mm)-1)
+	}
+	return out
+}
+
+func bodyShown(b []byte, token string) string {
+	if v, err := pyjson.Decode(b); err == nil && !strings.HasPrefix(string(b), "\xef\xbb\xbf") && len(b) > 0 && b[0] != 0 && (len(b) < 2 || b[1] != 0) {
+		return redactText(redactValue(v), token)
+	}
+	return redactText(fmt.Sprintf("%q", truncate(b)), token)
+}
+
+func answerText(a answer, token string) string {
+	ct := a.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "no content type"
+	}
+	extra := ""
+	if loc := a.Header.Get("Location"); loc != "" {
+		extra = " Location: " + loc
+	}
+	if allow := a.Header.Get("Allow"); allow != "" {
+		extra += " Allow: " + allow
+	}
+	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, redactBody(a.Body, token))
+}
+
+// curlFor reproduces a request, in its session when the target has states (the
+// number lives there).
+func (r *runner) curlFor(w wireRequest, session string) string {
+	req, err := r.newRequest(context.Background(), session, w)
+	if err != nil {
+		return ""
+	}
+	return curl(req, w.Body, r.cfg.Token)
+}
+
+// runCase sets up the same number on both sides, sends every step to both, and
+// compares the answers, then a read of the number on both.
+//
+// from, when not nil, is the record an earlier run started from: a shrinking attempt
+// starts from the same values, or its failure could vanish with them.
+func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt string, from *pyjson.Value) *caseRun {
+	session := fmt.Sprintf("contract-%s-g%d%s", r.runID, c.Index, attempt)
+	run := &caseRun{failed: -1, session: session}
+	var id string
+	params := map[string]pyjson.Value{}
+	if from != nil {
+		for _, m := range from.Obj {
+			if m.Key != spec.IDField && m.Key != spec.ProviderField && m.Key != spec.NumberField {
+				params[m.Key] = m.Value
+			}
+		}
+	}
+	if r.cfg.States != "" {
+		vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(c.Provider), Params: params})
+		if err == nil && skip != "" {
+			err = fmt.Errorf("state %q: %s", protocol.ProviderStateName(c.Provider), skip)
+		}
+		if err != nil {
+			run.err = fmt.Errorf("setting up a %s number: %w", c.Provider, err)
+			return run
+		}
+		id = vals["phone_number_id"].Str
+	} else {
+		id = r.cfg.IDs[c.Provider]
+		if from != nil {
+			body := pyjson.ObjectValue(nil)
+			for _, f := range r.restorable(r.doc.Provider(c.Provider)) {
+				if v, ok := from.Get(f); ok {
+					body.Set(f, v)
+				}
+			}
+			if b, err := pyjson.Append(nil, body); err == nil {
+				if _, err := r.send(ctx, session, wireRequest{Method: http.MethodPatch, Path: emptyPatch(id).Path, ContentType: &jsonCT, Body: b}); err != nil {
+					run.err = err
+					return run
+				}
+			}
+		}
+	}
+	run.id = id
+	read := emptyPatch(id)
+	a, err := r.send(ctx, session, read)
+	if err != nil {
+		run.err = err
+		return run
+	}
+	rec, problem := r.checkRecord(a, id)
+	if a.Status != http.StatusOK {
+		problem = fmt.Sprintf("reading the number answered %d", a.Status)
+	}
+	if problem != "" {
+		run.offDoc = problem
+		return run
+	}
+	if err := r.oracle.store(ctx, session, rec); err != nil {
+		run.err = err
+		return run
+	}
+	// The oracle stored exactly what the target answered; reading it back on both
+	// sides must agree, or the target renders a record differently from its store
+	// (a read is step 0 then).
+	f, err := r.oracle.send(ctx, session, read)
+	if err != nil {
+		run.err = err
+		return run
+	}
+	run.before, _ = pyjson.Decode(f.Body)
+	if diffs := compareAnswers(f, a, r.cfg.Strict); len(diffs) > 0 {
+		run.read = &stepRun{req: read, fake: f, target: a, diffs: diffs}
+		return run
+	}
+	unknown := unknownID(seed, c.Index)
+	for i, s := range c.Steps {
+		w := s.wire(id, unknown)
+		t, err := r.send(ctx, session, w)
+		if err != nil {
+			run.err = err
+			return run
+		}
+		f, err := r.oracle.send(ctx, session, w)
+		if err != nil {
+			run.err = err
+			return run
+		}
+		sr := stepRun{req: w, fake: f, target: t, diffs: compareAnswers(f, t, r.cfg.Strict)}
+		run.steps = append(run.steps, sr)
+		if t.Status == http.StatusRequestEntityTooLarge || t.Status == http.StatusRequestURITooLong || t.Status == http.StatusRequestHeaderFieldsTooLarge {
+			run.limited = f.Status != t.Status
+		}
+		if len(sr.diffs) > 0 {
+			run.failed = i
+			return run
+		}
+	}
+	t, err := r.send(ctx, session, read)
+	if err != nil {
+		run.err = err
+		return run
+	}
+	f, err = r.oracle.send(ctx, session, read)
+	if err != nil {
+		run.err = err
+		return run
+	}
+	for _, m := range compareAnswers(f, t, r.cfg.Strict) {
+		m.Path = "read after: " + m.Path
+		run.state = append(run.state, m)
+	}
+	return run
+}
+
+// shrinkCase reduces a failing case to a minimal one that fails the same way:
+// fewer steps, the plainest method, path, content type and encoding, fewer object
+// members, simpler values, shorter raw bodies. Each candidate is run again from a
+// fresh state on both sides and kept only if its failure has the same signature.
+func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) CaseResult {
+	start := time.Now()
+	c := r.gen.caseAt(seed, res.Index)
+	orig := c
+	from := &res.before
+	if res.before.Kind != pyjson.Object {
+		from = nil
+	}
+	run := r.runCase(ctx, seed, c, "-s0", from)
+	if !run.failing() {
+		return res // not reproducible (a flaky target): report the first run as it was
+	}
+	sig := run.signature()
+	limit := maxShrinkTry
+	if r.cfg.States == "" {
+		limit = 40 // a real service, at a polite rate
+	}
+	tries := 0
+	try := func(cand genCase) bool {
+		if tries >= limit || ctx.Err() != nil {
+			return false
+		}
+		tries++
+		got := r.runCase(ctx, seed, cand, fmt.Sprintf("-s%d", tries+1), from)
+		if got.failing() && got.signature() == sig {
+			c, run = cand, got
+			return true
+		}
+		return false
+	}
+	for changed := true; changed && tries < limit; {
+		changed = false
+		for i := 0; len(c.Steps) > 1 && i < len(c.Steps); i++ {
+			cand := c
+			cand.Steps = slices.Delete(slices.Clone(c.Steps), i, i+1)
+			if try(cand) {
+				changed = true
+				i--
+			}
+		}
+		for i := range c.Steps {
+			for _, simplify := range stepSimplifiers {
+				if s, ok := simplify(c.Steps[i]); ok {
+					cand := c
+					cand.Steps = slices.Clone(c.Steps)
+					cand.Steps[i] = s
+					if try(cand) {
+						changed = true
+					}
+				}
+			}
+			changed = r.shrinkBody(c.Steps[i], func(s genStep) bool {
+				cand := c
+				cand.Steps = slices.Clone(c.Steps)
+				cand.Steps[i] = s
+				return try(cand)
+			}) || changed
+		}
+	}
+	out := res
+	out.Steps = nil
+	r.fill(&out, c, run)
+	origBody := ""
+	if len(orig.Steps) > 0 {
+		origBody = bodyShown(orig.Steps[0].body(), r.cfg.Token)
+	}
+	out.Shrunk = &Shrink{OriginalBody: origBody, OriginalSteps: len(orig.Steps), Tries: tries, DurationMS: ms(time.Since(start))}
+	return out
+}
+
+// plainest retries a failing case with every step made plain at once (PATCH to the
+// number, application/json, UTF-8) and keeps it if it fails the same way.
+func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) CaseResult {
+	c := r.gen.caseAt(seed, res.Index)
+	cand := c
+	cand.Steps = slices.Clone(c.Steps)
+	changed := false
+	for i := range cand.Steps {
+		for _, simplify := range stepSimplifiers {
+			if s, ok := simplify(cand.Steps[i]); ok {
+				cand.Steps[i], changed = s, true
+			}
+		}
+	}
+	if !changed {
+		return res
+	}
+	from := &res.before
+	if res.before.Kind != pyjson.Object {
+		from = nil
+	}
+	run := r.runCase(ctx, seed, cand, "-p", from)
+	if !run.failing() || run.signature() != res.sig {
+		return res
+	}
+	out := res
+	r.fill(&out, cand, run)
+	return out
+}
+
+// stepSimplifiers make one request attribute plainer.
+var stepSimplifiers = []func(genStep) (genStep, bool){
+	func(s genStep) (genStep, bool) {
+		ok := s.Method != http.MethodPatch
+		s.Method = http.MethodPatch
+		return s, ok
+	},
+	func(s genStep) (genStep, bool) {
+		p := "/v1/phone-numbers/{id}"
+		ok := s.Path != p
+		s.Path = p
+		return s, ok
+	},
+	func(s genStep) (genStep, bool) {
+		ok := s.ContentType == nil || *s.ContentType != jsonCT
+		s.ContentType = &jsonCT
+		return s, ok
+	},
+	func(s genStep) (genStep, bool) { ok := s.Encoding != ""; s.Encoding = ""; return s, ok },
+	func(s genStep) (genStep, bool) { ok := s.Space; s.Space = false; return s, ok },
+}
+
+// shrinkBody removes members, then makes values plainer; a raw body loses chunks.
+func (r *runner) shrinkBody(s genStep, try func(genStep) bool) bool {
+	changed := false
+	if s.Object {
+		for i := 0; i < len(s.Members); i++ {
+			cand := s
+			cand.Members = slices.Delete(slices.Clone(s.Members), i, i+1)
+			if try(cand) {
+				s, changed = cand, true
+				i--
+			}
+		}
+		for i := range s.Members {
+			for _, v := range []string{`"x"`, "null", "1"} {
+				if s.Members[i].Value == v || len(s.Members[i].Value) <= len(v) {
+					continue
+				}
+				cand := s
+				cand.Members = slices.Clone(s.Members)
+				cand.Members[i].Value = v
+				if try(cand) {
+					s, changed = cand, true
+					break
+				}
+			}
+		}
+		return changed
+	}
+	text := []rune(s.Raw)
+	for size := len(text) / 2; size >= 1; size /= 2 {
+		for at := 0; at+size <= len(text); {
+			cand := s
+			cand.Raw = string(slices.Delete(slices.Clone(text), at, at+size))
+			if try(cand) {
+				s, changed = cand, true
+				text = []rune(s.Raw)
+				continue
+			}
+			at += size
+		}
+	}
+	return changed
+}
+
+// probe is the concurrency check: parallel PATCHes, each of one distinct field of
+// one number, then a read in which every value must be present. It needs no oracle:
+// what must be stored is known.
+func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
+	res := CaseResult{ID: fmt.Sprintf("%d:probe", seed), Index: -1, Category: "concurrency: parallel updates of distinct fields", Status: StatusPassed}
+	if r.overBudget() {
+		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		return res
+	}
+	start := time.Now()
+	defer func() { res.DurationMS = ms(time.Since(start)) }()
+	// The provider with the most fields an update can set makes the widest race.
+	var provider string
+	var fields []string
+	for _, p := range r.gen.providers {
+		if f := r.probeFields(p); len(f) > len(fields) {
+			provider, fields = p, f
+		}
+	}
+	res.Provider = provider
+	if len(fields) < 2 {
+		res.Status, res.Reason = StatusSkipped, "no provider has two fields an update can set"
+		return res
+	}
+	const rounds = 3
+	for round := range rounds {
+		session := fmt.Sprintf("contract-%s-probe%d", r.runID, round)
+		id := r.cfg.IDs[provider]
+		if r.cfg.States != "" {
+			vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(provider)})
+			if err != nil || skip != "" {
+				res.Status, res.Reason = StatusFailed, fmt.Sprintf("setting up a %s number: %v%s", provider, err, skip)
+				return res
+			}
+			id = vals["phone_number_id"].Str
+		}
+		want := map[string]string{}
+		reqs := make([]wireRequest, len(fields))
+		for i, f := range fields {
+			want[f] = fmt.Sprintf("probe-%d-%d-%s", seed%1000, round, f)
+			body, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}}))
+			reqs[i] = wireRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: body}
+		}
+		errs := make([]error, len(reqs))
+		statuses := make([]int, len(reqs))
+		release := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-release // all at once, as far as the client allows
+				a, err := r.send(ctx, session, reqs[i])
+				errs[i], statuses[i] = err, a.Status
+			}()
+		}
+		close(release)
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil && statuses[i] != http.StatusOK {
+				err = fmt.Errorf("answered %d", statuses[i])
+			}
+			if err != nil {
+				res.Status, res.Rule, res.Reason = StatusFailed, RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
+				return res
+			}
+		}
+		a, err := r.send(ctx, session, emptyPatch(id))
+		if err != nil {
+			res.Status, res.Reason = StatusFailed, err.Error()
+			return res
+		}
+		rec, _ := pyjson.Decode(a.Body)
+		var lost []Mismatch
+		for _, f := range fields {
+			got, ok := rec.Get(f)
+			if !ok || got.Kind != pyjson.String || got.Str != want[f] {
+				lost = append(lost, Mismatch{Path: "$." + f, Expected: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}})), Got: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: got}}))})
+			}
+		}
+		if len(lost) > 0 {
+			res.Status, res.Rule = StatusFailed, RuleConcurrency
+			res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
+			res.Steps = []CaseStep{{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: "{}",
+				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(emptyPatch(id), session)}}
+			return res
+		}
+	}
+	return res
+}
+
+// probeFields are the fields of a provider that a one-field update sets: the field
+// must survive the union pick on its own.
+func (r *runner) probeFields(provider string) []string {
+	p := r.doc.Provider(provider)
+	var out []string
+	for _, name := range r.gen.settable(provider) {
+		body := pyjson.ObjectValue([]pyjson.Member{{Key: name, Value: pyjson.StringValue("x")}})
+		res := r.doc.Union.Validate(body)
+		if res.Branch != nil && res.Branch.Has(name) && p.Index(name) >= 0 && name != spec.IDField && name != spec.ProviderField {
+			if f := p.Fields[p.Index(name)]; f.Check(pyjson.StringValue("x")) == nil {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
