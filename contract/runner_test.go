@@ -55,8 +55,8 @@ func TestScenarioErrors(t *testing.T) {
 	}{
 		{"unknown key", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expcet: {status: 200}\n", `bad.yaml:4: unknown key "expcet" in step`},
 		{"no status", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {}\n", "bad.yaml:3: step 1: expect.status is required"},
-		{"bad matcher", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 200, body: {a: {$regexp: x}}}\n", "bad.yaml:4: body: unknown matcher $regexp"},
-		{"bad regex", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 200, body: {a: {$regex: '('}}}\n", "bad.yaml:4: body: $regex"},
+		{"bad matcher", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 200, body: {a: {$regexp: x}}}\n", "bad.yaml:4: body: a: unknown matcher $regexp (did you mean $regex?)"},
+		{"bad regex", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 200, body: {a: {$regex: '('}}}\n", "bad.yaml:4: body: a: $regex"},
 		{"bad capture", "name: x\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 200}\n    capture: {x: response.body}\n", "bad.yaml:5: capture x"},
 		{"yaml syntax", "name: x\nsteps: [\n", "bad.yaml:3:"},
 		{"no name", "steps: []\n", "bad.yaml:1: a scenario needs a name"},

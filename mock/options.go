@@ -16,8 +16,8 @@ const (
 	DefaultMaxSessions       = 1000
 	DefaultMaxFaultRules     = 1000
 	DefaultMaxFaultRuleBytes = 256 << 10
-	DefaultStateBytes        = 64 << 20
-	DefaultInflightBytes     = 32 << 20
+	DefaultStateBytes        = 32 << 20
+	DefaultInflightBytes     = 16 << 20
 	// MaxGenerate bounds Options.Generate: 100,000 numbers take about a second to make
 	// and some 60 MB, shared by every session.
 	MaxGenerate = 100_000
@@ -57,11 +57,11 @@ type Options struct {
 	MaxFaultRules     int
 	MaxFaultRuleBytes int
 	// StateBytes bounds what all sessions may add to the seeded state: the numbers they
-	// changed or created and their fault rules (0 selects 64 MiB). A write past it is
+	// changed or created and their fault rules (0 selects 32 MiB). A write past it is
 	// refused with 507 state_full.
 	StateBytes int64
-	// InflightBytes bounds the request bodies held at once, across all requests (0
-	// selects 32 MiB): a request waits for room before its body is read.
+	// InflightBytes bounds the request bodies over 16 KiB held at once, across all requests (0
+	// selects 16 MiB): a request waits for room before its body is read.
 	InflightBytes int64
 	// WriteTimeout bounds the writing of one answer, counted from when it starts (a
 	// fault's delay comes before and does not count); a client that does not read is

@@ -162,6 +162,9 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	if cfg.Target == "" && !cfg.DryRun {
 		return badFlag(fs, "target", "required: the base URL of the implementation to check")
 	}
+	if err := checkTarget(fs, cfg.Target); err != nil {
+		return err
+	}
 	if cfg.Parallel, err = strconv.Atoi(parallel); err != nil || cfg.Parallel < 1 {
 		return badFlag(fs, "parallel", "%q is not a positive count", parallel)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -255,6 +256,7 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 		ReadTimeout:       c.readTimeout,
 		IdleTimeout:       c.idleTimeout,
 		ConnState:         limited.track,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	grace := c.shutdownTimeout
@@ -263,6 +265,13 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 	for _, p := range srv.Document().ProviderNames() {
 		attrs = append(attrs, p, idsSummary(ids[p]))
 	}
+	ceiling := memoryCeiling(c)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The budgets bound what is live; a soft limit keeps the collector from
+		// letting garbage double it.
+		debug.SetMemoryLimit(ceiling)
+	}
+	attrs = append(attrs, "memory_ceiling_mb", ceiling>>20)
 	log.Info("verbex-mock listening", attrs...)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -282,6 +291,20 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// Per-connection cost at most: read and write buffers, the goroutine, a request's
+// headers (MaxHeaderBytes).
+const (
+	maxHeaderBytes = 32 << 10
+	connCost       = maxHeaderBytes + 32<<10 // headers, a small body (uncounted in flight), buffers
+	baseCost       = 48 << 20 // the binary, the compiled document, the seeded numbers
+)
+
+// memoryCeiling is what the limits allow the process to hold: every budget spent at
+// once, every connection open with a full header block.
+func memoryCeiling(c serveConfig) int64 {
+	return baseCost + c.journalBytes + c.stateBytes + c.inflightBytes + int64(c.maxConns)*connCost
 }
 
 // idsSummary lists a few ids for the start log; past that, how many there are.

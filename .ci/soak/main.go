@@ -1,0 +1,205 @@
+// Command soak starts verbex-mock and treats it as a careless or hostile crowd would
+// for a bounded time, on 127.0.0.1 only: thousands of idle keep-alive connections,
+// slow uploads, many sessions with large bodies and headers. Meanwhile a probe asks
+// /__admin/health on a new connection (as the image's HEALTHCHECK does) and sends a
+// PATCH, ten times a second. It fails if a probe fails or the fake's RSS reaches the
+// ceiling.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "", "verbex-mock binary")
+	duration := flag.Duration("duration", 60*time.Second, "how long the crowd stays")
+	idle := flag.Int("idle", 3000, "idle keep-alive connections")
+	slow := flag.Int("slow", 200, "slow uploads (1 byte a second)")
+	sessions := flag.Int("sessions", 400, "sessions with large bodies and headers")
+	ceiling := flag.Int64("rss-ceiling-mb", 300, "fail at this RSS")
+	flag.Parse()
+	if err := run(*bin, *duration, *idle, *slow, *sessions, *ceiling<<20); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling int64) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(idle+slow+512) {
+		lim.Cur = min(lim.Max, uint64(idle+slow+512))
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--log-level", "error")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	base := "http://" + addr
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/__admin/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the fake did not start")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	var crowdErrs atomic.Int64
+
+	// Idle keep-alives: one request each, then silence.
+	go func() {
+		for i := 0; i < idle && ctx.Err() == nil; i++ {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				crowdErrs.Add(1)
+				continue
+			}
+			fmt.Fprintf(c, "GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			go func() { <-ctx.Done(); c.Close() }()
+		}
+	}()
+	// Slow uploads: a large body announced, a byte a second.
+	for range slow {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+			for ctx.Err() == nil {
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return // cut off by the read timeout: as it should be
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
+	// Sessions with large bodies and headers, sent again and again.
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	pad := strings.Repeat("p", 8<<10)
+	body := `{"friendly_name":"` + strings.Repeat("b", 60<<10) + `","sip_trunk_password":"soak-secret"}`
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; ctx.Err() == nil; i += 8 {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, base+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Verbex-Mock-Session", "soak-"+strconv.Itoa(i%sessions))
+				req.Header.Set("X-Pad", pad)
+				resp, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+
+	// The probe and the RSS sampler.
+	var probes, failures int
+	var worst time.Duration
+	var maxRSS int64
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	probe := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-tick.C:
+			start := time.Now()
+			probes++
+			if err := check(probe, base); err != nil {
+				failures++
+				fmt.Fprintf(os.Stderr, "probe %d failed: %v\n", probes, err)
+			}
+			worst = max(worst, time.Since(start))
+			maxRSS = max(maxRSS, rss(cmd.Process.Pid))
+		}
+	}
+	cancel()
+	wg.Wait()
+	fmt.Printf("soak: %s, %d idle connections, %d slow uploads, %d sessions of 60 KB bodies and 8 KB headers\n", duration, idle, slow, sessions)
+	fmt.Printf("soak: probes %d, failed %d, slowest %s; fake's peak RSS %.1f MB (ceiling %d MB)\n",
+		probes, failures, worst.Round(time.Millisecond), float64(maxRSS)/(1<<20), ceiling>>20)
+	if failures > 0 {
+		return fmt.Errorf("%d of %d probes failed", failures, probes)
+	}
+	if maxRSS >= ceiling {
+		return fmt.Errorf("peak RSS %d MB reached the %d MB ceiling", maxRSS>>20, ceiling>>20)
+	}
+	return nil
+}
+
+// check is one health check on a new connection and one PATCH.
+func check(c *http.Client, base string) error {
+	resp, err := c.Get(base + "/__admin/health")
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("health: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodPatch, base+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c904", strings.NewReader(`{"friendly_name":"probe"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = c.Do(req)
+	if err != nil {
+		return fmt.Errorf("patch: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("patch: %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// rss reads a process's resident set from /proc, in bytes.
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
