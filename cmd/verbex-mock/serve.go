@@ -298,7 +298,7 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 const (
 	maxHeaderBytes = 32 << 10
 	connCost       = maxHeaderBytes + 32<<10 // headers, a small body (uncounted in flight), buffers
-	baseCost       = 48 << 20 // the binary, the compiled document, the seeded numbers
+	baseCost       = 48 << 20                // the binary, the compiled document, the seeded numbers
 )
 
 // memoryCeiling is what the limits allow the process to hold: every budget spent at
