@@ -27,8 +27,5 @@ func match(path string, want pyjson.Value, got *pyjson.Value, exact bool, out []
 	return e.Compare(path, got, exact, out)
 }
 
-// describe says what an expectation wants, for reports.
-func describe(v pyjson.Value) string { return matchers.Describe(v) }
-
 // text renders a value compactly for reports.
 func text(v pyjson.Value) string { return matchers.Text(v) }

@@ -102,11 +102,3 @@ func (x *exchange) json() (pyjson.Value, error) {
 	}
 	return x.value, x.err
 }
-
-// session names the session of a request: the header, or for admin routes ?session=.
-func (x *exchange) sessionName() string {
-	if name := x.r.URL.Query().Get("session"); name != "" && !x.journaled {
-		return name
-	}
-	return x.r.Header.Get(SessionHeader)
-}
