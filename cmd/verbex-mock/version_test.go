@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -138,7 +139,9 @@ func runCmd(tb testing.TB, dir string, env []string, name string, args ...string
 	tb.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	// The test's own switches (VERBEX_MOCK_TEST_…) would make the binary warn of a
+	// variable no flag reads.
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "VERBEX_MOCK_TEST_") }), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
@@ -246,9 +249,20 @@ func writeModuleToProxy(tb testing.TB, proxy, root, modPath, version string) {
 	if err := os.MkdirAll(at, 0o755); err != nil {
 		tb.Fatal(err)
 	}
+	// Like the go command's module zips: a folder with a go.mod of its own (the
+	// generated-client example) is another module and stays out.
+	var nested []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "/go.mod") {
+			nested = append(nested, strings.TrimSuffix(name, "go.mod"))
+		}
+	}
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
 	for _, name := range files {
+		if slices.ContainsFunc(nested, func(dir string) bool { return strings.HasPrefix(name, dir) }) {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(root, name))
 		if os.IsNotExist(err) {
 			continue // deleted in the work tree
