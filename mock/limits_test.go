@@ -419,3 +419,10 @@ func TestRedactBody(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactBodyIgnoresCase(t *testing.T) {
+	t.Parallel()
+	if got := redactBody(`{"Sip_Trunk_PassWord":"x1"}`); strings.Contains(got, "x1") {
+		t.Errorf("a credential key in mixed case kept its value: %s", got)
+	}
+}
