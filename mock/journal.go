@@ -259,14 +259,10 @@ func journalHeader(h http.Header) (http.Header, bool) {
 	return out, truncated
 }
 
-// secretMember finds "key": value pairs in JSON text, so that credentials are
-// redacted in every body, JSON or not, decodable or not.
-var secretMember = regexp.MustCompile(`"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]{\["][^\s,}\]]*)`)
-
 // redactAnswer redacts an answer's body for the journal: credential keys, and in a
 // 422 the input echoed for a credential field.
 func redactAnswer(status int, body []byte) string {
-	if status == http.StatusUnprocessableEntity {
+	if status == http.StatusUnprocessableEntity && mayHoldSecret(string(body)) {
 		if v, err := pyjson.Decode(body); err == nil {
 			if detail, ok := v.Get("detail"); ok && detail.Kind == pyjson.Array {
 				for i, d := range detail.Arr {
@@ -299,23 +295,81 @@ func mayHoldSecret(text string) bool {
 // escapedSecretMember is the same inside a JSON string (a 422 echoing a text body).
 var escapedSecretMember = regexp.MustCompile(`\\"([^"\\]{1,200})\\"(\s*:\s*)(\\"(?:[^"\\]|\\\\)*\\"|[^\s,}\]\\]+)`)
 
-// redactBody replaces the values of credential keys in a body's text.
+// redactBody replaces the values of credential keys in a body's text, JSON or not;
+// a scan, not a regular expression, for it runs on every journaled request and answer.
 func redactBody(body string) string {
 	if !mayHoldSecret(body) {
-		return body // the usual case, without running the expressions
+		return body // the usual case
 	}
-	body = secretMember.ReplaceAllStringFunc(body, func(m string) string {
-		sub := secretMember.FindStringSubmatch(m)
-		if !protocol.SecretKey(sub[1]) {
-			return m
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(body); {
+		if body[i] != '"' {
+			i++
+			continue
 		}
-		return `"` + sub[1] + `"` + sub[2] + `"` + Redacted + `"`
-	})
-	return escapedSecretMember.ReplaceAllStringFunc(body, func(m string) string {
-		sub := escapedSecretMember.FindStringSubmatch(m)
-		if !protocol.SecretKey(sub[1]) {
-			return m
+		j := closingQuote(body, i+1)
+		if j < 0 {
+			break
 		}
-		return `\"` + sub[1] + `\"` + sub[2] + `\"` + Redacted + `\"`
-	})
+		k := skipSpace(body, j+1)
+		if k >= len(body) || body[k] != ':' || !protocol.SecretKey(body[i+1:j]) {
+			i = j + 1
+			continue
+		}
+		v := skipSpace(body, k+1)
+		end := v
+		switch {
+		case v >= len(body), body[v] == '{', body[v] == '[':
+			i = v
+			continue
+		case body[v] == '"':
+			if end = closingQuote(body, v+1); end < 0 {
+				end = len(body)
+			} else {
+				end++
+			}
+		default:
+			for end < len(body) && !strings.ContainsRune(" \t\r\n,}]", rune(body[end])) {
+				end++
+			}
+		}
+		b.WriteString(body[last:v])
+		b.WriteString(`"` + Redacted + `"`)
+		last, i = end, end
+	}
+	if last > 0 {
+		b.WriteString(body[last:])
+		body = b.String()
+	}
+	if strings.Contains(body, `\"`) { // credentials inside a JSON string (a 422 echoing a text body)
+		body = escapedSecretMember.ReplaceAllStringFunc(body, func(m string) string {
+			sub := escapedSecretMember.FindStringSubmatch(m)
+			if !protocol.SecretKey(sub[1]) {
+				return m
+			}
+			return `\"` + sub[1] + `\"` + sub[2] + `\"` + Redacted + `\"`
+		})
+	}
+	return body
+}
+
+// closingQuote finds the quote that ends a JSON string whose text starts at i; -1 if none.
+func closingQuote(s string, i int) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
 }
