@@ -195,26 +195,42 @@ func (e *Expectation) check(v pyjson.Value) error {
 
 // nearest suggests the known matcher closest to a misspelt one.
 func nearest(key string) string {
-	best, bestD := "", 3
-	for name := range matchers {
-		if d := distance(key, name); d < bestD {
-			best, bestD = name, d
-		}
+	if best := Nearest(key, Names()); best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	return ""
 }
 
-// distance is the Levenshtein distance, for suggestions on short names.
+// Nearest returns the known name closest to a misspelt one (case-insensitive, a
+// prefix counts as close), or "" when none is close: the one "did you mean" of the
+// project, for matchers, flags, variables, fields and states.
+func Nearest(name string, known []string) string {
+	lname := strings.ToLower(name)
+	best, bestD := "", max(2, len(name)/4)+1
+	for _, k := range known {
+		lk := strings.ToLower(k)
+		if lk == lname {
+			return k
+		}
+		d := distance(lname, lk)
+		if len(name) >= 3 && strings.HasPrefix(lk, lname) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between two short names.
 func distance(a, b string) int {
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -223,7 +239,7 @@ func distance(a, b string) int {
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		prev = cur
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }
