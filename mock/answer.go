@@ -244,9 +244,9 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 	}
 	return JournalEntry{
 		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
-		Header: header, HeadersTruncated: headerCut, Body: redactBody(string(body)), BodyTruncated: truncated,
+		Header: header, HeadersTruncated: headerCut, Body: string(body), BodyTruncated: truncated,
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
-		ResponseBody: redactAnswer(status, answered), ResponseBodyTruncated: answerCut,
+		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when read
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}
 }

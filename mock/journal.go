@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -84,9 +86,10 @@ func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
 
 type entry struct {
 	JournalEntry
-	sess *session
-	size int64
-	dead bool
+	sess     *session
+	size     int64
+	dead     bool
+	redacted bool // Body and ResponseBody have been redacted (see list)
 }
 
 func newJournal(budget int64, perSession int) *journal {
@@ -190,8 +193,9 @@ type JournalQuery struct {
 	NewestFirst bool
 }
 
-// list returns copies of a session's entries that q selects. Entries are immutable
-// once added, so the copies are shallow.
+// list returns copies of a session's entries that q selects, secrets redacted.
+// Bodies are redacted here, once per entry, not when they are added: most entries
+// are never read, and redaction would otherwise cost a third of every request.
 func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -215,6 +219,11 @@ func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
 	}
 	out := make([]JournalEntry, len(sel))
 	for i, en := range sel {
+		if !en.redacted {
+			en.Body = redactBody(en.Body)
+			en.ResponseBody = redactAnswer(en.Status, en.ResponseBody)
+			en.redacted = true
+		}
 		out[i] = en.JournalEntry
 	}
 	return out
@@ -231,7 +240,11 @@ func (j *journal) usage() int64 {
 func journalHeader(h http.Header) (http.Header, bool) {
 	out := make(http.Header, min(len(h), maxJournalHeaders))
 	truncated := false
-	for _, k := range sortedKeys(h) {
+	keys := slices.Collect(maps.Keys(h))
+	if len(keys) > maxJournalHeaders {
+		slices.Sort(keys) // which ones are kept must not depend on map order
+	}
+	for _, k := range keys {
 		if len(out) == maxJournalHeaders {
 			truncated = true
 			break
@@ -261,9 +274,9 @@ func journalHeader(h http.Header) (http.Header, bool) {
 
 // redactAnswer redacts an answer's body for the journal: credential keys, and in a
 // 422 the input echoed for a credential field.
-func redactAnswer(status int, body []byte) string {
-	if status == http.StatusUnprocessableEntity && mayHoldSecret(string(body)) {
-		if v, err := pyjson.Decode(body); err == nil {
+func redactAnswer(status int, body string) string {
+	if status == http.StatusUnprocessableEntity && mayHoldSecret(body) {
+		if v, err := pyjson.Decode([]byte(body)); err == nil {
 			if detail, ok := v.Get("detail"); ok && detail.Kind == pyjson.Array {
 				for i, d := range detail.Arr {
 					loc, _ := d.Get("loc")
@@ -273,12 +286,12 @@ func redactAnswer(status int, body []byte) string {
 					}
 				}
 				if b, err := pyjson.Append(nil, v); err == nil {
-					body = b
+					body = string(b)
 				}
 			}
 		}
 	}
-	return redactBody(string(body))
+	return redactBody(body)
 }
 
 // mayHoldSecret is a quick test for a key named like a credential anywhere in text.
@@ -296,7 +309,7 @@ func mayHoldSecret(text string) bool {
 var escapedSecretMember = regexp.MustCompile(`\\"([^"\\]{1,200})\\"(\s*:\s*)(\\"(?:[^"\\]|\\\\)*\\"|[^\s,}\]\\]+)`)
 
 // redactBody replaces the values of credential keys in a body's text, JSON or not;
-// a scan, not a regular expression, for it runs on every journaled request and answer.
+// a scan, not a regular expression, for it runs on every journal entry read.
 func redactBody(body string) string {
 	if !mayHoldSecret(body) {
 		return body // the usual case
