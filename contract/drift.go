@@ -48,6 +48,14 @@ type ProxyAnswer struct {
 	Body   string      `json:"body,omitempty"`
 }
 
+// status is the answer's status, 0 for no answer.
+func (a *ProxyAnswer) status() int {
+	if a == nil {
+		return 0
+	}
+	return a.Status
+}
+
 // DriftReport is what GET /__admin/drift answers and the proxy writes on exit.
 type DriftReport struct {
 	Upstream string    `json:"upstream"`
@@ -60,6 +68,9 @@ type DriftReport struct {
 	UpstreamFailed int `json:"upstream_failed"`
 	NotForwarded   int `json:"not_forwarded"`
 	LearningReads  int `json:"learning_reads"`
+	// LearningDrifted counts learning reads answered off the document; their drift is
+	// under Rules too.
+	LearningDrifted int `json:"learning_reads_drifted"`
 	// Rules are the rules drift was seen under, in FIDELITY's order.
 	Rules []DriftRule `json:"rules"`
 	// Numbers is how many numbers --record has kept.
@@ -101,11 +112,17 @@ func (r *DriftReport) Summary() string {
 			more = append(more, fmt.Sprintf("%d %s", x.n, x.what))
 		}
 	}
+	if r.LearningDrifted > 0 {
+		more = append(more, fmt.Sprintf("%d learning reads drifted", r.LearningDrifted))
+	}
 	if len(more) > 0 {
 		s += " (" + strings.Join(more, ", ") + ")"
 	}
 	return s
 }
+
+// Any reports whether anything drifted, learning reads included.
+func (r *DriftReport) Any() bool { return r.Drifted > 0 || r.LearningDrifted > 0 }
 
 // WriteText writes the drift by rule, a curl per kind, and the summary last.
 func (r *DriftReport) WriteText(w io.Writer) error {
@@ -146,9 +163,9 @@ type driftStore struct {
 	maxRecs  int
 }
 
-func newDriftStore(upstream string, maxKinds int, record bool) *driftStore {
+func newDriftStore(upstream string, maxKinds int, record bool, maxRecords int) *driftStore {
 	return &driftStore{rep: DriftReport{Upstream: upstream, Started: time.Now()}, rules: map[string]*DriftRule{},
-		kinds: map[string]*DriftKind{}, maxKinds: maxKinds, recordOn: record, records: map[string]pyjson.Value{}, maxRecs: DefaultMaxNumbers}
+		kinds: map[string]*DriftKind{}, maxKinds: maxKinds, recordOn: record, records: map[string]pyjson.Value{}, maxRecs: maxRecords}
 }
 
 func (d *driftStore) learnt() {
@@ -160,6 +177,13 @@ func (d *driftStore) learnt() {
 func (d *driftStore) add(e *ProxyEntry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if e.Kind == "learn" {
+		if e.Verdict == VerdictDrift {
+			d.rep.LearningDrifted++
+			d.kind(e)
+		}
+		return
+	}
 	d.rep.Exchanges++
 	switch e.Verdict {
 	case VerdictEqual:
@@ -172,34 +196,42 @@ func (d *driftStore) add(e *ProxyEntry) {
 		d.rep.NotForwarded++
 	case VerdictDrift:
 		d.rep.Drifted++
-		rule := d.rules[e.Rule]
-		if rule == nil {
-			rule = &DriftRule{Rule: e.Rule, FirstSeen: e.Time}
-			for _, r := range Rules {
-				if r.Name == e.Rule {
-					rule.Text = r.Text
-				}
-			}
-			d.rules[e.Rule] = rule
-		}
-		rule.Count++
-		rule.LastSeen = e.Time
-		sig := fmt.Sprintf("%s: fake %d, upstream %d; %s", e.Method, e.Fake.Status, e.Upstream.Status, diffKinds(e.Mismatches))
-		key := e.Rule + "\x00" + sig
-		k := d.kinds[key]
-		if k == nil {
-			if len(d.kinds) >= d.maxKinds {
-				rule.Unkept++
-				return
-			}
-			example := *e
-			example.Header = nil // the request is in the curl; headers are noise here
-			k = &DriftKind{Signature: sig, FirstSeen: e.Time, Example: &example, Curl: e.curl}
-			d.kinds[key] = k
-		}
-		k.Count++
-		k.LastSeen = e.Time
+		d.kind(e)
 	}
+}
+
+// kind counts a drift under its rule and its kind.
+func (d *driftStore) kind(e *ProxyEntry) {
+	rule := d.rules[e.Rule]
+	if rule == nil {
+		rule = &DriftRule{Rule: e.Rule, FirstSeen: e.Time}
+		for _, r := range Rules {
+			if r.Name == e.Rule {
+				rule.Text = r.Text
+			}
+		}
+		d.rules[e.Rule] = rule
+	}
+	rule.Count++
+	rule.LastSeen = e.Time
+	sig := fmt.Sprintf("%s: fake %d, upstream %d; %s", e.Method, e.Fake.status(), e.Upstream.status(), diffKinds(e.Mismatches))
+	if e.Kind == "learn" {
+		sig = "learning read: upstream " + strconv.Itoa(e.Upstream.status()) + " off the document"
+	}
+	key := e.Rule + "\x00" + sig
+	k := d.kinds[key]
+	if k == nil {
+		if len(d.kinds) >= d.maxKinds {
+			rule.Unkept++
+			return
+		}
+		example := *e
+		example.Header = nil // the request is in the curl; headers are noise here
+		k = &DriftKind{Signature: sig, FirstSeen: e.Time, Example: &example, Curl: e.curl}
+		d.kinds[key] = k
+	}
+	k.Count++
+	k.LastSeen = e.Time
 }
 
 // report is a copy of the counts and the drift, rules in FIDELITY's order and kinds

@@ -193,7 +193,7 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		r:       &runner{cfg: Config{Strict: cfg.Strict}, doc: doc},
 		log:     cfg.Logger,
 		numbers: map[string]*number{},
-		drift:   newDriftStore(redactURL(u), cfg.MaxKinds, cfg.Record),
+		drift:   newDriftStore(redactURL(u), cfg.MaxKinds, cfg.Record, cfg.MaxNumbers),
 		journal: newProxyJournal(cfg.JournalSize),
 	}
 	if p.log == nil {
@@ -266,7 +266,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if upErr != nil {
 		e.Verdict, e.Reason = VerdictUpstreamFailed, upErr.Error()
 		if n != nil {
-			p.lose(ctx, n, id) // it may or may not have applied the request
+			p.lose(ctx, n, id, true) // it may or may not have applied the request
 		}
 		p.finish(e, start)
 		p.log.Warn("upstream failed", "method", r.Method, "path", e.Path, "error", e.Reason)
@@ -281,7 +281,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case up.streamed:
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the answer is larger than %d bytes (--max-answer-bytes): passed on unchanged", p.cfg.MaxAnswerBytes)
 		if n != nil {
-			p.lose(ctx, n, id)
+			// Not learnt again: the next read would likely be as large.
+			p.lose(ctx, n, id, false)
 		}
 	case !inModel:
 		e.Upstream.Body = p.shown(up.decoded)
@@ -289,7 +290,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case up.encoding != "":
 		e.Upstream.Body = p.shown(up.decoded)
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the answer is %s-encoded", up.encoding)
-		p.lose(ctx, n, id)
+		p.lose(ctx, n, id, false)
 	default:
 		e.Upstream.Body = p.shown(up.decoded)
 		p.compare(ctx, e, n, id, wr, answer{Status: up.status, Header: up.header, Body: up.decoded})
@@ -310,15 +311,23 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 	fake, err := p.model.send(ctx, "", wr)
 	if err != nil {
 		e.Verdict, e.Reason = VerdictNotCompared, "the model failed: "+err.Error()
-		p.lose(ctx, n, id)
+		p.lose(ctx, n, id, false)
 		return
+	}
+	if wr.Method == http.MethodHead {
+		fake.Body = nil // an answer to HEAD has no body on the wire (RFC 9110, 9.3.2)
 	}
 	e.Fake = &ProxyAnswer{Status: fake.Status, Header: fake.Header, Body: p.shown(fake.Body)}
 	fv, _ := pyjson.Decode(fake.Body)
 	switch {
+	case deploymentStatus(up.Status):
+		// Authentication, rate limits and gateways belong to the deployment, not to
+		// the framework's rules the fake models: the upstream did not serve the
+		// request, and that is not drift.
+		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the upstream did not serve the request (%d)", up.Status)
 	case n.state == modelUnknown && fake.Status == http.StatusNotFound && isErrorResponse(fv):
 		// The model answered from its lookup, and it does not know the number.
-		e.Verdict, e.Reason = VerdictNotCompared, "the model does not know the number (learning is off, or the learning read failed)"
+		e.Verdict, e.Reason = VerdictNotCompared, "the model does not know the number (learning is off, or the learning read failed or was off the document: see the journal)"
 	default:
 		diffs := compareAnswers(fake, up, p.cfg.Strict)
 		if len(diffs) == 0 {
@@ -335,7 +344,19 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 		e.Reason = diffText(diffs)
 		e.curl = p.curl(wr, e)
 	}
-	p.follow(ctx, n, id, wr, fake, up)
+	p.follow(ctx, n, id, wr, before, fake, up)
+}
+
+// deploymentStatus: statuses a deployment sends in front of the service
+// (authentication, rate limits, gateways), which the document and the fake do not
+// model.
+func deploymentStatus(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired, http.StatusRequestTimeout,
+		http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // untouchedChanged: both sides answered 200, and the upstream's record differs from
@@ -370,24 +391,29 @@ func untouchedChanged(w wireRequest, before, fake pyjson.Value, up answer) bool 
 }
 
 // follow makes the model take the upstream's word after an exchange: a 200 record
-// replaces the model's, a 404 ErrorResponse removes the number, and when the model
-// changed the number but the upstream did not confirm it, the model loses track
-// (and learns again before the next exchange).
-func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest, fake, up answer) {
+// replaces the model's, a 404 ErrorResponse removes the number. When the model
+// applied an update the upstream refused (a 4xx: nothing was stored), the model gets
+// its record back; after any other answer it cannot know, so it learns the number
+// again before the next exchange.
+func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest, before pyjson.Value, fake, up answer) {
 	path, _, _ := strings.Cut(wr.Path, "?")
 	op := spec.IsOperation(wr.Method, path)
 	switch {
 	case up.Status == http.StatusOK && op:
 		rec, problem := p.r.checkRecord(up, id)
 		if problem != "" {
-			p.lose(ctx, n, id)
+			// A learning read would likely answer off the document as well; the drift
+			// is reported on this exchange.
+			p.lose(ctx, n, id, false)
 			return
 		}
 		p.store(ctx, n, id, rec)
 	case up.Status == http.StatusNotFound && op && isErrorResponseBody(up.Body):
 		p.absent(ctx, n, id)
+	case fake.Status == http.StatusOK && op && up.Status >= 400 && up.Status < 500 && before.Kind == pyjson.Object:
+		p.store(ctx, n, id, before)
 	case fake.Status == http.StatusOK && op:
-		p.lose(ctx, n, id)
+		p.lose(ctx, n, id, true)
 	}
 }
 
@@ -435,10 +461,10 @@ func (p *Proxy) acquire(ctx context.Context, id string) *number {
 	p.mu.Lock()
 	p.clock++
 	n := p.numbers[id]
-	var evicted string
 	if n == nil {
 		if len(p.numbers) >= p.cfg.MaxNumbers {
 			var oldest *number
+			var evicted string
 			for k, m := range p.numbers {
 				if m.busy == 0 && (oldest == nil || m.used < oldest.used) {
 					oldest, evicted = m, k
@@ -446,8 +472,9 @@ func (p *Proxy) acquire(ctx context.Context, id string) *number {
 			}
 			if oldest != nil {
 				delete(p.numbers, evicted)
-			} else {
-				evicted = ""
+				// Forgotten: the model must not answer for it from an old record. Under
+				// p.mu, so that nobody meets the number again before it is freed.
+				_ = p.free(ctx, evicted)
 			}
 		}
 		n = &number{}
@@ -456,10 +483,6 @@ func (p *Proxy) acquire(ctx context.Context, id string) *number {
 	n.busy++
 	n.used = p.clock
 	p.mu.Unlock()
-	if evicted != "" {
-		// Forgotten: the model must not answer for it from an old record.
-		_ = p.free(ctx, evicted)
-	}
 	n.mu.Lock()
 	return n
 }
@@ -494,8 +517,12 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 		e.Upstream = &ProxyAnswer{Status: a.Status, Header: boundedHeader(protocol.RedactHeader(a.Header)), Body: p.shown(a.Body)}
 		rec, problem := p.r.checkRecord(a, id)
 		if problem != "" {
-			e.Verdict, e.Reason = VerdictNotCompared, "the record read is off the document: "+problem
-			p.log.Warn("learning read off the document", "path", e.Path, "problem", problem)
+			// The model cannot take it, and the fake would never answer so: drift, under
+			// rendering as the contract runner reports a read off the document.
+			e.Verdict, e.Rule, e.Reason = VerdictDrift, RuleRendering, "the answer to a learning read is off the document: "+problem
+			e.Mismatches = []Mismatch{{Path: "learning read", Expected: "a record of the document", Got: problem}}
+			jsonCT := jsonCT
+			e.curl = p.curl(wireRequest{Method: http.MethodPatch, Path: e.Path, ContentType: &jsonCT, Body: []byte("{}")}, e)
 			break
 		}
 		p.store(ctx, n, id, rec)
@@ -511,8 +538,7 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the learning read answered %d: the model does not know the number", a.Status)
 		p.log.Warn("learning read refused", "path", e.Path, "status", a.Status)
 	}
-	e.DurationMS = ms(time.Since(start))
-	p.journal.add(e)
+	p.finish(e, start)
 }
 
 // learn reads a number with PATCH {}, which changes nothing (README: "PATCH {}
@@ -547,7 +573,7 @@ func (p *Proxy) learn(ctx context.Context, seg, auth string) (answer, error) {
 func (p *Proxy) store(ctx context.Context, n *number, id string, rec pyjson.Value) {
 	if err := p.model.store(ctx, "", rec); err != nil {
 		p.log.Warn("the model refused a record", "id", id, "error", err)
-		p.lose(ctx, n, id)
+		p.lose(ctx, n, id, false)
 		return
 	}
 	n.state = modelKnown
@@ -559,10 +585,11 @@ func (p *Proxy) absent(ctx context.Context, n *number, id string) {
 	n.state = modelAbsent
 }
 
-// lose forgets what the model knows of a number: the next exchange learns it again.
-func (p *Proxy) lose(ctx context.Context, n *number, id string) {
+// lose forgets what the model knows of a number; with relearn the next exchange
+// learns it again (a learning read), otherwise the model waits for a 200.
+func (p *Proxy) lose(ctx context.Context, n *number, id string, relearn bool) {
 	_ = p.free(ctx, id)
-	n.state, n.learned = modelUnknown, false
+	n.state, n.learned = modelUnknown, !relearn
 }
 
 // free makes the model answer that no number has the id.
@@ -792,7 +819,7 @@ func (p *Proxy) finish(e *ProxyEntry, start time.Time) {
 			paths = append(paths, m.Path)
 		}
 		// Paths only: values may be bodies, and logs never carry bodies.
-		p.log.Warn("drift", "rule", e.Rule, "method", e.Method, "path", e.Path,
-			"fake_status", e.Fake.Status, "upstream_status", e.Upstream.Status, "differences", strings.Join(paths, ", "))
+		p.log.Warn("drift", "rule", e.Rule, "kind", e.Kind, "method", e.Method, "path", e.Path,
+			"fake_status", e.Fake.status(), "upstream_status", e.Upstream.status(), "differences", strings.Join(paths, ", "))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/verbex/verbex-mock/contract"
 	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
 // emptyModel is the proxy's model: the fake with no numbers of its own, so that it
@@ -521,5 +523,79 @@ func TestProxyBounds(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&j)
 	if len(j.Requests) != 2 || j.Requests[1].Seq != 4 {
 		t.Errorf("journal of size 2 holds %d entries", len(j.Requests))
+	}
+}
+
+// TestProxyVerdicts: what the deployment adds (rate limits, authentication) is not
+// drift; a learning read off the document is, under rendering; one refused update
+// drifts once, not on every exchange after it.
+func TestProxyVerdicts(t *testing.T) {
+	t.Parallel()
+	ct := "application/json"
+	req := func(body string) contract.GenRequest {
+		return contract.GenRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c904", ContentType: &ct, Body: []byte(body)}
+	}
+	tests := []struct {
+		name     string
+		upstream func(fake *mock.Server) http.Handler
+		requests []contract.GenRequest
+		// equal, drifted, not compared, learning reads drifted; a rule drift is under
+		want [4]int
+		rule string
+	}{
+		{"rate limited", func(*mock.Server) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, `{"error":"rate_limited"}`, http.StatusTooManyRequests)
+			})
+		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`)}, [4]int{0, 0, 2, 0}, ""},
+		// The upstream answers 422 but stores the update: the next exchange shows it.
+		{"an update stored though refused with 422", func(f *mock.Server) http.Handler {
+			return mutant(f, nil, func(r *http.Request, a *answer) {
+				if a.status == 200 && r.ContentLength > 2 {
+					*a = answer{422, http.Header{"Content-Type": {"application/json"}}, []byte(`{"detail":[]}`)}
+				}
+			})
+		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`)}, [4]int{0, 2, 0, 0}, contract.RuleStoredState},
+		{"a field the document does not have in every record", func(f *mock.Server) http.Handler {
+			return mutant(f, nil, func(r *http.Request, a *answer) {
+				if a.status == 200 {
+					rewriteJSON(a, func(v *pyjson.Value) { v.Set("created_at", pyjson.StringValue("2026-01-01")) })
+				}
+			})
+		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 0, 2, 1}, contract.RuleRendering},
+		{"one update refused with 422, nothing stored", func(f *mock.Server) http.Handler {
+			refused := false
+			var mu sync.Mutex
+			return wrap(func(r *http.Request, body []byte) answer {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(body) > 2 && !refused {
+					refused = true
+					return answer{422, http.Header{"Content-Type": {"application/json"}}, []byte(`{"detail":[]}`)}
+				}
+				return through(f, r, body)
+			})
+		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`), req(`{"inbound_agent_id":null}`)}, [4]int{2, 1, 0, 0}, contract.RuleValidation},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			up := httptest.NewServer(tc.upstream(newFake(t)))
+			t.Cleanup(up.Close)
+			pr := startProxy(t, up.URL, contract.ProxyConfig{})
+			for _, g := range tc.requests {
+				send(t, pr.url, g, nil)
+			}
+			rep := pr.proxy.Report()
+			if got := [4]int{rep.Equal, rep.Drifted, rep.NotCompared, rep.LearningDrifted}; got != tc.want {
+				t.Errorf("equal, drifted, not compared, learning reads drifted: %v, want %v (%s)", got, tc.want, rep.Summary())
+			}
+			if tc.rule != "" && !slices.ContainsFunc(rep.Rules, func(r contract.DriftRule) bool { return r.Rule == tc.rule }) {
+				var out bytes.Buffer
+				_ = rep.WriteText(&out)
+				t.Errorf("no drift under %q:\n%s", tc.rule, out.String())
+			}
+		})
 	}
 }

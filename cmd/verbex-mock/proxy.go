@@ -246,7 +246,7 @@ func proxyReport(p *contract.Proxy, c proxyConfig, stdout, stderr io.Writer) err
 	if err := rep.WriteText(stderr); err != nil {
 		return err
 	}
-	if c.failOnDrift && rep.Drifted > 0 {
+	if c.failOnDrift && rep.Any() {
 		return &exitError{code: exitFailure, err: errSilent}
 	}
 	return nil
