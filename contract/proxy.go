@@ -204,6 +204,7 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		// Asking for compression would change the application's request.
 		tr.DisableCompression = true
 		tr.MaxIdleConnsPerHost = 16
+		tr.MaxResponseHeaderBytes = 64 << 10
 		p.client = &http.Client{Transport: tr, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
@@ -257,9 +258,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithoutCancel(r.Context())
 	id, seg, inModel := operationID(r.URL.EscapedPath())
 	var n *number
+	done := func() {
+		if n != nil {
+			p.release(n)
+			n = nil
+		}
+	}
+	defer done()
 	if inModel {
 		n = p.acquire(ctx, id)
-		defer p.release(n)
 		p.prepare(ctx, n, id, seg, r.Header.Get("Authorization"))
 	}
 	up, upErr := p.forward(ctx, r, body)
@@ -296,6 +303,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.compare(ctx, e, n, id, wr, answer{Status: up.status, Header: up.header, Body: up.decoded})
 	}
 	p.finish(e, start)
+	// The model has followed: the next exchange with the number need not wait for
+	// this client to read its answer.
+	done()
 	up.write(w, r.Method)
 }
 
@@ -754,6 +764,13 @@ func (p *Proxy) transportError(err error) string {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		kind = "connection reset or closed"
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// The URL's query is the application's and may name a credential (?api_key=).
+		u := *ue
+		u.URL, _, _ = strings.Cut(u.URL, "?")
+		err = &u
+	}
 	return redactText(fmt.Sprintf("%s: %v", kind, err), p.cfg.Token)
 }
 
@@ -789,17 +806,19 @@ func (p *Proxy) curl(w wireRequest, e *ProxyEntry) string {
 	return curl(req, w.Body, p.cfg.Token)
 }
 
-// boundedHeader keeps at most 64 headers of 1 KiB each, as the fake's journal does.
+// boundedHeader keeps values of at most 1 KiB, as the fake's journal does, and
+// 16 KiB in all, so that an entry stays small whatever the upstream sends.
 func boundedHeader(h http.Header) http.Header {
 	out := make(http.Header, min(len(h), 64))
-	for k, v := range h {
-		if len(out) == 64 {
-			break
-		}
-		vs := make([]string, 0, len(v))
-		for _, s := range v {
+	budget := 16 << 10
+	for _, k := range sortedKeys(h) {
+		vs := make([]string, 0, len(h[k]))
+		for _, s := range h[k] {
 			if len(s) > 1<<10 {
 				s = s[:1<<10] + "…"
+			}
+			if budget -= len(k) + len(s); budget < 0 {
+				return out
 			}
 			vs = append(vs, s)
 		}
