@@ -354,6 +354,16 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 		e.Reason = diffText(diffs)
 		e.curl = p.curl(wr, e)
 	}
+	if e.Verdict == VerdictEqual && n.state == modelKnown {
+		// The model answered what the upstream did from the same record: it already
+		// holds what the upstream holds (and --record has it, if it changed).
+		if fake.Status == http.StatusOK && p.cfg.Record {
+			if rec, err := pyjson.Decode(up.Body); err == nil {
+				p.drift.record(id, rec)
+			}
+		}
+		return
+	}
 	p.follow(ctx, n, id, wr, before, fake, up)
 }
 
