@@ -260,7 +260,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var n *number
 	done := func() {
 		if n != nil {
-			p.release(n)
+			p.release(ctx, n)
 			n = nil
 		}
 	}
@@ -482,21 +482,7 @@ func (p *Proxy) acquire(ctx context.Context, id string) *number {
 	p.clock++
 	n := p.numbers[id]
 	if n == nil {
-		if len(p.numbers) >= p.cfg.MaxNumbers {
-			var oldest *number
-			var evicted string
-			for k, m := range p.numbers {
-				if m.busy == 0 && (oldest == nil || m.used < oldest.used) {
-					oldest, evicted = m, k
-				}
-			}
-			if oldest != nil {
-				delete(p.numbers, evicted)
-				// Forgotten: the model must not answer for it from an old record. Under
-				// p.mu, so that nobody meets the number again before it is freed.
-				_ = p.free(ctx, evicted)
-			}
-		}
+		p.evictLocked(ctx, 1)
 		n = &number{}
 		p.numbers[id] = n
 	}
@@ -507,11 +493,34 @@ func (p *Proxy) acquire(ctx context.Context, id string) *number {
 	return n
 }
 
-func (p *Proxy) release(n *number) {
+func (p *Proxy) release(ctx context.Context, n *number) {
 	n.mu.Unlock()
 	p.mu.Lock()
 	n.busy--
+	// Numbers all busy at once may have taken the map past its bound; back to it.
+	p.evictLocked(ctx, 0)
 	p.mu.Unlock()
+}
+
+// evictLocked forgets the least recently used idle numbers until room more fit in
+// MaxNumbers (or none is idle). The model must not answer for a forgotten number
+// from an old record, so it is freed there, under p.mu, so that nobody meets the
+// number again before.
+func (p *Proxy) evictLocked(ctx context.Context, room int) {
+	for len(p.numbers) > p.cfg.MaxNumbers-room {
+		var oldest *number
+		var evicted string
+		for k, m := range p.numbers {
+			if m.busy == 0 && (oldest == nil || m.used < oldest.used) {
+				oldest, evicted = m, k
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		delete(p.numbers, evicted)
+		_ = p.free(ctx, evicted)
+	}
 }
 
 // prepare learns the number before its first exchange (and after the model lost

@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -623,5 +624,52 @@ func BenchmarkProxyExchange(b *testing.B) {
 	}
 	if rep := pr.proxy.Report(); rep.Drifted != 0 {
 		b.Fatalf("drift: %s", rep.Summary())
+	}
+}
+
+// TestProxyStaysInStep: the model follows the upstream through parallel updates of
+// one number (they go one at a time) and through forgetting numbers past
+// MaxNumbers (they are learnt again), without drift.
+func TestProxyStaysInStep(t *testing.T) {
+	t.Parallel()
+	fake := newFake(t)
+	up := httptest.NewServer(fake)
+	t.Cleanup(up.Close)
+	pr := startProxy(t, up.URL, contract.ProxyConfig{MaxNumbers: 2})
+	ct := "application/json"
+	ids := fake.SeededIDs()["sip"]
+	fields := []string{"friendly_name", "inbound_agent_id", "outbound_agent_id", "sip_trunk_username", "sip_termination_uri"}
+	var wg sync.WaitGroup
+	for round := range 4 {
+		for i, id := range ids {
+			for _, f := range fields {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					body := fmt.Sprintf(`{%q:"r%d-%d"}`, f, round, i)
+					if f == "sip_termination_uri" {
+						body = fmt.Sprintf(`{%q:"sip:r%d@example.net"}`, f, round)
+					}
+					send(t, pr.url, contract.GenRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + id, ContentType: &ct, Body: []byte(body)}, nil)
+				}()
+			}
+		}
+		wg.Wait()
+	}
+	// One at a time, round robin: each number comes back after being forgotten.
+	for range 2 {
+		for _, id := range ids {
+			send(t, pr.url, contract.GenRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + id, ContentType: &ct, Body: []byte(`{}`)}, nil)
+		}
+	}
+	rep := pr.proxy.Report()
+	if want := 4*len(ids)*len(fields) + 2*len(ids); rep.Exchanges != want || rep.Equal != want {
+		var out bytes.Buffer
+		_ = rep.WriteText(&out)
+		t.Fatalf("%d exchanges, want %d all equal:\n%s", rep.Exchanges, want, out.String())
+	}
+	// Three numbers, room for two: some were forgotten and learnt again.
+	if rep.LearningReads <= len(ids) {
+		t.Errorf("%d learning reads for %d numbers and room for 2", rep.LearningReads, len(ids))
 	}
 }
