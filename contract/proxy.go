@@ -419,15 +419,19 @@ func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest
 	path, _, _ := strings.Cut(wr.Path, "?")
 	op := spec.IsOperation(wr.Method, path)
 	switch {
-	case up.Status == http.StatusOK && op:
+	case up.Status == http.StatusOK:
+		// Any 200 that is the number's record is the upstream's word on it, also one
+		// to a request the model answered otherwise (a trailing slash served, another
+		// method): taking it keeps one routing drift from showing again as stored state.
 		rec, problem := p.r.checkRecord(up, id)
-		if problem != "" {
+		switch {
+		case problem == "":
+			p.store(ctx, n, id, rec)
+		case op:
 			// A learning read would likely answer off the document as well; the drift
 			// is reported on this exchange.
 			p.lose(ctx, n, id, false)
-			return
 		}
-		p.store(ctx, n, id, rec)
 	case up.Status == http.StatusNotFound && op && isErrorResponseBody(up.Body):
 		p.absent(ctx, n, id)
 	case fake.Status == http.StatusOK && op && up.Status >= 400 && up.Status < 500 && before.Kind == pyjson.Object:
