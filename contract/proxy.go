@@ -423,7 +423,7 @@ func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest
 		// Any 200 that is the number's record is the upstream's word on it, also one
 		// to a request the model answered otherwise (a trailing slash served, another
 		// method): taking it keeps one routing drift from showing again as stored state.
-		rec, problem := p.r.checkRecord(up, id)
+		rec, problem := p.recordOf(up, id)
 		switch {
 		case problem == "":
 			p.store(ctx, n, id, rec)
@@ -439,6 +439,41 @@ func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest
 	case fake.Status == http.StatusOK && op:
 		p.lose(ctx, n, id, true)
 	}
+}
+
+// recordOf is the number's record in a 200, for the model to take: the answer as it
+// is when it is on the document, or else its JSON object without the keys the
+// provider does not declare, if that is a whole record of the number. A service
+// that adds a field to its records (or sends them as another content type) is
+// reported as drift on every exchange that shows it, and the model still follows
+// it; problem says why even that was not possible.
+func (p *Proxy) recordOf(a answer, id string) (rec pyjson.Value, problem string) {
+	rec, problem = p.r.checkRecord(a, id)
+	if problem == "" {
+		return rec, ""
+	}
+	v, err := pyjson.Decode(a.Body)
+	if err != nil || v.Kind != pyjson.Object {
+		return rec, problem
+	}
+	prov, _ := v.Get(spec.ProviderField)
+	pr := p.r.doc.Provider(prov.Str)
+	if pr == nil {
+		return rec, problem
+	}
+	kept := pyjson.ObjectValue(nil)
+	for _, m := range v.Obj {
+		if pr.Index(m.Key) >= 0 {
+			kept.Obj = append(kept.Obj, m)
+		}
+	}
+	if got, _ := kept.Get(spec.IDField); got.Str != id {
+		return rec, problem
+	}
+	if _, err := pr.Record(kept); err != nil {
+		return rec, problem
+	}
+	return kept, ""
 }
 
 func isErrorResponseBody(b []byte) bool {
@@ -548,10 +583,11 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 		p.log.Warn("learning read failed", "path", e.Path, "error", e.Reason)
 	case a.Status == http.StatusOK:
 		e.Upstream = &ProxyAnswer{Status: a.Status, Header: boundedHeader(protocol.RedactHeader(a.Header)), Body: p.shown(a.Body)}
-		rec, problem := p.r.checkRecord(a, id)
+		rec, problem := p.recordOf(a, id)
 		if problem != "" {
 			// The model cannot take it, and the fake would never answer so: drift, under
-			// rendering as the contract runner reports a read off the document.
+			// rendering as the contract runner reports a read off the document. (What
+			// recordOf could take shows as drift on the application's exchanges.)
 			e.Verdict, e.Rule, e.Reason = VerdictDrift, RuleRendering, "the answer to a learning read is off the document: "+problem
 			e.Mismatches = []Mismatch{{Path: "learning read", Expected: "a record of the document", Got: problem}}
 			jsonCT := jsonCT

@@ -564,6 +564,17 @@ func TestProxyVerdicts(t *testing.T) {
 					rewriteJSON(a, func(v *pyjson.Value) { v.Set("created_at", pyjson.StringValue("2026-01-01")) })
 				}
 			})
+		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 2, 0, 0}, contract.RuleRendering},
+		// A record the model cannot take at all: the learning read is the drift, and
+		// only what does not depend on the record is compared after it.
+		{"records without their phone_number", func(f *mock.Server) http.Handler {
+			return mutant(f, nil, func(r *http.Request, a *answer) {
+				if a.status == 200 {
+					rewriteJSON(a, func(v *pyjson.Value) {
+						v.Obj = slices.DeleteFunc(v.Obj, func(m pyjson.Member) bool { return m.Key == "phone_number" })
+					})
+				}
+			})
 		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 0, 2, 1}, contract.RuleRendering},
 		{"one update refused with 422, nothing stored", func(f *mock.Server) http.Handler {
 			refused := false
