@@ -291,7 +291,7 @@ func placeholders(v pyjson.Value) pyjson.Value {
 		for i, m := range v.Obj {
 			val := placeholders(m.Value)
 			if protocol.SecretKey(m.Key) && m.Value.Kind == pyjson.String {
-				val = pyjson.StringValue(secretPlaceholderTitle + m.Key)
+				val = pyjson.StringValue(secretPlaceholderPrefix + m.Key)
 			}
 			out[i] = pyjson.Member{Key: m.Key, Value: val}
 		}

@@ -74,21 +74,21 @@ type ProxyConfig struct {
 
 // Defaults of ProxyConfig.
 const (
-	DefaultProxyTimeout    = 30 * time.Second
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultMaxAnswerBytes  = 4 << 20
-	DefaultMaxNumbers      = 10_000
-	DefaultMaxKinds        = 200
-	DefaultJournalSize     = 1000
-	DefaultProxyUserAgent  = "verbex-mock-proxy"
-	journalBodyBytes       = 8 << 10 // per body in a journal entry or example
-	maxMismatchesKept      = 20
-	proxyAdminPrefix       = "/__admin/"
-	proxyDriftPath         = "/__admin/drift"
-	proxyRequestsPath      = "/__admin/requests"
-	proxyHealthPath        = "/__admin/health"
-	operationPrefix        = "/v1/phone-numbers/"
-	secretPlaceholderTitle = "placeholder-"
+	DefaultProxyTimeout     = 30 * time.Second
+	DefaultMaxBodyBytes     = 1 << 20
+	DefaultMaxAnswerBytes   = 4 << 20
+	DefaultMaxNumbers       = 10_000
+	DefaultMaxKinds         = 200
+	DefaultJournalSize      = 1000
+	DefaultProxyUserAgent   = "verbex-mock-proxy"
+	journalBodyBytes        = 8 << 10 // per body in a journal entry or example
+	maxMismatchesKept       = 20
+	proxyAdminPrefix        = "/__admin/"
+	proxyDriftPath          = "/__admin/drift"
+	proxyRequestsPath       = "/__admin/requests"
+	proxyHealthPath         = "/__admin/health"
+	operationPrefix         = "/v1/phone-numbers/"
+	secretPlaceholderPrefix = "placeholder-"
 )
 
 // Verdicts of an exchange.
@@ -193,7 +193,7 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		r:       &runner{cfg: Config{Strict: cfg.Strict}, doc: doc},
 		log:     cfg.Logger,
 		numbers: map[string]*number{},
-		drift:   newDriftStore(redactURL(u), cfg.MaxKinds, cfg.Record, cfg.MaxNumbers),
+		drift:   newDriftStore(u.Redacted(), cfg.MaxKinds, cfg.Record, cfg.MaxNumbers),
 		journal: newProxyJournal(cfg.JournalSize),
 	}
 	if p.log == nil {
@@ -210,8 +210,6 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	}
 	return p, nil
 }
-
-func redactURL(u *url.URL) string { return u.Redacted() }
 
 // Report is the drift seen so far: counts, and the drifts grouped by rule.
 func (p *Proxy) Report() *DriftReport { return p.drift.report() }
