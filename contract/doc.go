@@ -20,4 +20,9 @@
 // What it cannot check: behaviour the scenarios do not exercise, and, on a target
 // without states, anything needing a fault (those scenarios are skipped with the
 // reason).
+//
+// Proxy (verbex-mock proxy) checks the real service on the requests an application
+// actually sends: it forwards them unchanged, asks the fake the same from a model of
+// the same state, and reports the differences by the same comparison and rules as a
+// run (drift).
 package contract

@@ -54,6 +54,7 @@ func TestHelpGolden(t *testing.T) {
 		"help-contract":         {"contract", "--help"},
 		"help-contract-run":     {"contract", "run", "--help"},
 		"help-contract-list":    {"contract", "list", "--help"},
+		"help-proxy":            {"proxy", "--help"},
 		"help-healthcheck":      {"healthcheck", "--help"},
 		"help-version":          {"version", "--help"},
 		"help-version-one-dash": {"version", "-h"},
@@ -86,6 +87,8 @@ func TestErrorsGolden(t *testing.T) {
 		{"count-flag", []string{"serve", "--generate", "-3"}, env()},
 		{"command-typo", []string{"sevre"}, env()},
 		{"serve-argument", []string{"serve", "now"}, env()},
+		{"proxy-no-upstream", []string{"proxy"}, env()},
+		{"proxy-upstream-no-scheme", []string{"proxy", "--upstream", "api.verbex.ai"}, env()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +190,7 @@ func TestUnknownEnv(t *testing.T) {
 func TestKnownEnvIsEveryHelpVariable(t *testing.T) {
 	t.Parallel()
 	var help strings.Builder
-	for _, args := range [][]string{{"serve", "--help"}, {"contract", "run", "--help"}, {"contract", "list", "--help"}, {"healthcheck", "--help"}} {
+	for _, args := range [][]string{{"serve", "--help"}, {"contract", "run", "--help"}, {"contract", "list", "--help"}, {"proxy", "--help"}, {"healthcheck", "--help"}} {
 		help.WriteString(transcript(args, env()))
 	}
 	listed := regexp.MustCompile(`VERBEX_[A-Z_]+`).FindAllString(help.String(), -1)

@@ -228,6 +228,7 @@ func knownEnv() map[string]string {
 	_, _ = loadServeConfig([]string{"--help"}, noEnv, io.Discard)
 	_ = contractRun(ctx, []string{"--help"}, io.Discard, noEnv)
 	_ = contractList([]string{"--help"}, io.Discard, noEnv)
+	_, _ = loadProxyConfig([]string{"--help"}, noEnv, io.Discard)
 	_ = healthcheckCmd(ctx, []string{"--help"}, io.Discard, noEnv)
 	out := map[string]string{}
 	declaredEnv.Range(func(k, v any) bool {
@@ -300,7 +301,7 @@ func isHelpFlag(arg string) bool {
 }
 
 // commands are the first words run knows, for suggestions.
-var commands = []string{"serve", "contract", "healthcheck", "version", "help"}
+var commands = []string{"serve", "contract", "proxy", "healthcheck", "version", "help"}
 
 // suggestCommand is "; did you mean NAME?" for the command nearest a misspelt one.
 func suggestCommand(name string) string {

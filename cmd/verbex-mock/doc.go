@@ -3,6 +3,7 @@
 //
 //	verbex-mock serve                 the fake, on its embedded document and numbers
 //	verbex-mock contract run|list     check an implementation against the scenario suite
+//	verbex-mock proxy --upstream URL  forward to the real service, report where the fake differs
 //	verbex-mock healthcheck           exit 0 when a fake answers (the image's HEALTHCHECK)
 //	verbex-mock version
 //

@@ -38,6 +38,7 @@ Usage:
   verbex-mock serve [flags]          run the fake (embedded document and fixtures by default)
   verbex-mock contract run [flags]   check an implementation against the scenario suite
   verbex-mock contract list [flags]  list the scenarios
+  verbex-mock proxy [flags]          forward to the real service and report where the fake differs
   verbex-mock healthcheck [flags]    exit 0 when a fake answers /__admin/health
   verbex-mock version [--short]      print the version, commit and build date
 
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serveCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "contract":
 		err = contractCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "proxy":
+		err = proxyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "healthcheck":
 		err = healthcheckCmd(ctx, args[1:], stderr, getenv)
 	case "version", "--version", "-version":

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// proxyChild is `verbex-mock proxy` running as a child process.
+type proxyChild struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	done   chan struct{} // closed when stderr is read to its end
+}
+
+func startProxyChild(t *testing.T, args ...string) *proxyChild {
+	t.Helper()
+	c := &proxyChild{done: make(chan struct{})}
+	c.cmd = exec.Command(os.Args[0], append([]string{"proxy", "--addr", "127.0.0.1:0"}, args...)...)
+	c.cmd.Env = append(os.Environ(), "VERBEX_MOCK_TEST_AS_MAIN=1", "VERBEX_MOCK_LOG_FORMAT=json")
+	c.cmd.Stdout = &c.stdout
+	stderr, err := c.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); <-c.done; _ = c.cmd.Wait() })
+	listening := make(chan string, 1)
+	go func() {
+		defer close(c.done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct {
+				Msg string `json:"msg"`
+				URL string `json:"url"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "verbex-mock listening" {
+				listening <- line.URL
+			}
+			c.stderr.Write(sc.Bytes())
+			c.stderr.WriteByte('\n')
+		}
+		close(listening)
+	}()
+	url, ok := <-listening
+	if !ok {
+		<-c.done
+		t.Fatalf("the proxy exited without listening:\n%s", c.stderr.String())
+	}
+	c.url = url
+	return c
+}
+
+// stop sends SIGTERM and returns the exit code once the child has written everything.
+func (c *proxyChild) stop(t *testing.T) int {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM")
+	}
+	err := c.cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
+}
+
+func patch(t *testing.T, url, body string, header http.Header) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPatch, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rec map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(b, &rec)
+	return resp.StatusCode, rec
+}
+
+// TestProxyRecordsFixturesTheFakeServes: the proxy in front of the fake sees no
+// drift, reports on SIGTERM, and records the numbers it saw as fixtures that serve
+// --fixtures loads, with every credential a placeholder.
+func TestProxyRecordsFixturesTheFakeServes(t *testing.T) {
+	t.Parallel()
+	fake, upstream := servedFake(t, nil)
+	dir := t.TempDir()
+	record, report := filepath.Join(dir, "recorded.json"), filepath.Join(dir, "drift.json")
+	const token = "tok-cmd-very-secret"
+	p := startProxyChild(t, "--upstream", upstream, "--record", record, "--json", report, "--token", token, "--fail-on-drift")
+	auth := http.Header{"Authorization": {"Bearer " + token}}
+	ids := fake.SeededIDs()
+	sip := ids["sip"][0]
+	exchanges := 0
+	for _, p2 := range fake.Document().ProviderNames() {
+		for _, id := range ids[p2] {
+			if status, _ := patch(t, p.url+"/v1/phone-numbers/"+id, `{}`, auth); status != 200 {
+				t.Fatalf("read %s through the proxy: %d", id, status)
+			}
+			exchanges++
+		}
+	}
+	status, rec := patch(t, p.url+"/v1/phone-numbers/"+sip, `{"sip_trunk_password":"new-pw-very-secret","friendly_name":"Recorded"}`, auth)
+	exchanges++
+	if status != 200 || rec["sip_trunk_password"] != "new-pw-very-secret" {
+		t.Fatalf("update through the proxy: %d %v", status, rec)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", code, p.stderr.String())
+	}
+	var rep contract.DriftReport
+	b, err := os.ReadFile(report)
+	if err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("report: %v %s", err, b)
+	}
+	if rep.Exchanges != exchanges || rep.Drifted != 0 || rep.Equal != exchanges {
+		t.Errorf("report: %s", rep.Summary())
+	}
+	if want := rep.Summary() + "\n"; !strings.HasSuffix(p.stderr.String(), want) {
+		t.Errorf("stderr does not end with %q:\n%s", want, p.stderr.String())
+	}
+	if p.stdout.Len() != 0 {
+		t.Errorf("stdout with --json: %s", p.stdout.String())
+	}
+	fixtures, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{token, "new-pw-very-secret", "s3cr3t"} {
+		if bytes.Contains(fixtures, []byte(secret)) || strings.Contains(p.stderr.String(), secret) || bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%q is in the fixtures, the report or the log", secret)
+		}
+	}
+	// The fake serves them.
+	_, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0", "--fixtures", record, "--self-check")
+	status, got := patch(t, url+"/v1/phone-numbers/"+sip, `{}`, nil)
+	if status != 200 || got["friendly_name"] != "Recorded" || got["sip_trunk_password"] != "placeholder-sip_trunk_password" {
+		t.Errorf("the recorded number served: %d %v", status, got)
+	}
+	resp, err := http.Get(url + "/__admin/phone-numbers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		PhoneNumbers []map[string]any `json:"phone_numbers"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&list)
+	if len(list.PhoneNumbers) != exchanges-1 {
+		t.Errorf("serve --fixtures has %d numbers, want the %d recorded", len(list.PhoneNumbers), exchanges-1)
+	}
+}
+
+// TestProxyFailOnDrift: with --fail-on-drift, drift exits 1, after the drift by rule
+// and the JSON report (stdout without --json).
+func TestProxyFailOnDrift(t *testing.T) {
+	t.Parallel()
+	// A service that ignores null: it never clears a field.
+	_, upstream := servedFake(t, func(fake http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if spec.IsOperation(r.Method, r.URL.Path) {
+				b, _ := io.ReadAll(r.Body)
+				b = bytes.ReplaceAll(b, []byte(`"outbound_agent_id":null`), []byte(`"outbound_agent_id":"kept"`))
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			}
+			rec := httptest.NewRecorder()
+			fake.ServeHTTP(rec, r)
+			body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"outbound_agent_id":"kept"`), []byte(`"outbound_agent_id":"6650a0e1b2c3d4e5f6a7b802"`))
+			w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(body)
+		})
+	})
+	p := startProxyChild(t, "--upstream", upstream, "--fail-on-drift")
+	if status, _ := patch(t, p.url+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901", `{"outbound_agent_id":null}`, nil); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	if code := p.stop(t); code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, p.stderr.String())
+	}
+	var rep contract.DriftReport
+	if err := json.Unmarshal(p.stdout.Bytes(), &rep); err != nil || rep.Drifted != 1 || len(rep.Rules) != 1 || rep.Rules[0].Rule != contract.RuleUpdate {
+		t.Fatalf("stdout: %v %s", err, p.stdout.String())
+	}
+	for _, want := range []string{`"level":"WARN","msg":"drift","rule":"update semantics"`, "DRIFT update semantics: 1", "curl -sS -i -X PATCH", "1 exchanges, 1 drifted"} {
+		if !strings.Contains(p.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
+		}
+	}
+}
