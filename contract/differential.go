@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -398,9 +397,9 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		}
 	}
 	if r.cfg.States != "" {
-		vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(c.Provider), Params: params})
+		vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(c.Provider), Params: params})
 		if err == nil && skip != "" {
-			err = fmt.Errorf("state %q: %s", protocol.ProviderStateName(c.Provider), skip)
+			err = fmt.Errorf("state %q: %s", r.providerState(c.Provider), skip)
 		}
 		if err != nil {
 			run.err = fmt.Errorf("setting up a %s number: %w", c.Provider, err)
@@ -695,7 +694,7 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 		session := fmt.Sprintf("contract-%s-probe%d", r.runID, round)
 		id := r.cfg.IDs[provider]
 		if r.cfg.States != "" {
-			vals, skip, err := r.states.provide(ctx, session, Given{State: protocol.ProviderStateName(provider)})
+			vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(provider)})
 			if err != nil || skip != "" {
 				res.Status, res.Reason = StatusFailed, fmt.Sprintf("setting up a %s number: %v%s", provider, err, skip)
 				return res

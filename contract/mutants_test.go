@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -265,6 +266,25 @@ func mutants() []mutantCase {
 					r.URL.Path, r.URL.RawPath = p, ""
 				}
 				return through(f, r, body)
+			})
+		}},
+		{"only one trailing slash stripped (several are a 404)", contract.RuleRouting, func(f *mock.Server) http.Handler {
+			return wrap(func(r *http.Request, body []byte) answer {
+				if strings.HasSuffix(r.URL.Path, "//") {
+					return answer{http.StatusNotFound, http.Header{"Content-Type": {"application/json"}}, []byte(`{"detail":"Not Found"}`)}
+				}
+				return through(f, r, body)
+			})
+		}},
+		{"a redirect's Location escaped the Go way, the query copied", contract.RuleRouting, func(f *mock.Server) http.Handler {
+			return mutant(f, nil, func(r *http.Request, a *answer) {
+				if a.status == http.StatusTemporaryRedirect {
+					loc := "http://" + r.Host + (&url.URL{Path: strings.TrimRight(r.URL.Path, "/")}).EscapedPath()
+					if r.URL.RawQuery != "" {
+						loc += "?" + r.URL.RawQuery
+					}
+					a.header.Set("Location", loc)
+				}
 			})
 		}},
 		{"405 in ErrorResponse shape", contract.RuleRouting, func(f *mock.Server) http.Handler {

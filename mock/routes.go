@@ -181,33 +181,11 @@ func methodNotAllowed(allow string) answer {
 func (s *Server) serveOpenAPI(*exchange) answer { return jsonAnswer(http.StatusOK, s.doc.JSON) }
 
 // serveNotFound is Starlette's router when nothing matched: with redirect_slashes, a
-// path that would match with its trailing slash toggled is redirected (307), else 404.
+// path that would match with its trailing slashes stripped (or one added) is a 307
+// (see redirect.go), else a 404.
 func (s *Server) serveNotFound(x *exchange) answer {
-	p := x.r.URL.Path
-	if p != "/" && p != "" {
-		alt := *x.r
-		u := *x.r.URL
-		if p[len(p)-1] == '/' {
-			u.Path = p[:len(p)-1]
-		} else {
-			u.Path = p + "/"
-		}
-		u.RawPath = ""
-		alt.URL = &u
-		var m mux.RouteMatch
-		if s.router.Match(&alt, &m) && m.Route != nil {
-			scheme := "http"
-			if x.r.TLS != nil {
-				scheme = "https"
-			}
-			target := scheme + "://" + x.r.Host + u.EscapedPath()
-			if x.r.URL.RawQuery != "" {
-				target += "?" + x.r.URL.RawQuery
-			}
-			a := answer{status: http.StatusTemporaryRedirect}
-			a.setHeader("Location", target)
-			return a
-		}
+	if a, ok := s.slashRedirect(x); ok {
+		return a
 	}
 	return detailAnswer(http.StatusNotFound, "Not Found")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,11 +71,19 @@ func New(opts Options) (*Server, error) {
 	for _, r := range seeded {
 		taken[r.id()] = true
 	}
+	fill, err := fillProviders(doc, seeded, opts.Seed, func(id string) bool { return taken[id] })
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range fill {
+		taken[r.id()] = true
+		s.log.Info("generated a number for a provider the fixtures have none of", "provider", r.provider.Name, "phone_number_id", r.id())
+	}
 	more, err := generate(doc, opts.Generate, opts.Seed, func(id string) bool { return taken[id] })
 	if err != nil {
 		return nil, err
 	}
-	s.seed = newSeed(append(seeded, more...))
+	s.seed = newSeed(slices.Concat(seeded, fill, more))
 	for i, rule := range opts.Faults {
 		c, err := s.checkFault(rule)
 		if err != nil {

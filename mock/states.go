@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -37,8 +39,10 @@ const (
 	StatePhoneNumberStored = protocol.StatePhoneNumberStored
 )
 
-// ProviderStateName is the state that makes a number of the provider exist:
-// "a SIP number exists", "a Pia number exists", "a Twilio number exists".
+// ProviderStateName is the state that makes a number of the provider exist, named
+// from the provider's name: "a SIP number exists", "a Pia number exists", "a Twilio
+// number exists". The server names each provider's state from its response schema's
+// title (spec.Provider.Label) and serves this name too where it differs.
 func ProviderStateName(provider string) string { return protocol.ProviderStateName(provider) }
 
 type state struct {
@@ -73,22 +77,33 @@ func (s *Server) buildStates() []state {
 	var out []state
 	for _, p := range s.doc.Providers {
 		params := map[string]string{}
-		for _, f := range p.Fields {
-			if f.Name != spec.IDField && f.Name != spec.ProviderField {
+		for i := range p.Fields {
+			if f := &p.Fields[i]; f.Name != spec.IDField && f.Name != spec.ProviderField {
 				params[f.Name] = "value to set first (" + kindsText(f) + ")"
 			}
 		}
+		apply := func(ss *session, params map[string]any) (map[string]any, error) {
+			return s.createNumber(ss, p, params)
+		}
+		name := protocol.StateName(p.Label)
 		out = append(out, state{
 			StateInfo: StateInfo{
-				Name:        ProviderStateName(p.Name),
+				Name:        name,
 				Description: fmt.Sprintf("creates a new %s phone number (a fresh id, realistic values) with the given field values set", p.Name),
 				Params:      params,
 				Returns:     []string{"phone_number_id", "phone_number", "provider"},
 			},
-			apply: func(ss *session, params map[string]any) (map[string]any, error) {
-				return s.createNumber(ss, p, params)
-			},
+			apply: apply,
 		})
+		// The name from the provider's name, which tools written before the title
+		// named the state may use.
+		if byName := ProviderStateName(p.Name); byName != name {
+			out = append(out, state{
+				StateInfo: StateInfo{Name: byName, Description: "the same as " + strconv.Quote(name), Params: params,
+					Returns: []string{"phone_number_id", "phone_number", "provider"}},
+				apply: apply,
+			})
+		}
 	}
 	return append(out,
 		state{
@@ -161,7 +176,7 @@ func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]a
 		if i < 0 || name == spec.IDField || name == spec.ProviderField {
 			return nil, fmt.Errorf("%w: %q is not a field you can set on a %s number (fields: %s)", ErrStateParams, name, p.Name, strings.Join(p.FieldNames(), ", "))
 		}
-		val, err := anyValue(v)
+		val, err := paramValue(v, &p.Fields[i])
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrStateParams, name, err)
 		}
@@ -199,7 +214,8 @@ func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	if p := s.doc.Provider(fmt.Sprint(params[spec.ProviderField])); p != nil {
+	p := s.doc.Provider(fmt.Sprint(params[spec.ProviderField]))
+	if p != nil {
 		// In schema order, so that an error names the first field a reader sees.
 		rank := func(name string) int {
 			if i := p.Index(name); i >= 0 {
@@ -211,7 +227,13 @@ func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any
 	}
 	obj := pyjson.ObjectValue(nil)
 	for _, name := range names {
-		v, err := anyValue(params[name])
+		var f *spec.Field
+		if p != nil {
+			if i := p.Index(name); i >= 0 {
+				f = &p.Fields[i]
+			}
+		}
+		v, err := paramValue(params[name], f)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrStateParams, name, err)
 		}
@@ -227,8 +249,11 @@ func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any
 	return map[string]any{"phone_number_id": rec.id(), "phone_number": rec.number(), "provider": rec.provider.Name}, nil
 }
 
-// anyValue turns a state parameter, as encoding/json decoded it, into a JSON value.
-func anyValue(v any) (pyjson.Value, error) {
+// paramValue turns a state parameter, as encoding/json decoded it, into a JSON value
+// of field f (nil: no schema known): a whole number is an integer where f takes one
+// and a float elsewhere (pydantic renders a float field's 10 as 10.0), and a nested
+// object's members follow f's property order, as pydantic renders a model.
+func paramValue(v any, f *spec.Field) (pyjson.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return pyjson.NullValue(), nil
@@ -237,9 +262,56 @@ func anyValue(v any) (pyjson.Value, error) {
 	case bool:
 		return pyjson.BoolValue(v), nil
 	case float64:
+		if f != nil && f.Integer && v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return pyjson.NumberValue(strconv.FormatInt(int64(v), 10)), nil
+		}
 		return pyjson.NumberValue(pyjson.FloatRepr(v)), nil
 	case int:
-		return pyjson.NumberValue(fmt.Sprint(v)), nil
+		return pyjson.NumberValue(strconv.Itoa(v)), nil
+	case []any:
+		var items *spec.Field
+		if f != nil {
+			items = f.Items
+		}
+		out := make([]pyjson.Value, len(v))
+		for i, e := range v {
+			ev, err := paramValue(e, items)
+			if err != nil {
+				return pyjson.Value{}, fmt.Errorf("item %d: %w", i, err)
+			}
+			out[i] = ev
+		}
+		return pyjson.ArrayValue(out), nil
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var props []spec.Field
+		if f != nil {
+			props = f.Props
+		}
+		rank := func(k string) int {
+			if i := slices.IndexFunc(props, func(p spec.Field) bool { return p.Name == k }); i >= 0 {
+				return i
+			}
+			return len(props)
+		}
+		slices.SortStableFunc(keys, func(a, b string) int { return rank(a) - rank(b) })
+		obj := pyjson.ObjectValue(nil)
+		for _, k := range keys {
+			var pf *spec.Field
+			if i := rank(k); i < len(props) {
+				pf = &props[i]
+			}
+			ev, err := paramValue(v[k], pf)
+			if err != nil {
+				return pyjson.Value{}, fmt.Errorf("%q: %w", k, err)
+			}
+			obj.Set(k, ev)
+		}
+		return obj, nil
 	default:
 		return pyjson.Value{}, fmt.Errorf("unsupported value %v", v)
 	}
@@ -259,14 +331,111 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
-// kindsText describes what a field takes, for a state's params.
-func kindsText(f spec.Field) string {
-	if len(f.Enum) > 0 {
-		return "one of " + strings.Join(f.Enum, ", ")
+// kindsText describes what a field takes, for a state's params: its values, or its
+// types with their bounds ("integer from 1 to 100 or null", "string of at most 32
+// characters or null", "string matching ^[0-9a-f]{8}$ or null").
+func kindsText(f *spec.Field) string {
+	if len(f.Values) > 0 {
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			switch v.Kind {
+			case pyjson.Null:
+				vals[i] = "null"
+			case pyjson.Bool:
+				vals[i] = strconv.FormatBool(v.Bool)
+			default:
+				vals[i] = v.Str
+			}
+		}
+		text := "one of " + strings.Join(vals, ", ")
+		if slices.Contains(f.Kinds, pyjson.Null) && !slices.ContainsFunc(f.Values, func(v pyjson.Value) bool { return v.Kind == pyjson.Null }) {
+			text += ", or null"
+		}
+		return text
 	}
-	parts := make([]string, len(f.Kinds))
-	for i, k := range f.Kinds {
+	if len(f.Kinds) == 0 {
+		return "any value"
+	}
+	b := f.Bounds()
+	kinds := slices.Clone(f.Kinds)
+	if i := slices.Index(kinds, pyjson.Null); i >= 0 { // null last: "integer or null"
+		kinds = append(slices.Delete(kinds, i, i+1), pyjson.Null)
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
 		parts[i] = k.String()
+		switch k {
+		case pyjson.Number:
+			if f.Integer {
+				parts[i] = "integer"
+			}
+			parts[i] += numberText(b)
+		case pyjson.String:
+			parts[i] += lengthText(b.MinLength, b.MaxLength, "character")
+			if b.PatternSource != "" {
+				parts[i] += " matching " + b.PatternSource
+			}
+		case pyjson.Array:
+			parts[i] += lengthText(b.MinItems, b.MaxItems, "item")
+			if f.Items != nil && len(f.Items.Kinds) > 0 {
+				parts[i] += ", each " + kindsText(f.Items)
+			}
+		case pyjson.Object:
+			if len(f.Props) > 0 {
+				names := make([]string, len(f.Props))
+				for j, p := range f.Props {
+					names[j] = p.Name
+					if p.Required {
+						names[j] += " (required)"
+					}
+				}
+				parts[i] += " with " + strings.Join(names, ", ")
+			}
+		}
 	}
 	return strings.Join(parts, " or ")
+}
+
+func lengthText(lo, hi *int64, unit string) string {
+	plural := func(n int64) string {
+		if n == 1 {
+			return unit
+		}
+		return unit + "s"
+	}
+	switch {
+	case lo != nil && hi != nil:
+		return fmt.Sprintf(" of %d to %d %s", *lo, *hi, plural(*hi))
+	case lo != nil:
+		return fmt.Sprintf(" of at least %d %s", *lo, plural(*lo))
+	case hi != nil:
+		return fmt.Sprintf(" of at most %d %s", *hi, plural(*hi))
+	}
+	return ""
+}
+
+func numberText(b spec.Bounds) string {
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	var parts []string
+	if b.Minimum != nil {
+		op := "≥ "
+		if b.ExclusiveMinimum {
+			op = "> "
+		}
+		parts = append(parts, op+num(*b.Minimum))
+	}
+	if b.Maximum != nil {
+		op := "≤ "
+		if b.ExclusiveMaximum {
+			op = "< "
+		}
+		parts = append(parts, op+num(*b.Maximum))
+	}
+	if b.MultipleOf != nil {
+		parts = append(parts, "a multiple of "+num(*b.MultipleOf))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

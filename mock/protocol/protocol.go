@@ -32,16 +32,23 @@ const (
 	StatePhoneNumberStored = "the phone number is stored as given"
 )
 
-// ProviderStateName is the state that makes a number of the provider exist:
-// "a SIP number exists", "a Pia number exists", "a Twilio number exists"; for other
-// providers the name with its first letter in upper case.
+// ProviderStateName is the state that makes a number of the provider exist, named
+// from the provider's name: "a SIP number exists", "a Pia number exists", "a Twilio
+// number exists"; for other providers the name with its first letter in upper case.
+// Implementations that read the document name the state from the response schema's
+// title instead (StateName with the title's label), and serve this name too when it
+// differs.
 func ProviderStateName(provider string) string {
 	label := map[string]string{"sip": "SIP", "pia": "Pia", "twilio": "Twilio"}[provider]
 	if label == "" && provider != "" {
 		label = strings.ToUpper(provider[:1]) + provider[1:]
 	}
-	return fmt.Sprintf("a %s number exists", label)
+	return StateName(label)
 }
+
+// StateName is the state that makes a number of the provider with this label exist:
+// "a Vonage number exists".
+func StateName(label string) string { return fmt.Sprintf("a %s number exists", label) }
 
 // StateRequest is the body of POST StatesPath.
 type StateRequest struct {

@@ -28,6 +28,10 @@ type Provider struct {
 	// Name is the provider property's const ("sip", "pia", "twilio").
 	Name  string
 	Title string
+	// Label is what people call the provider, read from the title: "Vonage" from
+	// GetVonagePhoneNumberResponse ("SIP", "Pia", "Twilio" for the seed's). It names
+	// the provider state "a Vonage number exists".
+	Label string
 	// Fields are the schema's properties in document order.
 	Fields []Field
 }
@@ -98,6 +102,7 @@ func (c *compiler) provider(p *base.SchemaProxy, ptr string) (*Provider, error) 
 		return nil, fmt.Errorf("%s: needs a %q property with a const value", s.Title, ProviderField)
 	}
 	pr.Name = pr.Fields[prov].Enum[0]
+	pr.Label = label(s.Title, pr.Name)
 	for _, want := range []string{IDField, NumberField} {
 		i := pr.Index(want)
 		if i < 0 || !slices.Contains(pr.Fields[i].Kinds, pyjson.String) {
@@ -105,6 +110,20 @@ func (c *compiler) provider(p *base.SchemaProxy, ptr string) (*Provider, error) 
 		}
 	}
 	return pr, nil
+}
+
+// label reads a provider's label from its response schema's title, FastAPI's class
+// name: Get<Label>PhoneNumberResponse, or <Label>PhoneNumber…; a title of another
+// shape gives the provider's name with its first letter in upper case.
+func label(title, name string) string {
+	l := strings.TrimPrefix(title, "Get")
+	if i := strings.Index(l, "PhoneNumber"); i > 0 && !strings.ContainsAny(l[:i], " _-") {
+		return l[:i]
+	}
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
 }
 
 // fields compiles an object schema's properties for records.
