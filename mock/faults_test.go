@@ -126,15 +126,15 @@ func TestFaultRefusals(t *testing.T) {
 		rule FaultRule
 		want string
 	}{
-		{"undocumented status", FaultRule{Status: 503}, "status 503 has no default body"},
+		{"undocumented status", FaultRule{Status: 503}, "status: 503 has no default body"},
 		{"body off the schema", FaultRule{Status: 404, Body: []byte(`{"detail":"Not Found"}`)}, "off the document"},
 		{"200 off the schema", FaultRule{Status: 200, Body: []byte(`{"provider":"carrier-pigeon"}`)}, "off the document"},
-		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body is not JSON"},
+		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body: not JSON"},
 		{"malformed raw_body not asked for", FaultRule{Status: 500, RawBody: `{"error":`}, "raw_body is off the document"},
 		{"body and raw_body", FaultRule{Status: 500, Body: []byte(`{}`), RawBody: `{}`, OffDocument: true}, "not both"},
 		{"nothing to do", FaultRule{}, "needs a status, a connection fault or a delay"},
 		{"reset with a body", FaultRule{Connection: ConnReset, Status: 500}, "sends nothing"},
-		{"unknown connection fault", FaultRule{Connection: "explode", Status: 500}, `connection "explode"`},
+		{"unknown connection fault", FaultRule{Connection: "explode", Status: 500}, `connection: "explode" is not a connection fault`},
 		{"bad probability", FaultRule{Status: 500, Probability: 2}, "probability"},
 		{"bad glob", FaultRule{Status: 500, Match: FaultMatch{PhoneNumberID: "["}}, "phone_number_id"},
 		{"negative times", FaultRule{Status: 500, Times: -1}, "negative"},

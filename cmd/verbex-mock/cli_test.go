@@ -86,6 +86,7 @@ func TestErrorsGolden(t *testing.T) {
 		{"count-flag", []string{"serve", "--generate", "-3"}, env()},
 		{"command-typo", []string{"sevre"}, env()},
 		{"serve-argument", []string{"serve", "now"}, env()},
+		{"faults-file", []string{"serve", "--faults", "testdata/bad-faults.yaml"}, env()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
