@@ -21,3 +21,7 @@
 // without states, anything needing a fault (those scenarios are skipped with the
 // reason).
 package contract
+
+// A contract run checks the target's answers with libopenapi-validator, the general
+// JSON Schema validator, and accepts every document the binary does.
+import _ "github.com/verbex/verbex-mock/mock/spec/fullcheck"
