@@ -54,7 +54,7 @@
 // The self-check (on by default) validates every answer against the document, so a
 // fake that answers off it fails the test instead of misleading it; SelfCheck(false)
 // turns it off. A document is compiled once per process and shared by every server
-// (NewServer and its first PATCH cost about 1.5 ms: BenchmarkNewServerFirstPatch).
+// (NewServer and its first PATCH cost 1.3–2.0 ms: BenchmarkNewServerFirstPatch).
 //
 // mocktest does not link libopenapi-validator, which a test binary would otherwise
 // build from about 50 more third-party packages: answers are checked by the
