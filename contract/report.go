@@ -33,6 +33,9 @@ type Report struct {
 	Failed    int              `json:"failed"`
 	Skipped   int              `json:"skipped"`
 	Errors    int              `json:"errors"`
+	// DryRun is a run that sent nothing: each scenario is listed, skipped, with what
+	// it would send or why it would be skipped.
+	DryRun bool `json:"dry_run,omitempty"`
 	// Generated are the differential cases against the oracle (nil: not attempted).
 	Generated *GenerationReport `json:"generated,omitempty"`
 	// Restored says what happened to the numbers given for a target without states.
@@ -170,7 +173,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if n := r.SkippedAny(); n > 0 {
-		ew.printf("SKIPPED %d: the target was not fully checked\n", n)
+		if r.DryRun {
+			ew.printf("DRY RUN: %d scenarios, nothing sent\n", n)
+		} else {
+			ew.printf("SKIPPED %d: the target was not fully checked\n", n)
+		}
 		for _, s := range r.Scenarios {
 			if s.Status == StatusSkipped {
 				ew.printf("  skipped %s (%s): %s\n", s.Name, s.File, s.Reason)
@@ -261,6 +268,9 @@ func (r *Report) writeScenario(ew *errWriter, s ScenarioResult) {
 		}
 		for _, f := range st.Failures {
 			ew.printf("    %s: %s\n", f.Kind, f.Message)
+			if len(f.Mismatches) == 1 && f.Mismatches[0].Path == f.Kind {
+				continue // the message says it already (a status mismatch)
+			}
 			for _, m := range f.Mismatches {
 				ew.printf("      - %s\n", m)
 			}

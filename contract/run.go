@@ -223,6 +223,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	defer rep.finish()
 	replay := r.cfg.Replay != nil && *r.cfg.Replay >= 0
 	if r.cfg.DryRun {
+		rep.DryRun = true
 		for _, sc := range r.scenarios {
 			rep.add(ScenarioResult{Name: sc.Name, File: sc.File, Tags: sc.Tags, Status: StatusSkipped, Reason: "dry run: " + r.plan(sc)})
 		}
@@ -301,14 +302,75 @@ func (r *runner) stateURL() string {
 
 // plan says how a scenario's states would be provided.
 func (r *runner) plan(sc *Scenario) string {
-	var parts []string
+	if skip := r.wouldSkip(sc); skip != "" {
+		return "would be skipped: " + skip
+	}
+	var sends []string
+	for i := range sc.Steps {
+		for _, one := range sc.Steps[i].requests() {
+			sends = append(sends, one.Request.Method+" "+one.Request.Path+" "+bodySummary(&one.Request))
+		}
+	}
+	var given []string
 	for _, g := range sc.Given {
-		parts = append(parts, fmt.Sprintf("%q", g.State))
+		given = append(given, fmt.Sprintf("%q", g.State))
 	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("%d steps, no states", len(sc.Steps))
+	out := "would send " + strings.Join(sends, "; ")
+	if len(given) > 0 {
+		out += " (given " + strings.Join(given, ", ") + ")"
 	}
-	return fmt.Sprintf("%d steps, given %s", len(sc.Steps), strings.Join(parts, ", "))
+	return out
+}
+
+// wouldSkip says why a scenario would be skipped, as far as it can be known without
+// sending anything: on a target without a states route, what the given numbers
+// (--sip-id, …) cannot provide. With a states route (or no target named) nothing is
+// known until it is asked.
+func (r *runner) wouldSkip(sc *Scenario) string {
+	if r.cfg.States != "" || r.cfg.Target == "" {
+		return ""
+	}
+	used := map[string]bool{}
+	for _, g := range sc.Given {
+		if g.State == protocol.StateNoPhoneNumber {
+			continue
+		}
+		var prov *spec.Provider
+		for _, p := range r.doc.Providers {
+			if g.State == protocol.ProviderStateName(p.Name) {
+				prov = p
+			}
+		}
+		switch {
+		case prov == nil:
+			return fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State)
+		case r.cfg.IDs[prov.Name] == "":
+			return fmt.Sprintf("state %q needs a %s number: give --%s-id", g.State, prov.Name, prov.Name)
+		case used[prov.Name]:
+			return fmt.Sprintf("the scenario needs two %s numbers; only one was given", prov.Name)
+		}
+		used[prov.Name] = true
+	}
+	return ""
+}
+
+// bodySummary names what a request sends: the JSON body's top-level keys, its type,
+// or the raw bytes' length.
+func bodySummary(req *Request) string {
+	switch {
+	case req.Raw != nil:
+		return fmt.Sprintf("(raw, %d bytes)", len(*req.Raw))
+	case req.JSON == nil:
+		return "(no body)"
+	case req.JSON.Kind == pyjson.Object:
+		keys := make([]string, len(req.JSON.Obj))
+		for i, m := range req.JSON.Obj {
+			keys[i] = m.Key
+		}
+		return "{" + strings.Join(keys, ", ") + "}"
+	default:
+		return "(JSON " + req.JSON.Kind.String() + ")"
+	}
 }
 
 // preflight sends one harmless request (an empty PATCH to an id nobody has) so that a

@@ -228,3 +228,62 @@ func TestTimeBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunPlan: a dry run says, per scenario, what it would send (method, path,
+// the body's keys) or why it would be skipped, and sends nothing.
+func TestDryRunPlan(t *testing.T) {
+	t.Parallel()
+	rep, err := contract.Run(context.Background(), contract.Config{Target: "http://127.0.0.1:1", SIPID: "6650a1f2c3d4e5f6a7b8c901", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, s := range rep.Scenarios {
+		reasons[s.File] = s.Reason
+	}
+	for file, want := range map[string]string{
+		"sip-update.yaml":         "dry run: would send PATCH /v1/phone-numbers/{{ sip.phone_number_id }} {",
+		"duplicate-keys.yaml":     "(raw, ",
+		"pia-update.yaml":         `dry run: would be skipped: state "a Pia number exists" needs a pia number: give --pia-id`,
+		"server-error.yaml":       `dry run: would be skipped: state "the next update fails" needs a provider-state route (--states)`,
+		"method-not-allowed.yaml": "GET /v1/phone-numbers/{{ sip.phone_number_id }} (no body)",
+	} {
+		if !strings.Contains(reasons[file], want) {
+			t.Errorf("%s: %q, want it to contain %q", file, reasons[file], want)
+		}
+	}
+}
+
+// TestScenarioErrorsInOnePass: every bad file is reported by one load.
+func TestScenarioErrorsInOnePass(t *testing.T) {
+	t.Parallel()
+	_, err := contract.LoadFS(fstest.MapFS{
+		"a.yaml": {Data: []byte("name: a\nstpes: []\n")},
+		"b.yaml": {Data: []byte("name: b\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {}\n")},
+		"c.yaml": {Data: []byte("name: a\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 404}\n")},
+		"d.yaml": {Data: []byte("name: a\nsteps:\n  - request: {method: PATCH, path: /v1/phone-numbers/a, json: {}}\n    expect: {status: 404}\n")},
+	})
+	for _, want := range []string{`a.yaml:2: unknown key "stpes"`, "b.yaml:3: step 1: expect.status is required", `d.yaml:1: scenario name "a" is also used by c.yaml`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	}
+}
+
+// TestStatusMismatchPrintedOnce: the text report says a wrong status once.
+func TestStatusMismatchPrintedOnce(t *testing.T) {
+	t.Parallel()
+	scs, err := contract.LoadFS(fstest.MapFS{"s.yaml": {Data: []byte("name: wrong status\ngiven: [{state: a SIP number exists, as: sip}]\nsteps:\n  - request: {method: PATCH, path: '/v1/phone-numbers/{{ sip.phone_number_id }}', json: {friendly_name: x}}\n    expect: {status: 404}\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contract.Run(context.Background(), contract.Config{Handler: newFake(t), States: "/__admin/states", Scenarios: scs, Generate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	_ = rep.WriteText(&text)
+	if n := strings.Count(text.String(), "404"); rep.Failed != 1 || n != 1 {
+		t.Errorf("the expected status appears %d times, want once:\n%s", n, text.String())
+	}
+}

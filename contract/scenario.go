@@ -122,22 +122,30 @@ func LoadFS(fsys fs.FS) ([]*Scenario, error) {
 		return nil, fmt.Errorf("contract: reading scenarios: %w", err)
 	}
 	sort.Strings(names)
+	// Every file is read before any error is returned, so one run lists them all.
 	var out []*Scenario
+	var errs []error
 	seen := map[string]string{}
 	for _, n := range names {
 		data, err := fs.ReadFile(fsys, n)
 		if err != nil {
-			return nil, fmt.Errorf("contract: %w", err)
+			errs = append(errs, fmt.Errorf("contract: %w", err))
+			continue
 		}
 		sc, err := Parse(n, data)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		if prev, dup := seen[sc.Name]; dup {
-			return nil, &ScenarioError{File: n, Line: sc.Line, Msg: fmt.Sprintf("scenario name %q is also used by %s", sc.Name, prev)}
+			errs = append(errs, &ScenarioError{File: n, Line: sc.Line, Msg: fmt.Sprintf("scenario name %q is also used by %s", sc.Name, prev)})
+			continue
 		}
 		seen[sc.Name] = n
 		out = append(out, sc)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("contract: no scenario files (*.yaml) found")

@@ -41,13 +41,13 @@ func compileMatch(m FaultMatch) (matcher, error) {
 	if m.Method != "" {
 		c.method = strings.ToUpper(m.Method)
 		if !slices.Contains(ruleMethods, c.method) {
-			return c, fmt.Errorf("match.method %q: want one of %s", m.Method, strings.Join(ruleMethods, ", "))
+			return c, problem("match.method", "%q is not a method%s", m.Method, didYouMean(c.method, ruleMethods))
 		}
 	}
 	if m.PhoneNumberID != "" {
 		re, err := compileGlob(m.PhoneNumberID)
 		if err != nil {
-			return c, fmt.Errorf("match.phone_number_id %.80q: %w", m.PhoneNumberID, err)
+			return c, problem("match.phone_number_id", "%.80q: %w", m.PhoneNumberID, err)
 		}
 		c.id = re
 	}
@@ -56,7 +56,7 @@ func compileMatch(m FaultMatch) (matcher, error) {
 		if v := m.Headers[k]; v != "" {
 			re, err := compileGlob(v)
 			if err != nil {
-				return c, fmt.Errorf("match.headers.%s %.80q: %w", k, v, err)
+				return c, problem("match.headers."+k, "%.80q: %w", v, err)
 			}
 			h.value = re
 		}
@@ -65,15 +65,15 @@ func compileMatch(m FaultMatch) (matcher, error) {
 	for _, k := range sortedKeys(m.Body) {
 		raw, err := json.Marshal(m.Body[k])
 		if err != nil {
-			return c, fmt.Errorf("match.body.%s: %w", k, err)
+			return c, &fieldProblem{field: "match.body." + k, err: err}
 		}
 		v, err := pyjson.Decode(raw)
 		if err != nil {
-			return c, fmt.Errorf("match.body.%s: %w", k, err)
+			return c, &fieldProblem{field: "match.body." + k, err: err}
 		}
 		want, err := match.Compile(v)
 		if err != nil {
-			return c, fmt.Errorf("match.body.%s: %w", k, err)
+			return c, &fieldProblem{field: "match.body." + k, err: err}
 		}
 		c.body = append(c.body, bodyMatch{key: k, want: want})
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pb33f/go-yaml"
-
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -77,6 +75,8 @@ type FaultRule struct {
 	// OffDocument must be set for an answer the document does not allow (another
 	// status, or a body off its schema), so that nobody sends one by mistake.
 	OffDocument bool `json:"off_document,omitempty"`
+
+	src *faultSource // where ParseFaultFile read it; nil for rules built in Go
 }
 
 // FaultMatch says which requests a rule applies to. Empty fields match anything.
@@ -139,35 +139,6 @@ func (d *Duration) set(v any) error {
 	return nil
 }
 
-// ParseFaults reads rules from YAML or JSON: a list of rules, or {"faults": [...]}.
-// Unknown keys are refused, so a typo never silently widens a rule.
-func ParseFaults(data []byte) ([]FaultRule, error) {
-	var doc any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
-	}
-	if m, ok := doc.(map[string]any); ok {
-		list, found := m["faults"]
-		if !found || len(m) != 1 {
-			return nil, fmt.Errorf("%w: want a list of rules or {\"faults\": [...]}", ErrFaultRule)
-		}
-		doc = list
-	}
-	if doc == nil {
-		return nil, nil
-	}
-	// Through JSON, so that bodies given as YAML mappings become JSON bodies.
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
-	}
-	var rules []FaultRule
-	if err := decodeStrict(b, &rules); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrFaultRule, err)
-	}
-	return rules, nil
-}
-
 // checkedRule is a rule as checkFault accepted it: its answer body rendered and its
 // matchers compiled, once, when it is added.
 type checkedRule struct {
@@ -225,85 +196,90 @@ var ErrTooManyRules = errors.New("mock: too many fault rules in the session")
 // Methods a rule may match; anything else is a typo.
 var ruleMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 
-// checkFault validates a rule against the document, renders its answer body and
-// compiles its matchers.
-func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
-	bad := func(format string, a ...any) (checkedRule, error) {
-		return checkedRule{}, fmt.Errorf("%w: %s", ErrFaultRule, fmt.Sprintf(format, a...))
-	}
-	if r.Times < 0 || r.After < 0 {
-		return bad("times and after must not be negative")
-	}
-	if r.Probability < 0 || r.Probability > 1 {
-		return bad("probability %v is not in (0, 1]", r.Probability)
-	}
-	if size := ruleSize(r); size > s.opts.MaxFaultRuleBytes {
-		return bad("the rule is %d bytes (body, raw_body, headers and matchers); at most %d", size, s.opts.MaxFaultRuleBytes)
+// checkShape checks what a rule needs no document for and compiles its matchers.
+// Errors carry the field (a *fieldProblem), for messages that name its line.
+func checkShape(r FaultRule) (matcher, error) {
+	switch {
+	case r.Times < 0:
+		return matcher{}, problem("times", "%d is negative; want 0 (no limit) or more", r.Times)
+	case r.After < 0:
+		return matcher{}, problem("after", "%d is negative; want 0 or more", r.After)
+	case r.Probability < 0 || r.Probability > 1:
+		return matcher{}, problem("probability", "%v is not in (0, 1]", r.Probability)
+	case r.Status != 0 && (r.Status < 100 || r.Status > 599):
+		return matcher{}, problem("status", "%d is not an HTTP status", r.Status)
 	}
 	when, err := compileMatch(r.Match)
 	if err != nil {
-		return checkedRule{}, fmt.Errorf("%w: %w", ErrFaultRule, err)
+		return matcher{}, err
 	}
 	switch r.Connection {
 	case "", ConnReset, ConnCloseAfterHeaders, ConnTruncate:
 	default:
-		return bad("connection %q: want %s, %s or %s", r.Connection, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
+		return matcher{}, problem("connection", "%q is not a connection fault%s", r.Connection, didYouMean(r.Connection, []string{ConnReset, ConnCloseAfterHeaders, ConnTruncate}))
 	}
-	if r.Body != nil && r.RawBody != "" {
-		return bad("give body or raw_body, not both")
+	switch {
+	case r.Body != nil && r.RawBody != "":
+		return matcher{}, problem("raw_body", "give body or raw_body, not both")
+	case r.RawBody != "" && r.Status == 0:
+		return matcher{}, problem("raw_body", "needs a status")
+	case r.Connection == ConnReset && (r.Status != 0 || r.Body != nil):
+		return matcher{}, problem("connection", "%q sends nothing; drop status and body", ConnReset)
+	case r.Status == 0 && r.Connection != ConnReset && (r.Body != nil || r.Connection != "" || len(r.Headers) > 0):
+		return matcher{}, problem("status", "missing; body, headers and connection need a status")
+	case r.Status == 0 && r.Connection == "" && r.Delay == 0:
+		return matcher{}, problem("", "a rule needs a status, a connection fault or a delay")
+	}
+	return when, nil
+}
+
+// checkFault validates a rule against the document, renders its answer body and
+// compiles its matchers. Errors wrap ErrFaultRule and a *fieldProblem naming the field.
+func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
+	bad := func(field, format string, a ...any) (checkedRule, error) {
+		return checkedRule{}, fmt.Errorf("%w: %w", ErrFaultRule, problem(field, format, a...))
+	}
+	if size := ruleSize(r); size > s.opts.MaxFaultRuleBytes {
+		return bad("", "the rule is %d bytes (body, raw_body, headers and matchers); at most %d", size, s.opts.MaxFaultRuleBytes)
+	}
+	when, err := checkShape(r)
+	if err != nil {
+		return checkedRule{}, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
 	c := checkedRule{rule: r, when: when, size: int64(ruleSize(r)) + 256}
 	if r.RawBody != "" {
-		if r.Status == 0 {
-			return bad("raw_body needs a status")
-		}
 		if !r.OffDocument {
 			h := http.Header{"Content-Type": {contentJSON}}
 			if ct := r.Headers["Content-Type"]; ct != "" {
 				h.Set("Content-Type", ct)
 			}
 			if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, []byte(r.RawBody)); len(problems) > 0 {
-				return bad("status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+				return bad("raw_body", "status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
 			}
 		}
 		c.body = []byte(r.RawBody)
 		return c, nil
 	}
-	if r.Connection == ConnReset {
-		if r.Status != 0 || r.Body != nil || r.RawBody != "" {
-			return bad("connection %q sends nothing; drop status and body", ConnReset)
-		}
-		return c, nil
-	}
 	if r.Status == 0 {
-		if r.Body != nil || r.Connection != "" || len(r.Headers) > 0 {
-			return bad("body, headers and connection need a status")
-		}
-		if r.Delay == 0 {
-			return bad("a rule needs a status, a connection fault or a delay")
-		}
-		return c, nil
-	}
-	if r.Status < 100 || r.Status > 599 {
-		return bad("status %d is not an HTTP status", r.Status)
+		return c, nil // a reset, or latency only
 	}
 	if r.Body == nil {
 		if !hasDefaultBody(r.Status) && !r.OffDocument {
-			return bad("status %d has no default body; give a body, or set off_document: true for an answer the document does not allow", r.Status)
+			return bad("status", "%d has no default body; give a body, or set off_document: true for an answer the document does not allow", r.Status)
 		}
 		return c, nil // the default is rendered when it fires, from the request
 	}
 	v, err := pyjson.Decode(r.Body)
 	if err != nil {
-		return bad("body is not JSON: %v", err)
+		return bad("body", "not JSON: %v", err)
 	}
 	if c.body, err = pyjson.Append(nil, v); err != nil {
-		return bad("body: %v", err)
+		return bad("body", "%v", err)
 	}
 	if !r.OffDocument {
 		h := http.Header{"Content-Type": {contentJSON}}
 		if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, c.body); len(problems) > 0 {
-			return bad("status %d with this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+			return bad("body", "with status %d this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
 		}
 	}
 	return c, nil

@@ -78,7 +78,13 @@ func TestFaultAnswers(t *testing.T) {
 	}{
 		{"404 default", FaultRule{Status: 404}, patch(sipID, `{}`), 404, `{"error":"phone_number_not_found","message":"Phone number with id '6650a1f2c3d4e5f6a7b8c901' was not found."}`, nil, false},
 		{"500 default", FaultRule{Status: 500}, patch(sipID, `{}`), 500, `{"error":"internal_error","message":"An unexpected error occurred while updating the phone number. Please try again later."}`, nil, false},
-		{"422 default echoes the sent field", FaultRule{Status: 422}, patch(sipID, `{"friendly_name":"x"}`), 422, `{"detail":[{"type":"string_type","loc":["body","UpdateSIPPhoneNumberRequest","friendly_name"],"msg":"Input should be a valid string","input":"x"},{"type":"string_type","loc":["body","UpdatePiaPhoneNumberRequest","friendly_name"],"msg":"Input should be a valid string","input":"x"},{"type":"string_type","loc":["body","UpdateTwilioPhoneNumberRequest","friendly_name"],"msg":"Input should be a valid string","input":"x"}]}`, nil, false},
+		// The default 422 is built from the request: the field it sent, its value as the
+		// input, and a msg that refuses the value without calling it the wrong type.
+		{"422 default names the sent field", FaultRule{Status: 422}, patch(sipID, `{"friendly_name":"x"}`), 422, `{"detail":[{"type":"value_error","loc":["body","UpdateSIPPhoneNumberRequest","friendly_name"],"msg":"Value error, friendly_name was refused","input":"x","ctx":{"error":{}}},{"type":"value_error","loc":["body","UpdatePiaPhoneNumberRequest","friendly_name"],"msg":"Value error, friendly_name was refused","input":"x","ctx":{"error":{}}},{"type":"value_error","loc":["body","UpdateTwilioPhoneNumberRequest","friendly_name"],"msg":"Value error, friendly_name was refused","input":"x","ctx":{"error":{}}}]}`, nil, false},
+		{"422 default names the rule's field", FaultRule{Status: 422, Match: FaultMatch{Body: map[string]any{"inbound_agent_id": "a1"}}}, patch(sipID, `{"friendly_name":"x","inbound_agent_id":"a1"}`), 422, `{"detail":[{"type":"value_error","loc":["body","UpdateSIPPhoneNumberRequest","inbound_agent_id"],"msg":"Value error, inbound_agent_id was refused","input":"a1","ctx":{"error":{}}},{"type":"value_error","loc":["body","UpdatePiaPhoneNumberRequest","inbound_agent_id"],"msg":"Value error, inbound_agent_id was refused","input":"a1","ctx":{"error":{}}},{"type":"value_error","loc":["body","UpdateTwilioPhoneNumberRequest","inbound_agent_id"],"msg":"Value error, inbound_agent_id was refused","input":"a1","ctx":{"error":{}}}]}`, nil, false},
+		{"422 default for an empty object names no field", FaultRule{Status: 422}, patch(sipID, `{}`), 422, `{"detail":[{"type":"value_error","loc":["body"],"msg":"Value error, the request was refused","input":{},"ctx":{"error":{}}}]}`, nil, false},
+		{"422 default skips undeclared fields", FaultRule{Status: 422}, patch(sipID, `{"nickname":"n"}`), 422, `{"detail":[{"type":"value_error","loc":["body"],"msg":"Value error, the request was refused","input":{"nickname":"n"},"ctx":{"error":{}}}]}`, nil, false},
+		{"422 default without a body", FaultRule{Status: 422}, patch(sipID, ``), 422, `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}`, nil, false},
 		{"custom body and headers", FaultRule{Status: 500, Body: []byte(`{"error":"db_down","message":"try later"}`), Headers: map[string]string{"Retry-After": "3"}}, patch(sipID, `{}`), 500, `{"error":"db_down","message":"try later"}`, map[string]string{"Retry-After": "3"}, false},
 		{"custom 200", FaultRule{Status: 200, Body: []byte(`{"_id":"x","provider":"pia","phone_number":"+1555"}`)}, patch(sipID, `{}`), 200, `{"_id":"x","provider":"pia","phone_number":"+1555"}`, nil, false},
 		{"off-document status asked for", FaultRule{Status: 503, Body: []byte(`{"error":"unavailable"}`), OffDocument: true}, patch(sipID, `{}`), 503, `{"error":"unavailable"}`, nil, true},
@@ -120,15 +126,15 @@ func TestFaultRefusals(t *testing.T) {
 		rule FaultRule
 		want string
 	}{
-		{"undocumented status", FaultRule{Status: 503}, "status 503 has no default body"},
+		{"undocumented status", FaultRule{Status: 503}, "status: 503 has no default body"},
 		{"body off the schema", FaultRule{Status: 404, Body: []byte(`{"detail":"Not Found"}`)}, "off the document"},
 		{"200 off the schema", FaultRule{Status: 200, Body: []byte(`{"provider":"carrier-pigeon"}`)}, "off the document"},
-		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body is not JSON"},
+		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body: not JSON"},
 		{"malformed raw_body not asked for", FaultRule{Status: 500, RawBody: `{"error":`}, "raw_body is off the document"},
 		{"body and raw_body", FaultRule{Status: 500, Body: []byte(`{}`), RawBody: `{}`, OffDocument: true}, "not both"},
 		{"nothing to do", FaultRule{}, "needs a status, a connection fault or a delay"},
 		{"reset with a body", FaultRule{Connection: ConnReset, Status: 500}, "sends nothing"},
-		{"unknown connection fault", FaultRule{Connection: "explode", Status: 500}, `connection "explode"`},
+		{"unknown connection fault", FaultRule{Connection: "explode", Status: 500}, `connection: "explode" is not a connection fault`},
 		{"bad probability", FaultRule{Status: 500, Probability: 2}, "probability"},
 		{"bad glob", FaultRule{Status: 500, Match: FaultMatch{PhoneNumberID: "["}}, "phone_number_id"},
 		{"negative times", FaultRule{Status: 500, Times: -1}, "negative"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -46,7 +47,7 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 	}
 	a = answer{status: f.Status, body: f.body, fault: name, deliberate: f.OffDocument, conn: f.Connection, delaySkipped: skipped}
 	if f.Body == nil && f.RawBody == "" && f.Status != 0 {
-		a.body = s.defaultFaultBody(x, f.Status, id)
+		a.body = s.defaultFaultBody(x, &f.FaultRule, id)
 	}
 	for k, v := range f.Headers {
 		a.setHeader(k, v)
@@ -68,8 +69,8 @@ func hasDefaultBody(status int) bool {
 
 // defaultFaultBody is a realistic, on-document body for the documented error
 // statuses: ErrorResponse for 404 and 500, a pydantic-shaped 422.
-func (s *Server) defaultFaultBody(x *exchange, status int, id string) []byte {
-	switch status {
+func (s *Server) defaultFaultBody(x *exchange, rule *FaultRule, id string) []byte {
+	switch rule.Status {
 	case http.StatusNotFound:
 		return notFoundBody(id)
 	case http.StatusInternalServerError:
@@ -79,42 +80,63 @@ func (s *Server) defaultFaultBody(x *exchange, status int, id string) []byte {
 		if isJSONContentType(x.r.Header.Get("Content-Type")) {
 			body, _ = x.json()
 		}
-		return s.defaultValidationBody(body)
+		return s.defaultValidationBody(body, rule)
 	}
 	return nil
 }
 
-// defaultValidationBody is the 422 a wrong type for the first field every branch
-// declares gives: one string_type error per branch, echoing what was sent.
-func (s *Server) defaultValidationBody(body pyjson.Value) []byte {
+// defaultValidationBody is the 422 a validator of the service gives when it refuses a
+// value the request sent: a value_error naming the field, with what was sent as its
+// input. A value_error never contradicts the value (a type error would call the
+// string "x" not a string), and the field is one the request sent, so a test reading
+// the 422 sees its own request in it: the first of the rule's match.body fields the
+// request sent, else the first field it sent that the document declares. A request
+// that sent no declared field gets a model-level error at ["body"] (or FastAPI's
+// "Field required" when it sent no JSON body at all).
+func (s *Server) defaultValidationBody(body pyjson.Value, rule *FaultRule) []byte {
 	u := &s.doc.Union
+	declared := func(name string) bool {
+		return slices.ContainsFunc(u.Branches, func(b *spec.Branch) bool { return b.Has(name) })
+	}
 	field := ""
-	if len(u.Branches) > 0 {
-		for _, p := range u.Branches[0].Props {
-			common := true
-			for _, b := range u.Branches[1:] {
-				common = common && b.Has(p.Name)
-			}
-			if common {
-				field = p.Name
+	if body.Kind == pyjson.Object {
+		for _, k := range sortedKeys(rule.Match.Body) {
+			if _, sent := body.Get(k); sent && declared(k) {
+				field = k
 				break
 			}
 		}
+		for i := 0; field == "" && i < len(body.Obj); i++ {
+			if declared(body.Obj[i].Key) {
+				field = body.Obj[i].Key
+			}
+		}
 	}
-	input, _ := body.Get(field)
+	refused := []pyjson.Member{{Key: "error", Value: pyjson.ObjectValue([]pyjson.Member{})}} // the exception encodes as {}
 	var details []spec.Detail
-	for _, b := range u.Branches {
-		loc := []pyjson.Value{pyjson.StringValue("body")}
-		if u.Titled {
-			loc = append(loc, pyjson.StringValue(b.Title))
-		}
-		if field != "" {
+	switch {
+	case body.Kind == pyjson.Null:
+		details = spec.MissingBody()
+	case field == "":
+		details = []spec.Detail{{Type: "value_error", Loc: []pyjson.Value{pyjson.StringValue("body")},
+			Msg: "Value error, the request was refused", Input: body, Ctx: refused}}
+	default:
+		input, _ := body.Get(field)
+		for _, b := range u.Branches {
+			if !b.Has(field) {
+				continue
+			}
+			loc := []pyjson.Value{pyjson.StringValue("body")}
+			if u.Titled {
+				loc = append(loc, pyjson.StringValue(b.Title))
+			}
 			loc = append(loc, pyjson.StringValue(field))
+			details = append(details, spec.Detail{Type: "value_error", Loc: loc,
+				Msg: "Value error, " + field + " was refused", Input: input, Ctx: refused})
 		}
-		details = append(details, spec.Detail{Type: "string_type", Loc: loc, Msg: "Input should be a valid string", Input: input})
 	}
 	out, err := spec.AppendValidationError(nil, details)
-	if err != nil { // the echoed input cannot be sent: echo null instead
+	if err != nil { // the echoed input cannot be sent (NaN, a lone surrogate): echo null
 		for i := range details {
 			details[i].Input = pyjson.NullValue()
 		}

@@ -146,7 +146,7 @@ func TestFaultRuleLimits(t *testing.T) {
 		{"large raw body", `{"status":500,"off_document":true,"raw_body":"` + strings.Repeat("z", 5000) + `"}`, "at most 4096"},
 		{"long glob", `{"status":500,"match":{"phone_number_id":"` + strings.Repeat("*a", 600) + `"}}`, "a glob has at most"},
 		{"misspelt matcher", `{"status":500,"match":{"body":{"x":{"$presnt":true}}}}`, "did you mean $present"},
-		{"unknown method", `{"status":500,"match":{"method":"PTACH"}}`, "want one of GET"},
+		{"unknown method", `{"status":500,"match":{"method":"PTACH"}}`, "did you mean PATCH?"},
 	}
 	s2 := newServer(t, Options{MaxFaultRuleBytes: 4096})
 	for _, tt := range tests {

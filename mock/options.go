@@ -46,7 +46,8 @@ type Options struct {
 	// MaxBodyBytes bounds a request body; larger ones get 413. 0 selects 1 MiB.
 	MaxBodyBytes int64
 	// JournalSize bounds each session's request journal in entries. 0 selects 1000;
-	// -1 turns the journal off.
+	// -1 turns the journal off. (The CLI's --journal-size counts the same way but
+	// 0 there means off, as a flag's 0 usually does; it passes -1 for it.)
 	JournalSize int
 	// JournalBytes bounds the journal of all sessions together; when it is spent the
 	// oldest entries go first. 0 selects 64 MiB.

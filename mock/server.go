@@ -87,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	for i, rule := range opts.Faults {
 		c, err := s.checkFault(rule)
 		if err != nil {
-			return nil, fmt.Errorf("fault %d: %w", i+1, err)
+			return nil, ruleError(i+1, rule, err)
 		}
 		s.startFaults = append(s.startFaults, c)
 	}

@@ -58,6 +58,8 @@ func TestHelpGolden(t *testing.T) {
 		"help-healthcheck":      {"healthcheck", "--help"},
 		"help-version":          {"version", "--help"},
 		"help-version-one-dash": {"version", "-h"},
+		// A dry run lists what each scenario would send, or why it would be skipped.
+		"help-contract-dry-run": {"contract", "run", "--dry-run", "--target", "http://127.0.0.1:1", "--sip-id", "6650a1f2c3d4e5f6a7b8c901", "--tags", "routing,faults"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -89,6 +91,8 @@ func TestErrorsGolden(t *testing.T) {
 		{"serve-argument", []string{"serve", "now"}, env()},
 		{"proxy-no-upstream", []string{"proxy"}, env()},
 		{"proxy-upstream-no-scheme", []string{"proxy", "--upstream", "api.verbex.ai"}, env()},
+		{"faults-file", []string{"serve", "--faults", "testdata/bad-faults.yaml"}, env()},
+		{"scenario-files", []string{"contract", "run", "--dry-run", "--scenarios", "testdata/bad-scenarios"}, env()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,17 +56,26 @@ func (c *contractFlags) register(fs *flagSet) {
 	fs.string(&c.run, "run", "VERBEX_MOCK_CONTRACT_RUN", "", "regular expression: run scenarios whose name matches")
 }
 
+// prefixScenarioFiles names every bad file of a load (one error per file, joined)
+// by its path from the working directory, as the user gave the directory.
+func prefixScenarioFiles(err error, dir string) {
+	if se, ok := err.(*contract.ScenarioError); ok {
+		se.File = dir + se.File
+		return
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			prefixScenarioFiles(e, dir)
+		}
+	}
+}
+
 func (c *contractFlags) load(fs *flagSet) ([]*contract.Scenario, []byte, []string, *regexp.Regexp, error) {
 	var scs []*contract.Scenario
 	var err error
 	if c.scenarioDir != "" {
 		scs, err = contract.LoadFS(os.DirFS(c.scenarioDir))
-		if err != nil {
-			var se *contract.ScenarioError
-			if errors.As(err, &se) {
-				se.File = strings.TrimSuffix(c.scenarioDir, "/") + "/" + se.File
-			}
-		}
+		prefixScenarioFiles(err, strings.TrimSuffix(c.scenarioDir, "/")+"/")
 	} else {
 		scs, err = contract.LoadFS(scenarios.FS)
 	}

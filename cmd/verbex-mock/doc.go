@@ -11,3 +11,7 @@
 // Exit codes: 0 ok, 1 a failure (a contract failure, an unhealthy fake), 2 a usage,
 // spec, fixtures, faults or scenario error, 3 a contract target that never answered.
 package main
+
+// The binary validates with libopenapi-validator where the compiled rules stop: the
+// self-check, contract runs, and documents with keywords the compiled validator lacks.
+import _ "github.com/verbex/verbex-mock/mock/spec/fullcheck"

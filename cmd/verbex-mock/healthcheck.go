@@ -13,13 +13,13 @@ import (
 
 // healthcheckCmd asks a running fake for /__admin/health: exit 0 when it answers
 // {"status":"ok"}, 1 otherwise. It needs no shell or curl, so a distroless image's
-// HEALTHCHECK can run it.
-func healthcheckCmd(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+// HEALTHCHECK can run it. Its errors are returned; only --help writes, to stdout.
+func healthcheckCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	var addr, timeout string
 	fs := newFlagSet("healthcheck")
 	fs.string(&addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "address of the fake (a 0.0.0.0 or empty host means this machine)")
 	fs.string(&timeout, "timeout", "VERBEX_MOCK_HEALTHCHECK_TIMEOUT", "2s", "how long to wait for the answer")
-	if err := fs.parse(args, getenv, stderr, "healthcheck [flags]"); err != nil {
+	if err := fs.parse(args, getenv, stdout, "healthcheck [flags]"); err != nil { // --help prints here
 		if errors.Is(err, errHelp) {
 			return nil
 		}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "proxy":
 		err = proxyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "healthcheck":
-		err = healthcheckCmd(ctx, args[1:], stderr, getenv)
+		err = healthcheckCmd(ctx, args[1:], stdout, getenv)
 	case "version", "--version", "-version":
 		err = versionCmd(args[1:], stdout)
 	case "help", "-h", "--help", "-help":

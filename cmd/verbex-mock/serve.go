@@ -189,8 +189,8 @@ func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
 		if err != nil {
 			return o, err
 		}
-		if o.Faults, err = mock.ParseFaults(b); err != nil {
-			return o, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", c.faultsFile, err)}
+		if o.Faults, err = mock.ParseFaultFile(c.faultsFile, b); err != nil {
+			return o, &exitError{code: exitUsage, err: err} // each line names the file
 		}
 	}
 	return o, nil

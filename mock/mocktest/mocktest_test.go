@@ -2,6 +2,7 @@
 package mocktest_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/mocktest"
+	"github.com/verbex/verbex-mock/mock/spec"
 )
 
 func TestUserStory(t *testing.T) {
@@ -128,4 +130,17 @@ func (e *errorRecorder) count() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.msgs)
+}
+
+// TestDocumentNeedingTheLibraryIsRefused: this test binary does not link
+// libopenapi-validator (package fullcheck), so a document whose request schema needs
+// it is refused with the import that fixes it rather than served half-checked.
+func TestDocumentNeedingTheLibraryIsRefused(t *testing.T) {
+	t.Parallel()
+	doc := strings.Replace(string(fixtures.OpenAPI()), "            - type: string\n            - type: 'null'\n          title: Inbound Agent Id",
+		"            - type: string\n              format: email\n            - type: 'null'\n          title: Inbound Agent Id", 1)
+	_, err := mock.New(mock.Options{Spec: []byte(doc)})
+	if !errors.Is(err, spec.ErrNeedsFullCheck) || !strings.Contains(err.Error(), "format at ") || !strings.Contains(err.Error(), "mock/spec/fullcheck") {
+		t.Errorf("New: %v, want spec.ErrNeedsFullCheck naming format and the import", err)
+	}
 }

@@ -6,8 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
+
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // Problem is one way a response is off the document.
@@ -29,8 +30,9 @@ func IsOperation(method, path string) bool {
 	return method == Method && ok && id != "" && !strings.Contains(id, "/")
 }
 
-// CheckResponse validates a response to method and path against the document with
-// libopenapi-validator: the status must be documented, the content type declared and
+// CheckResponse validates a response to method and path against the document: with
+// libopenapi-validator when package fullcheck is linked in, else with the compiled
+// record checks (checkCompiled). The status must be documented, the content type declared and
 // the body valid against the schema for that status. An empty body for a status that
 // declares content is a problem too (the validator lets it through). It returns nil
 // when the response is on the document or the request is not for the operation.
@@ -44,6 +46,9 @@ func (d *Document) CheckResponse(method, path string, status int, header http.He
 	if len(body) == 0 {
 		return []Problem{{Kind: "response_schema_conformance", Message: fmt.Sprintf("status %d has an empty body; the document declares content", status)}}
 	}
+	if seam.Full == nil {
+		return d.checkCompiled(status, header, body)
+	}
 	req := &http.Request{Method: method, URL: &url.URL{Scheme: "http", Host: "verbex-mock", Path: path}, Header: http.Header{}}
 	resp := &http.Response{
 		StatusCode: status, Header: header.Clone(), Request: req,
@@ -52,35 +57,9 @@ func (d *Document) CheckResponse(method, path string, status int, header http.He
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
-	ok, errs := d.lazyValidator().ValidateHttpResponse(req, resp)
-	if ok {
-		return nil
-	}
 	var problems []Problem
-	for _, e := range errs {
-		kind := "response_schema_conformance"
-		switch e.ValidationSubType {
-		case "contentType":
-			kind = "content_type_conformance"
-		case "statusCode":
-			kind = "status_code_conformance"
-		}
-		msg := e.Message
-		var reasons []string
-		for _, s := range e.SchemaValidationErrors {
-			at := s.FieldPath
-			if at == "" {
-				at = "$"
-			}
-			reasons = append(reasons, at+": "+s.Reason)
-		}
-		sort.Strings(reasons)
-		if len(reasons) > 0 {
-			msg += " (" + strings.Join(reasons, "; ") + ")"
-		} else if e.Reason != "" {
-			msg += ": " + e.Reason
-		}
-		problems = append(problems, Problem{Kind: kind, Message: msg})
+	for _, p := range d.fullResponses()(req, resp) {
+		problems = append(problems, Problem(p))
 	}
 	return problems
 }

@@ -3,38 +3,25 @@ package spec
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/pb33f/libopenapi-validator/config"
-	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // fallback validates a value against a schema the compiled validator does not fully
 // implement, with libopenapi-validator (formats asserted, as pydantic validates the
-// types that emit them). It runs only for values of such schemas, after the
-// compiled checks passed: ~15–280 µs a call, so documents that need none pay nothing.
+// types that emit them), reached through seam.Full: a document with a fallback loads
+// only when package fullcheck is linked in (Load checks). It runs only for values of
+// such schemas, after the compiled checks passed: ~15–280 µs a call, so documents
+// that need none pay nothing.
 type fallback struct {
 	schema   *base.Schema
 	ptr      string
 	keywords []string
-}
-
-var (
-	schemaValidatorOnce sync.Once
-	schemaValidator     schema_validation.SchemaValidator
-)
-
-func fallbackValidator() schema_validation.SchemaValidator {
-	schemaValidatorOnce.Do(func() {
-		schemaValidator = schema_validation.NewSchemaValidator(config.WithFormatAssertions())
-	})
-	return schemaValidator
 }
 
 // check validates the (coerced) value out; input is what was sent, echoed in the
@@ -42,34 +29,13 @@ func fallbackValidator() schema_validation.SchemaValidator {
 // renders it (the exception in ctx encodes as {}): type value_error, msg
 // "Value error, " and libopenapi-validator's reasons.
 func (f *fallback) check(w *walker, input, out pyjson.Value) bool {
-	ok, errs := fallbackValidator().ValidateSchemaObject(f.schema, toAny(out))
-	if ok {
+	ok, unreadable, reasons := seam.Full.Schema(f.schema, toAny(out))
+	if ok || unreadable {
+		// Unreadable: neither validator can read the schema (a look-around pattern,
+		// which pydantic runs with Python's re): accept rather than refuse every value.
 		return true
 	}
-	for _, e := range errs {
-		if e.Message == "schema compilation failed" {
-			// Neither validator can read the schema (a look-around pattern, which
-			// pydantic runs with Python's re): accept rather than refuse every value.
-			return true
-		}
-	}
 	if w.collect {
-		var reasons []string
-		for _, e := range errs {
-			for _, s := range e.SchemaValidationErrors {
-				r := s.Reason
-				if s.FieldPath != "" && s.FieldPath != "$" {
-					r = s.FieldPath + ": " + r
-				}
-				if !slices.Contains(reasons, r) {
-					reasons = append(reasons, r)
-				}
-			}
-			if len(e.SchemaValidationErrors) == 0 && e.Reason != "" {
-				reasons = append(reasons, e.Reason)
-			}
-		}
-		slices.Sort(reasons)
 		msg := "Value error, " + strings.Join(reasons, "; ")
 		w.fail("value_error", msg, input, []pyjson.Member{{Key: "error", Value: pyjson.ObjectValue([]pyjson.Member{})}})
 	}

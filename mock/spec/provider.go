@@ -59,6 +59,9 @@ type Field struct {
 	Props []Field
 
 	checks []typedCheck // the constraint keywords, compiled as for requests
+	// required names required properties the schema does not declare in properties
+	// (JSON Schema allows it; the object must still have them).
+	required []string
 }
 
 // typedCheck is a constraint that applies to values of one type.
@@ -202,6 +205,15 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 		if a.Properties != nil {
 			f.Props = c.fields(a, aptr, depth+1)
 		}
+		for _, name := range a.Required {
+			declared := false
+			if a.Properties != nil {
+				_, declared = a.Properties.Get(name)
+			}
+			if !declared {
+				f.required = append(f.required, name)
+			}
+		}
 	}
 	if untyped {
 		f.Kinds = nil // an alternative without a type accepts anything
@@ -284,6 +296,11 @@ func (f *Field) Check(v pyjson.Value) error {
 			}
 		}
 	case pyjson.Object:
+		for _, name := range f.required {
+			if _, ok := v.Get(name); !ok {
+				return fmt.Errorf("%q: required but missing", name)
+			}
+		}
 		for i := range f.Props {
 			p := &f.Props[i]
 			e, ok := v.Get(p.Name)

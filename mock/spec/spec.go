@@ -10,12 +10,12 @@ import (
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // Path and Method name the one operation the fake serves.
@@ -48,9 +48,10 @@ type Document struct {
 	// start; a document with none is validated by compiled rules alone.
 	Warnings []Warning
 
-	model         *v3.Document
-	validatorOnce sync.Once
-	validator     validator.Validator // built on first use: serving needs none
+	model     *v3.Document
+	responses map[int]*responseSchema // compiled response checks, by status
+	fullOnce  sync.Once
+	full      func(*http.Request, *http.Response) []seam.Problem // libopenapi-validator's, built on first use
 }
 
 // Load parses and compiles a document (YAML or JSON). Errors wrap ErrInvalid and say
@@ -83,6 +84,12 @@ func Load(data []byte) (*Document, error) {
 		return nil, err
 	}
 	d.Warnings = c.warnings
+	d.responses = compileResponseSchemas(op)
+	if seam.Full == nil {
+		if err := needsFullCheck(&d.Union, d.Warnings); err != nil {
+			return nil, err
+		}
+	}
 	if d.JSON, err = toJSON(data); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -168,11 +175,11 @@ func (d *Document) compileResponses(c *compiler, op *v3.Operation) error {
 	return nil
 }
 
-// lazyValidator builds libopenapi-validator once, when it is first needed (a
-// response check); it costs milliseconds and megabytes that serving alone never needs.
-func (d *Document) lazyValidator() validator.Validator {
-	d.validatorOnce.Do(func() { d.validator = validator.NewValidatorFromV3Model(d.model) })
-	return d.validator
+// fullResponses builds libopenapi-validator's response check once, when it is first
+// needed; it costs milliseconds and megabytes that serving alone never needs.
+func (d *Document) fullResponses() func(*http.Request, *http.Response) []seam.Problem {
+	d.fullOnce.Do(func() { d.full = seam.Full.Responses(d.model) })
+	return d.full
 }
 
 // Provider returns the provider schema named name ("sip", "pia", "twilio").
