@@ -148,12 +148,19 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 	case a.gone:
 		status = 0
 	case a.conn != "":
-		var err error
-		if status, err = s.breakConnection(w, a); err != nil {
+		conn, sent, err := s.breakConnection(w, a)
+		status = sent
+		switch {
+		case conn == nil:
 			s.log.Error("connection fault failed", "fault", a.fault, "error", err)
 			a = errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
 			status = a.status
 			s.write(w, x, a)
+		default:
+			if err != nil {
+				s.log.Debug("connection fault cut short", "fault", a.fault, "error", err)
+			}
+			defer conn.Close() // after the journal: see breakConnection
 		}
 	default:
 		s.write(w, x, a)

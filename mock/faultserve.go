@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -146,18 +147,19 @@ func (s *Server) defaultValidationBody(body pyjson.Value, rule *FaultRule) []byt
 }
 
 // breakConnection carries out a connection fault on the raw connection and returns
-// the status it got to send (0 for a reset).
-func (s *Server) breakConnection(w http.ResponseWriter, a answer) (int, error) {
+// the status it got to send (0 for a reset) and the connection, still open: the
+// caller journals the exchange before closing it, so that a client which sees the
+// break can already find the entry.
+func (s *Server) breakConnection(w http.ResponseWriter, a answer) (io.Closer, int, error) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		return 0, fmt.Errorf("mock: connection fault needs a hijackable connection: %w", err)
+		return nil, 0, fmt.Errorf("mock: connection fault needs a hijackable connection: %w", err)
 	}
-	defer conn.Close()
 	if a.conn == ConnReset {
 		if tcp, ok := conn.(*net.TCPConn); ok {
 			_ = tcp.SetLinger(0) // close with RST, not FIN
 		}
-		return 0, nil
+		return conn, 0, nil
 	}
 	bw := bufio.NewWriter(conn)
 	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.status, http.StatusText(a.status))
@@ -171,16 +173,16 @@ func (s *Server) breakConnection(w http.ResponseWriter, a answer) (int, error) {
 	h.Set("Content-Length", fmt.Sprint(len(a.body)))
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	if err := h.Write(bw); err != nil {
-		return a.status, fmt.Errorf("mock: writing fault headers: %w", err)
+		return conn, a.status, fmt.Errorf("mock: writing fault headers: %w", err)
 	}
 	bw.WriteString("\r\n")
 	if a.conn == ConnTruncate {
 		bw.Write(a.body[:len(a.body)/2])
 	}
 	if err := bw.Flush(); err != nil {
-		return a.status, fmt.Errorf("mock: writing fault response: %w", err)
+		return conn, a.status, fmt.Errorf("mock: writing fault response: %w", err)
 	}
-	return a.status, nil
+	return conn, a.status, nil
 }
 
 // How a fault's wait ended.
