@@ -285,25 +285,12 @@ func (d *driftStore) record(id string, rec pyjson.Value) {
 // (protocol.SecretKey: sip_trunk_password, twilio_auth_token, *token*, …) that holds
 // a string; null stays null, so that "no password set" is kept.
 func placeholders(v pyjson.Value) pyjson.Value {
-	switch v.Kind {
-	case pyjson.Object:
-		out := make([]pyjson.Member, len(v.Obj))
-		for i, m := range v.Obj {
-			val := placeholders(m.Value)
-			if protocol.SecretKey(m.Key) && m.Value.Kind == pyjson.String {
-				val = pyjson.StringValue(secretPlaceholderPrefix + m.Key)
-			}
-			out[i] = pyjson.Member{Key: m.Key, Value: val}
+	return v.ReplaceMembers(func(key string, val pyjson.Value) (pyjson.Value, bool) {
+		if protocol.SecretKey(key) && val.Kind == pyjson.String {
+			return pyjson.StringValue(secretPlaceholderPrefix + key), true
 		}
-		return pyjson.ObjectValue(out)
-	case pyjson.Array:
-		out := make([]pyjson.Value, len(v.Arr))
-		for i, e := range v.Arr {
-			out[i] = placeholders(e)
-		}
-		return pyjson.ArrayValue(out)
-	}
-	return v
+		return val, false
+	})
 }
 
 func (d *driftStore) writeFixtures(w io.Writer) error {

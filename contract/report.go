@@ -432,29 +432,18 @@ func (e *errWriter) printf(format string, a ...any) {
 
 const redacted = protocol.Redacted
 
-// redactValue renders v with every secret-named key's string value replaced.
+// redactValue renders v with every secret-named key's value replaced.
 func redactValue(v pyjson.Value) string { return text(redactTree(v)) }
 
+// redactTree replaces the value of every secret-named key (protocol.SecretKey) that
+// is not null, at any depth.
 func redactTree(v pyjson.Value) pyjson.Value {
-	switch v.Kind {
-	case pyjson.Object:
-		out := make([]pyjson.Member, len(v.Obj))
-		for i, m := range v.Obj {
-			val := redactTree(m.Value)
-			if protocol.SecretKey(m.Key) && m.Value.Kind == pyjson.String {
-				val = pyjson.StringValue(redacted)
-			}
-			out[i] = pyjson.Member{Key: m.Key, Value: val}
+	return v.ReplaceMembers(func(key string, val pyjson.Value) (pyjson.Value, bool) {
+		if protocol.SecretKey(key) && val.Kind != pyjson.Null {
+			return pyjson.StringValue(redacted), true
 		}
-		return pyjson.ObjectValue(out)
-	case pyjson.Array:
-		out := make([]pyjson.Value, len(v.Arr))
-		for i, e := range v.Arr {
-			out[i] = redactTree(e)
-		}
-		return pyjson.ArrayValue(out)
-	}
-	return v
+		return val, false
+	})
 }
 
 // redactBody redacts a body for reports: secret keys in JSON, and the token anywhere.

@@ -92,24 +92,10 @@ func redactBody(body string) string {
 }
 
 func redactValue(v pyjson.Value) pyjson.Value {
-	switch v.Kind {
-	case pyjson.Object:
-		obj := make([]pyjson.Member, len(v.Obj))
-		for i, m := range v.Obj {
-			if protocol.SecretKey(m.Key) && m.Value.Kind != pyjson.Null {
-				m.Value = pyjson.StringValue(protocol.Redacted)
-			} else {
-				m.Value = redactValue(m.Value)
-			}
-			obj[i] = m
+	return v.ReplaceMembers(func(key string, val pyjson.Value) (pyjson.Value, bool) {
+		if protocol.SecretKey(key) && val.Kind != pyjson.Null {
+			return pyjson.StringValue(protocol.Redacted), true
 		}
-		return pyjson.ObjectValue(obj)
-	case pyjson.Array:
-		arr := make([]pyjson.Value, len(v.Arr))
-		for i, x := range v.Arr {
-			arr[i] = redactValue(x)
-		}
-		return pyjson.ArrayValue(arr)
-	}
-	return v
+		return val, false
+	})
 }

@@ -127,6 +127,32 @@ func (v Value) Clone() Value {
 	return v
 }
 
+// ReplaceMembers returns a copy of v in which every object member, at any depth, for
+// which replace answers true gets the value it returns (and is not walked into);
+// v is not changed. Redaction of secrets is built on it.
+func (v Value) ReplaceMembers(replace func(key string, val Value) (Value, bool)) Value {
+	switch v.Kind {
+	case Object:
+		obj := make([]Member, len(v.Obj))
+		for i, m := range v.Obj {
+			if val, ok := replace(m.Key, m.Value); ok {
+				m.Value = val
+			} else {
+				m.Value = m.Value.ReplaceMembers(replace)
+			}
+			obj[i] = m
+		}
+		return ObjectValue(obj)
+	case Array:
+		arr := make([]Value, len(v.Arr))
+		for i, e := range v.Arr {
+			arr[i] = e.ReplaceMembers(replace)
+		}
+		return ArrayValue(arr)
+	}
+	return v
+}
+
 // Equal reports whether two values are the same JSON, members compared in order.
 func (v Value) Equal(w Value) bool {
 	if v.Kind != w.Kind {
