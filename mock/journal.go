@@ -254,6 +254,12 @@ func journalHeader(h http.Header) (http.Header, bool) {
 			out[k] = []string{Redacted}
 			continue
 		}
+		if len(vs) == 1 && len(vs[0]) <= maxJournalHeaderValue {
+			// The usual case: share the value (strings are immutable; the clipped
+			// slice cannot be appended into by the request's owner).
+			out[k] = slices.Clip(vs)
+			continue
+		}
 		kept := make([]string, 0, len(vs))
 		size := 0
 		for _, v := range vs {
