@@ -86,9 +86,9 @@ func (s *Server) adminListFaults(x *exchange) answer {
 }
 
 func (s *Server) adminAddFault(x *exchange) answer {
-	var rule FaultRule
-	if err := decodeStrict(x.body, &rule); err != nil {
-		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "fault rule: "+err.Error())
+	rule, err := parseFaultRule(x.body)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, codeBadFault, "fault rule: "+err.Error())
 	}
 	c, err := s.checkFault(rule)
 	if err != nil {

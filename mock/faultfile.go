@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -185,6 +186,34 @@ func ParseFaultFile(name string, data []byte) ([]FaultRule, error) {
 		return nil, errors.Join(errs...)
 	}
 	return rules, nil
+}
+
+// parseFaultRule reads the one rule that POST /__admin/faults carries (a JSON object)
+// with the same checks and words as a fault file: "line L: field: problem".
+func parseFaultRule(data []byte) (FaultRule, error) {
+	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v) // for its account of where the text goes wrong
+		return FaultRule{}, &FaultError{Err: fmt.Errorf("not JSON: %w", err)}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		line, msg := yamlSyntax(err)
+		return FaultRule{}, &FaultError{Line: line, Err: msg}
+	}
+	if len(root.Content) == 0 {
+		return FaultRule{}, &FaultError{Err: errors.New("want a rule (an object of status, match, …), got nothing")}
+	}
+	n := resolve(root.Content[0])
+	r, err := parseRule(n, &faultSource{line: n.Line, lines: map[string]int{}})
+	if err == nil {
+		_, err = checkShape(r)
+	}
+	if err != nil {
+		return FaultRule{}, ruleError(0, r, err)
+	}
+	r.src = nil // a rule sent over the API has no file to point back to
+	return r, nil
 }
 
 // parseRule reads one rule; the error names the field (a *fieldProblem).

@@ -616,3 +616,34 @@ func TestStatePhoneNumberStored(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminFaultErrors: a rule sent to POST /__admin/faults is refused in the words
+// a fault file gets (the field, the problem, the nearest known name), never Go's.
+func TestAdminFaultErrors(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	tests := []struct{ name, body, want string }{
+		{"a misspelled field", `{"stauts":500}`, `fault rule: line 1: stauts: unknown field; did you mean status?`},
+		{"a number as text", `{"status":"500"}`, `fault rule: line 1: status: `},
+		{"probability as text", `{"status":500,"probability":"often"}`, `fault rule: line 1: probability: `},
+		{"a misspelled method", `{"status":500,"match":{"method":"PTACH"}}`, `match.method: \"PTACH\" is not a method; did you mean PATCH?`},
+		{"a misspelled matcher", `{"status":500,"match":{"body":{"x":{"$presnt":true}}}}`, `$present`},
+		{"not an object", `[1]`, `fault rule: line 1: got a list`},
+		{"not JSON", `{"status":`, `fault rule: not JSON: `},
+		{"nothing", ``, `want a rule`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := serve(t, s, req{method: "POST", contentType: "application/json", path: "/__admin/faults", body: []byte(tt.body)}, false)
+			if got.status != http.StatusBadRequest || !strings.Contains(got.body, tt.want) {
+				t.Errorf("POST %s: %d %s, want 400 with %q", tt.body, got.status, got.body, tt.want)
+			}
+			for _, goWords := range []string{"json:", "Go struct", "float64", "unmarshal"} {
+				if strings.Contains(got.body, goWords) {
+					t.Errorf("POST %s: %s speaks Go (%q)", tt.body, got.body, goWords)
+				}
+			}
+		})
+	}
+}
