@@ -18,7 +18,7 @@ import (
 // connection always gets through.
 func TestConnCapKeepsHealthReachable(t *testing.T) {
 	t.Parallel()
-	_, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0", "--max-conns", "8")
+	url := startChild(t, "serve", "--addr", "127.0.0.1:0", "--max-conns", "8").url
 	addr := strings.TrimPrefix(url, "http://")
 	var conns []net.Conn
 	t.Cleanup(func() {
@@ -51,7 +51,7 @@ func TestConnCapKeepsHealthReachable(t *testing.T) {
 
 func TestSlowUploadIsCutOff(t *testing.T) {
 	t.Parallel()
-	_, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0", "--read-timeout", "300ms")
+	url := startChild(t, "serve", "--addr", "127.0.0.1:0", "--read-timeout", "300ms").url
 	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,8 @@ func TestShutdownAnswersDelayedRequests(t *testing.T) {
 	if err := os.WriteFile(faults, []byte("- {status: 500, delay: 1h}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0", "--faults", faults, "--shutdown-timeout", "30s")
+	c := startChild(t, "serve", "--addr", "127.0.0.1:0", "--faults", faults, "--shutdown-timeout", "30s")
+	cmd, url := c.cmd, c.url
 	done := make(chan int, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodPatch, url+"/v1/phone-numbers/x", strings.NewReader(`{}`))
@@ -140,7 +141,7 @@ func TestAdminHostsOnLoopback(t *testing.T) {
 			t.Errorf("adminHosts(%s) = %v: no Host check off loopback", addr, got)
 		}
 	}
-	_, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0")
+	url := startChild(t, "serve", "--addr", "127.0.0.1:0").url
 	req, _ := http.NewRequest(http.MethodGet, url+"/__admin/health", nil)
 	req.Host = "rebound.example"
 	resp, err := http.DefaultClient.Do(req)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -123,39 +124,78 @@ func TestServeConfigPrecedence(t *testing.T) {
 	}
 }
 
-// startChild runs this test binary as verbex-mock with args and returns the fake's URL
-// from its JSON start log.
-func startChild(t *testing.T, extraEnv []string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+// child is this test binary running as verbex-mock.
+type child struct {
+	cmd    *exec.Cmd
+	url    string // from its JSON start log
+	stdout bytes.Buffer
+	stderr bytes.Buffer  // every line it logged: read it once done is closed
+	done   chan struct{} // closed when stderr is read to its end
+}
+
+// startChild runs this test binary as verbex-mock with args and waits until it
+// logs that it is listening.
+func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "VERBEX_MOCK_TEST_AS_MAIN=1", "VERBEX_MOCK_LOG_FORMAT=json"), extraEnv...)
-	stderr, err := cmd.StderrPipe()
+	c := &child{done: make(chan struct{})}
+	c.cmd = exec.Command(os.Args[0], args...)
+	c.cmd.Env = append(os.Environ(), "VERBEX_MOCK_TEST_AS_MAIN=1", "VERBEX_MOCK_LOG_FORMAT=json")
+	c.cmd.Stdout = &c.stdout
+	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rest := &bytes.Buffer{}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		var line struct {
-			Msg string `json:"msg"`
-			URL string `json:"url"`
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); <-c.done; _ = c.cmd.Wait() })
+	listening := make(chan string, 1)
+	go func() {
+		defer close(c.done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct {
+				Msg string `json:"msg"`
+				URL string `json:"url"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "verbex-mock listening" {
+				listening <- line.URL
+			}
+			c.stderr.Write(sc.Bytes())
+			c.stderr.WriteByte('\n')
 		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "verbex-mock listening" {
-			go func() {
-				for sc.Scan() {
-					rest.Write(sc.Bytes())
-					rest.WriteByte('\n')
-				}
-			}()
-			return cmd, line.URL, rest
-		}
+		close(listening)
+	}()
+	url, ok := <-listening
+	if !ok {
+		<-c.done
+		t.Fatalf("the child exited without listening:\n%s", c.stderr.String())
 	}
-	t.Fatalf("child exited without listening: %v", sc.Err())
-	return nil, "", nil
+	c.url = url
+	return c
+}
+
+// stop sends SIGTERM and returns the exit code once the child has written everything.
+func (c *child) stop(t *testing.T) int {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM")
+	}
+	err := c.cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
 }
 
 func TestServeStopsOnSignal(t *testing.T) {
@@ -163,7 +203,8 @@ func TestServeStopsOnSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			cmd, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0")
+			c := startChild(t, "serve", "--addr", "127.0.0.1:0")
+			cmd, url := c.cmd, c.url
 			resp, err := http.Post(url+"/__admin/reset", "application/json", nil)
 			if err != nil || resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("reset: %v %v", err, resp)

@@ -1,96 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/verbex/verbex-mock/contract"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
-
-// proxyChild is `verbex-mock proxy` running as a child process.
-type proxyChild struct {
-	cmd    *exec.Cmd
-	url    string
-	stdout bytes.Buffer
-	stderr bytes.Buffer
-	done   chan struct{} // closed when stderr is read to its end
-}
-
-func startProxyChild(t *testing.T, args ...string) *proxyChild {
-	t.Helper()
-	c := &proxyChild{done: make(chan struct{})}
-	c.cmd = exec.Command(os.Args[0], append([]string{"proxy", "--addr", "127.0.0.1:0"}, args...)...)
-	c.cmd.Env = append(os.Environ(), "VERBEX_MOCK_TEST_AS_MAIN=1", "VERBEX_MOCK_LOG_FORMAT=json")
-	c.cmd.Stdout = &c.stdout
-	stderr, err := c.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.cmd.Process.Kill(); <-c.done; _ = c.cmd.Wait() })
-	listening := make(chan string, 1)
-	go func() {
-		defer close(c.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg string `json:"msg"`
-				URL string `json:"url"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "verbex-mock listening" {
-				listening <- line.URL
-			}
-			c.stderr.Write(sc.Bytes())
-			c.stderr.WriteByte('\n')
-		}
-		close(listening)
-	}()
-	url, ok := <-listening
-	if !ok {
-		<-c.done
-		t.Fatalf("the proxy exited without listening:\n%s", c.stderr.String())
-	}
-	c.url = url
-	return c
-}
-
-// stop sends SIGTERM and returns the exit code once the child has written everything.
-func (c *proxyChild) stop(t *testing.T) int {
-	t.Helper()
-	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-c.done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("still running 15s after SIGTERM")
-	}
-	err := c.cmd.Wait()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.ExitCode()
-	}
-	t.Fatal(err)
-	return -1
-}
 
 func patch(t *testing.T, url, body string, header http.Header) (int, map[string]any) {
 	t.Helper()
@@ -122,7 +45,7 @@ func TestProxyRecordsFixturesTheFakeServes(t *testing.T) {
 	dir := t.TempDir()
 	record, report := filepath.Join(dir, "recorded.json"), filepath.Join(dir, "drift.json")
 	const token = "tok-cmd-very-secret"
-	p := startProxyChild(t, "--upstream", upstream, "--record", record, "--json", report, "--token", token, "--fail-on-drift")
+	p := startChild(t, "proxy", "--addr", "127.0.0.1:0", "--upstream", upstream, "--record", record, "--json", report, "--token", token, "--fail-on-drift")
 	auth := http.Header{"Authorization": {"Bearer " + token}}
 	ids := fake.SeededIDs()
 	sip := ids["sip"][0]
@@ -167,7 +90,7 @@ func TestProxyRecordsFixturesTheFakeServes(t *testing.T) {
 		}
 	}
 	// The fake serves them.
-	_, url, _ := startChild(t, nil, "serve", "--addr", "127.0.0.1:0", "--fixtures", record, "--self-check")
+	url := startChild(t, "serve", "--addr", "127.0.0.1:0", "--fixtures", record, "--self-check").url
 	status, got := patch(t, url+"/v1/phone-numbers/"+sip, `{}`, nil)
 	if status != 200 || got["friendly_name"] != "Recorded" || got["sip_trunk_password"] != "placeholder-sip_trunk_password" {
 		t.Errorf("the recorded number served: %d %v", status, got)
@@ -206,7 +129,7 @@ func TestProxyFailOnDrift(t *testing.T) {
 			_, _ = w.Write(body)
 		})
 	})
-	p := startProxyChild(t, "--upstream", upstream, "--fail-on-drift")
+	p := startChild(t, "proxy", "--addr", "127.0.0.1:0", "--upstream", upstream, "--fail-on-drift")
 	if status, _ := patch(t, p.url+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901", `{"outbound_agent_id":null}`, nil); status != 200 {
 		t.Fatalf("status %d", status)
 	}
