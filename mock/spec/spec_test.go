@@ -60,17 +60,21 @@ func TestLoadEmbedded(t *testing.T) {
 	}
 }
 
+// editSeed is the embedded document with its first old replaced by new.
+func editSeed(t testing.TB, old, new string) []byte {
+	t.Helper()
+	base := string(fixtures.OpenAPI())
+	if !strings.Contains(base, old) {
+		t.Fatalf("fixture lacks %q", old)
+	}
+	return []byte(strings.Replace(base, old, new, 1))
+}
+
 // TestLoadRefuses covers every way a document is refused: it must never be served
 // approximately.
 func TestLoadRefuses(t *testing.T) {
 	t.Parallel()
-	base := string(fixtures.OpenAPI())
-	edit := func(old, new string) []byte {
-		if !strings.Contains(base, old) {
-			t.Fatalf("fixture lacks %q", old)
-		}
-		return []byte(strings.Replace(base, old, new, 1))
-	}
+	edit := func(old, new string) []byte { return editSeed(t, old, new) }
 	tests := []struct {
 		name string
 		doc  []byte
@@ -99,13 +103,7 @@ func TestLoadRefuses(t *testing.T) {
 // valid document); only what cannot be compiled is named in Warnings.
 func TestLoadAccepts(t *testing.T) {
 	t.Parallel()
-	base := string(fixtures.OpenAPI())
-	edit := func(old, new string) []byte {
-		if !strings.Contains(base, old) {
-			t.Fatalf("fixture lacks %q", old)
-		}
-		return []byte(strings.Replace(base, old, new, 1))
-	}
+	edit := func(old, new string) []byte { return editSeed(t, old, new) }
 	tests := []struct {
 		name  string
 		doc   []byte
