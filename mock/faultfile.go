@@ -404,8 +404,7 @@ func boolean(field string, n *yaml.Node) (bool, error) {
 	return false, problem(field, "got %s; want true or false", describeNode(n))
 }
 
-func delay(n *yaml.Node) (Duration, error) {
-	var d Duration
+func delay(n *yaml.Node) (time.Duration, error) {
 	var v any
 	switch {
 	case n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float"):
@@ -422,7 +421,8 @@ func delay(n *yaml.Node) (Duration, error) {
 	default:
 		return 0, problem("delay", "got %s; want a duration such as 250ms", describeNode(n))
 	}
-	if err := d.set(v); err != nil {
+	d, err := parseDelay(v)
+	if err != nil {
 		return 0, problem("delay", "got %s; want a duration of 0 or more", describeNode(n))
 	}
 	return d, nil

@@ -87,7 +87,7 @@ func TestFaultFileDocumentErrors(t *testing.T) {
 		name, file, want string
 	}{
 		{"undocumented status", "- name: a\n  status: 500\n- name: teapot\n  status: 418\n",
-			"faults.yaml:4: rule 2 (teapot): status: 418 has no default body; give a body, or set off_document: true for an answer the document does not allow"},
+			"faults.yaml:4: rule 2 (teapot): status: 418 is not a status the document lists (200, 404, 422, 500): set off_document: true, and give the body the client should get in body (JSON) or raw_body (any bytes); with neither the body is empty"},
 		{"body off the document", "- status: 404\n  body:\n    detail: Not Found\n",
 			"faults.yaml:2: rule 1: body: with status 404 this body is off the document"},
 	}

@@ -58,8 +58,9 @@ type FaultRule struct {
 	RawBody string `json:"raw_body,omitempty"`
 	// Headers are added to the answer.
 	Headers map[string]string `json:"headers,omitempty"`
-	// Delay waits before answering (or before passing the request on), e.g. "250ms".
-	Delay Duration `json:"delay,omitempty"`
+	// Delay waits before answering (or before passing the request on):
+	// 250 * time.Millisecond in Go, "250ms" (or 250, in milliseconds) in JSON and YAML.
+	Delay time.Duration `json:"delay,omitempty"`
 	// Connection breaks the connection instead: reset, close-after-headers, truncate.
 	Connection string `json:"connection,omitempty"`
 
@@ -104,38 +105,96 @@ type FaultStatus struct {
 	seq int // the order rules were added in
 }
 
-// Duration is a time.Duration written as "250ms" in JSON and YAML (a bare number
-// means milliseconds).
-type Duration time.Duration
+// Duration is time.Duration, kept as a name for code written as
+// Delay: mock.Duration(…); FaultRule.Delay takes any time.Duration.
+type Duration = time.Duration
 
-// MarshalJSON writes the duration as text.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// parseDelay reads a delay as JSON or YAML give it: "250ms", or a number of
+// milliseconds.
+func parseDelay(v any) (time.Duration, error) {
+	var d time.Duration
+	switch v := v.(type) {
+	case float64:
+		d = time.Duration(v * float64(time.Millisecond))
+	case string:
+		p, err := time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("delay %q: %w", v, err)
+		}
+		d = p
+	default:
+		return 0, fmt.Errorf("delay: want a duration such as \"250ms\", got %v", v)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("delay: negative")
+	}
+	return d, nil
+}
 
-// UnmarshalJSON reads "250ms" or 250 (milliseconds).
-func (d *Duration) UnmarshalJSON(b []byte) error {
+// delayText is a delay in JSON: written as "250ms", read as that or 250 (ms).
+type delayText time.Duration
+
+func (d delayText) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *delayText) UnmarshalJSON(b []byte) error {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	return d.set(v)
+	p, err := parseDelay(v)
+	*d = delayText(p)
+	return err
 }
 
-func (d *Duration) set(v any) error {
-	switch v := v.(type) {
-	case float64:
-		*d = Duration(time.Duration(v * float64(time.Millisecond)))
-	case string:
-		p, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("delay %q: %w", v, err)
-		}
-		*d = Duration(p)
-	default:
-		return fmt.Errorf("delay: want a duration such as \"250ms\", got %v", v)
+// ruleValues is FaultRule without its methods; ruleJSON is its JSON form, whose
+// Delay (depth 0) hides the embedded one.
+type (
+	ruleValues FaultRule
+	ruleJSON   struct {
+		ruleValues
+		Delay delayText `json:"delay,omitempty"`
 	}
-	if *d < 0 {
-		return fmt.Errorf("delay: negative")
+	statusJSON struct {
+		ruleJSON
+		Matched   int  `json:"matched"`
+		Fired     int  `json:"fired"`
+		Remaining *int `json:"remaining"`
 	}
+)
+
+func wireRule(r FaultRule) ruleJSON { return ruleJSON{ruleValues(r), delayText(r.Delay)} }
+
+func (w ruleJSON) rule() FaultRule {
+	r := FaultRule(w.ruleValues)
+	r.Delay = time.Duration(w.Delay)
+	return r
+}
+
+// MarshalJSON writes the rule with its delay as text ("250ms").
+func (r FaultRule) MarshalJSON() ([]byte, error) { return json.Marshal(wireRule(r)) }
+
+// UnmarshalJSON reads a rule, its delay as "250ms" or 250 (milliseconds).
+func (r *FaultRule) UnmarshalJSON(b []byte) error {
+	var w ruleJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = w.rule()
+	return nil
+}
+
+// MarshalJSON writes the rule and its counters (FaultRule's would drop them).
+func (st FaultStatus) MarshalJSON() ([]byte, error) {
+	return json.Marshal(statusJSON{wireRule(st.FaultRule), st.Matched, st.Fired, st.Remaining})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (st *FaultStatus) UnmarshalJSON(b []byte) error {
+	var w statusJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*st = FaultStatus{FaultRule: w.rule(), Matched: w.Matched, Fired: w.Fired, Remaining: w.Remaining}
 	return nil
 }
 
@@ -246,6 +305,10 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 	if err != nil {
 		return checkedRule{}, fmt.Errorf("%w: %w", ErrFaultRule, err)
 	}
+	if r.Status != 0 && !r.OffDocument && !s.doc.Documents(r.Status) {
+		// One message with the one way that works, rather than a refusal per step.
+		return bad("status", "%d is not a status the document lists (%s): set off_document: true, and give the body the client should get in body (JSON) or raw_body (any bytes); with neither the body is empty", r.Status, s.doc.StatusList())
+	}
 	c := checkedRule{rule: r, when: when, size: int64(ruleSize(r)) + 256}
 	if r.RawBody != "" {
 		if !r.OffDocument {
@@ -254,7 +317,7 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 				h.Set("Content-Type", ct)
 			}
 			if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, []byte(r.RawBody)); len(problems) > 0 {
-				return bad("raw_body", "status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+				return bad("raw_body", "status %d with this raw_body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0].Message)
 			}
 		}
 		c.body = []byte(r.RawBody)
@@ -265,7 +328,7 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 	}
 	if r.Body == nil {
 		if !hasDefaultBody(r.Status) && !r.OffDocument {
-			return bad("status", "%d has no default body; give a body, or set off_document: true for an answer the document does not allow", r.Status)
+			return bad("status", "%d has no default body; give a body (the document's shape for it), or set off_document: true for an answer of your own", r.Status)
 		}
 		return c, nil // the default is rendered when it fires, from the request
 	}
@@ -279,7 +342,7 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 	if !r.OffDocument {
 		h := http.Header{"Content-Type": {contentJSON}}
 		if problems := s.doc.CheckResponse(spec.Method, "/v1/phone-numbers/x", r.Status, h, c.body); len(problems) > 0 {
-			return bad("body", "with status %d this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0])
+			return bad("body", "with status %d this body is off the document (%s); set off_document: true if that is what you want", r.Status, problems[0].Message)
 		}
 	}
 	return c, nil
@@ -289,17 +352,21 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 // cannot.
 func (s *Server) requestFault(h http.Header) (*fault, error) {
 	v := strings.TrimSpace(h.Get(FaultHeader))
+	// The rule is named after the header that asked for it (the journal and the page
+	// show it), and so are the refusals.
+	header, asked := FaultHeader, FaultHeader+": "+v
 	if prefer := h.Get("Prefer"); v == "" && prefer != "" {
 		for _, part := range strings.Split(prefer, ",") {
 			if code, ok := strings.CutPrefix(strings.TrimSpace(part), "code="); ok {
 				v = code
+				header, asked = "Prefer", "Prefer: code="+code
 			}
 		}
 	}
 	if v == "" {
 		return nil, nil
 	}
-	r := FaultRule{Name: FaultHeader + ": " + v}
+	r := FaultRule{Name: asked}
 	switch v {
 	case ConnReset, ConnCloseAfterHeaders, ConnTruncate:
 		r.Connection = v
@@ -309,10 +376,10 @@ func (s *Server) requestFault(h http.Header) (*fault, error) {
 	default:
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not a status or a connection fault (%s, %s, %s)", FaultHeader, v, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
+			return nil, fmt.Errorf("%s: %q is not a status or a connection fault (%s, %s, %s)", header, v, ConnReset, ConnCloseAfterHeaders, ConnTruncate)
 		}
 		if n == http.StatusOK || !s.doc.Documents(n) {
-			return nil, fmt.Errorf("%s: %d is not an error status the document lists (%v); add a fault rule with off_document: true for anything else", FaultHeader, n, s.doc.Statuses)
+			return nil, fmt.Errorf("%s: %d is not an error status the document lists (%s); add a fault rule with off_document: true for anything else", header, n, s.doc.StatusList())
 		}
 		r.Status = n
 	}

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 )
 
 func addFault(t testing.TB, s *Server, session string, r FaultRule) FaultRule {
@@ -126,7 +125,10 @@ func TestFaultRefusals(t *testing.T) {
 		rule FaultRule
 		want string
 	}{
-		{"undocumented status", FaultRule{Status: 503}, "status: 503 has no default body"},
+		{"undocumented status", FaultRule{Status: 503}, "status: 503 is not a status the document lists (200, 404, 422, 500): set off_document: true, and give the body"},
+		// The same one message with a body: never a second refusal in a library's words.
+		{"undocumented status with a body", FaultRule{Status: 503, Body: json.RawMessage(`{"error":"x","message":"y"}`)}, "status: 503 is not a status the document lists"},
+		{"undocumented status with a raw body", FaultRule{Status: 429, RawBody: "slow down"}, "status: 429 is not a status the document lists"},
 		{"body off the schema", FaultRule{Status: 404, Body: []byte(`{"detail":"Not Found"}`)}, "off the document"},
 		{"200 off the schema", FaultRule{Status: 200, Body: []byte(`{"provider":"carrier-pigeon"}`)}, "off the document"},
 		{"body not JSON", FaultRule{Status: 500, Body: []byte(`{`), OffDocument: true}, "body: not JSON"},
@@ -146,6 +148,9 @@ func TestFaultRefusals(t *testing.T) {
 			_, err := s.Session("").AddFault(tt.rule)
 			if !errors.Is(err, ErrFaultRule) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want ErrFaultRule containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "_conformance") {
+				t.Errorf("error speaks the validator's check names: %v", err)
 			}
 		})
 	}
@@ -371,7 +376,6 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
-func (d Duration) String() string { return fmt.Sprint(timeDuration(d)) }
 
 func TestJournal(t *testing.T) {
 	t.Parallel()
@@ -572,7 +576,6 @@ func TestStates(t *testing.T) {
 	}
 }
 
-func timeDuration(d Duration) any { return time.Duration(d) }
 
 func TestStatePhoneNumberStored(t *testing.T) {
 	t.Parallel()

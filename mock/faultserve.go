@@ -36,7 +36,7 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 	}
 	skipped := false
 	if f.Delay > 0 {
-		switch s.wait(x.r.Context(), time.Duration(f.Delay)) {
+		switch s.wait(x.r.Context(), f.Delay) {
 		case waitGone:
 			return answer{gone: true, fault: name}, true
 		case waitCut:

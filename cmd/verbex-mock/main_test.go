@@ -74,7 +74,7 @@ func TestRun(t *testing.T) {
 		{"bad fixtures", []string{"serve", "--fixtures", badFixtures}, env(), 2, "", []string{badFixtures + ":5: record 1 (_id \"a1\"): field \"sip_infra_region\": \"mars\" is not one of 'global', 'bd' or 'bd_link3'"}},
 		{"missing fixtures file", []string{"serve", "--fixtures", "/nonexistent.yaml"}, env(), 2, "", []string{"/nonexistent.yaml"}},
 		{"bad spec", []string{"serve", "--spec", badSpec}, env(), 2, "", []string{badSpec, "no path /v1/phone-numbers/{phone_number_id}"}},
-		{"off-document fault", []string{"serve"}, env("VERBEX_MOCK_FAULTS", badFaults), 2, "", []string{"faults.yaml:1: rule 1: status: 503 has no default body", "off_document"}},
+		{"off-document fault", []string{"serve"}, env("VERBEX_MOCK_FAULTS", badFaults), 2, "", []string{"faults.yaml:1: rule 1: status: 503 is not a status the document lists", "off_document: true"}},
 		{"healthcheck unreachable", []string{"healthcheck", "--addr", "127.0.0.1:1", "--timeout", "500ms"}, env(), 1, "", []string{"unhealthy"}},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"runtime"
 	"slices"
@@ -113,32 +114,69 @@ func (h *Handle) Client() *http.Client { return h.client }
 func (h *Handle) Session() *mock.Session { return h.srv.Session(h.SessionName) }
 
 // Patch sends PATCH /v1/phone-numbers/{id} with a JSON body in the handle's session
-// and returns the status and body of the answer.
+// and returns the status and body of the answer. A broken connection (a connection
+// fault such as reset) fails the test; TryPatch lets the test see it instead.
 func (h *Handle) Patch(id, body string) (int, string) {
 	h.t.Helper()
+	status, answer, err := h.TryPatch(id, body)
+	if err != nil {
+		h.fatalf("mocktest: %v (to see a connection fault as an error, use TryPatch)", err)
+		return 0, ""
+	}
+	return status, answer
+}
+
+// TryPatch is Patch for a test that expects a connection fault: it never fails the
+// test, and when the connection breaks before a whole answer arrives it returns the
+// status seen so far (0 when none) and the error.
+func (h *Handle) TryPatch(id, body string) (int, string, error) {
 	req, err := http.NewRequest(http.MethodPatch, h.URL+"/v1/phone-numbers/"+id, strings.NewReader(body))
 	if err != nil {
-		h.fatalf("mocktest: PATCH %s: %v", id, err)
-		return 0, ""
+		return 0, "", fmt.Errorf("PATCH %s: %w", id, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := h.client.Do(req)
 	if err != nil {
-		h.fatalf("mocktest: PATCH %s: %v", id, err)
-		return 0, ""
+		return 0, "", fmt.Errorf("PATCH %s: %w", id, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.fatalf("mocktest: PATCH %s: reading the answer: %v", id, err)
-		return 0, ""
+		return resp.StatusCode, string(b), fmt.Errorf("PATCH %s: reading the answer: %w", id, err)
 	}
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), nil
 }
 
-// AddFault adds a fault rule to the handle's session and returns it with its id.
+// Reset restores the handle's session: the fixtures and start faults, an empty
+// journal.
+func (h *Handle) Reset() { h.Session().Reset() }
+
+// ID returns the first seeded phone number id of a provider ("sip", "pia",
+// "twilio"); IDs has them all. A provider without seeded numbers fails the test
+// naming the providers that have some.
+func (h *Handle) ID(provider string) string {
+	h.t.Helper()
+	if ids := h.IDs[provider]; len(ids) > 0 {
+		return ids[0]
+	}
+	names := slices.Sorted(maps.Keys(h.IDs))
+	h.fatalf("mocktest: ID(%q): no seeded phone number has provider %q%s (the providers: %s)",
+		provider, provider, didYouMean(provider, names, `"%s"`), strings.Join(quoteAll(names), ", "))
+	return ""
+}
+
+// AddFault adds a fault rule to the handle's session and returns it with its id. A
+// rule the fake refuses fails the test with the reason; a status the document does
+// not list (429, 502, 503, …) needs OffDocument: true, and the message says so.
 func (h *Handle) AddFault(rule mock.FaultRule) mock.FaultRule {
 	h.t.Helper()
+	if doc := h.srv.Document(); rule.Status != 0 && !rule.OffDocument && !doc.Documents(rule.Status) {
+		h.fatalf("mocktest: AddFault: status %d is not one the document lists (%s), so the answer is off the document on purpose: "+
+			"set OffDocument: true, and give the body the client should get in Body (JSON, such as json.RawMessage(`{\"error\":\"unavailable\"}`)) "+
+			"or RawBody (any bytes); with neither the body is empty",
+			rule.Status, doc.StatusList())
+		return mock.FaultRule{}
+	}
 	added, err := h.Session().AddFault(rule)
 	if err != nil {
 		h.fatalf("mocktest: AddFault: %v", err)
@@ -147,10 +185,40 @@ func (h *Handle) AddFault(rule mock.FaultRule) mock.FaultRule {
 	return added
 }
 
-// SetState puts the handle's session into a provider state and returns its
-// variables, such as {"phone_number_id": "…"}. Server.States lists the states; an
-// unknown name fails the test with the nearest one.
-func (h *Handle) SetState(name string, params map[string]any) map[string]any {
+// State is what SetState did, typed: the variables the provider states return.
+// A field a state does not return is empty; Vars has every variable as returned.
+type State struct {
+	// PhoneNumberID is the number the state made, stored or freed.
+	PhoneNumberID string
+	// PhoneNumber and Provider describe the number made or stored.
+	PhoneNumber string
+	Provider    string
+	// FaultID and Status are the rule "the next update fails" added and its status.
+	FaultID string
+	Status  int
+	// Vars are the variables exactly as the state returned them.
+	Vars map[string]any
+}
+
+func newState(vars map[string]any) State {
+	st := State{Vars: vars}
+	st.PhoneNumberID, _ = vars["phone_number_id"].(string)
+	st.PhoneNumber, _ = vars["phone_number"].(string)
+	st.Provider, _ = vars["provider"].(string)
+	st.FaultID, _ = vars["fault_id"].(string)
+	switch n := vars["status"].(type) {
+	case int:
+		st.Status = n
+	case float64:
+		st.Status = int(n)
+	}
+	return st
+}
+
+// SetState puts the handle's session into a provider state and returns what it
+// made, such as State.PhoneNumberID. Server.States lists the states; an unknown
+// name fails the test with the nearest one.
+func (h *Handle) SetState(name string, params map[string]any) State {
 	h.t.Helper()
 	vars, err := h.Session().SetState(name, params)
 	if err != nil {
@@ -163,9 +231,9 @@ func (h *Handle) SetState(name string, params map[string]any) map[string]any {
 			msg = fmt.Sprintf("unknown provider state %q%s (the states: %s)", name, didYouMean(name, names, `"%s"`), strings.Join(quoteAll(names), ", "))
 		}
 		h.fatalf("mocktest: SetState: %s", msg)
-		return nil
+		return State{}
 	}
-	return vars
+	return newState(vars)
 }
 
 // Requests returns the handle's session's journal, oldest first.

@@ -146,10 +146,10 @@ func TestServerHelperFromAnotherGoroutine(t *testing.T) {
 	t.Parallel()
 	rt := runRec(t, "TestParent", func(rt *recT) {
 		fake := mocktest.NewServer(rt, mock.Options{})
-		done := make(chan map[string]any)
+		done := make(chan mocktest.State)
 		go func() { done <- fake.SetState("a Sip number exists", nil) }()
-		if vars := <-done; vars != nil {
-			rt.Errorf("vars %v", vars)
+		if st := <-done; st.Vars != nil {
+			rt.Errorf("vars %v", st.Vars)
 		}
 	})
 	if got := rt.errorText(); !strings.Contains(got, `did you mean "a SIP number exists"?`) || !strings.Contains(got, "use fake.For(t)") {

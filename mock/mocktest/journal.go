@@ -61,15 +61,22 @@ func writeEntry(b *strings.Builder, e mock.JournalEntry) {
 	for _, k := range keys {
 		fmt.Fprintf(b, "\n      %s: %s", k, strings.Join(header[k], ", "))
 	}
-	if e.Body != "" {
-		body := redactBody(e.Body)
-		if len(body) > maxLoggedBody {
-			body = body[:maxLoggedBody] + "…"
-		} else if e.BodyTruncated {
-			body += "…"
-		}
-		fmt.Fprintf(b, "\n      body: %s", body)
+	writeBody(b, "body", e.Body, e.BodyTruncated)
+	writeBody(b, "answer", e.ResponseBody, e.ResponseBodyTruncated)
+}
+
+// writeBody logs a request or answer body, secrets redacted, cut at maxLoggedBody.
+func writeBody(b *strings.Builder, label, body string, truncated bool) {
+	if body == "" {
+		return
 	}
+	body = redactBody(body)
+	if len(body) > maxLoggedBody {
+		body = body[:maxLoggedBody] + "…"
+	} else if truncated {
+		body += "…"
+	}
+	fmt.Fprintf(b, "\n      %s: %s", label, body)
 }
 
 // redactBody replaces the values of secret keys (protocol.SecretKey) at any depth of

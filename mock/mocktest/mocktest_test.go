@@ -36,8 +36,8 @@ func TestUserStory(t *testing.T) {
 	if status, _ := fake.Patch(sip, `{}`); status != 200 {
 		t.Errorf("retry %d, want 200", status)
 	}
-	vars := fake.SetState("a Twilio number exists", map[string]any{"friendly_name": "Ops"})
-	if status, body := fake.Patch(vars["phone_number_id"].(string), `{}`); status != 200 || !strings.Contains(body, `"Ops"`) {
+	made := fake.SetState("a Twilio number exists", map[string]any{"friendly_name": "Ops"})
+	if status, body := fake.Patch(made.PhoneNumberID, `{}`); status != 200 || !strings.Contains(body, `"Ops"`) {
 		t.Errorf("state number: %d %s", status, body)
 	}
 	if n := len(fake.Requests()); n != 4 {

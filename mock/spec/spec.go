@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/pb33f/go-yaml"
@@ -203,6 +204,15 @@ func (d *Document) ProviderNames() []string {
 
 // Documents reports whether the document lists status for the operation.
 func (d *Document) Documents(status int) bool { return slices.Contains(d.Statuses, status) }
+
+// StatusList writes the documented statuses for a message: "200, 404, 422, 500".
+func (d *Document) StatusList() string {
+	out := make([]string, len(d.Statuses))
+	for i, n := range d.Statuses {
+		out[i] = strconv.Itoa(n)
+	}
+	return strings.Join(out, ", ")
+}
 
 // toJSON renders the YAML (or JSON) source as compact JSON in document order.
 func toJSON(data []byte) ([]byte, error) {
