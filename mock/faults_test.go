@@ -376,7 +376,6 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
-
 func TestJournal(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Options{JournalSize: 3})
@@ -575,7 +574,6 @@ func TestStates(t *testing.T) {
 		t.Errorf("default session has %d numbers", n)
 	}
 }
-
 
 func TestStatePhoneNumberStored(t *testing.T) {
 	t.Parallel()
