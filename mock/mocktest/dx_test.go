@@ -231,8 +231,8 @@ func TestDelayTakesADuration(t *testing.T) {
 		t.Errorf("read back %+v %v", back, err)
 	}
 	for src, want := range map[string]time.Duration{
-		`[{"status":500,"delay":250}]`:     250 * time.Millisecond,
-		`[{"status":500,"delay":"1.5s"}]`:  1500 * time.Millisecond,
+		`[{"status":500,"delay":250}]`:    250 * time.Millisecond,
+		`[{"status":500,"delay":"1.5s"}]`: 1500 * time.Millisecond,
 		"- status: 500\n  delay: 250ms\n": 250 * time.Millisecond,
 	} {
 		rules, err := mock.ParseFaults([]byte(src))
