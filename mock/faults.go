@@ -86,8 +86,9 @@ type FaultMatch struct {
 	Method string `json:"method,omitempty"`
 	// PhoneNumberID matches the path's id exactly or as a glob (path.Match: *, ?, [..]).
 	PhoneNumberID string `json:"phone_number_id,omitempty"`
-	// Body matches top-level fields of a JSON body: a value must be equal, and the
-	// special values {"$present": true} and {"$absent": true} test presence.
+	// Body matches top-level fields of a JSON body: a value must be equal, or a
+	// matcher: {"$absent": true}, {"$any": true}, {"$exact": …}, {"$present": true},
+	// {"$regex": "…"}, {"$type": "string"}.
 	Body map[string]any `json:"body,omitempty"`
 	// Headers match request headers exactly or as a glob; "" matches presence.
 	Headers map[string]string `json:"headers,omitempty"`

@@ -11,7 +11,7 @@
 //
 //	func TestRename(t *testing.T) {
 //		fake := mocktest.NewServer(t, mock.Options{})
-//		id := fake.IDs["sip"][0]
+//		id := fake.ID("sip") // the first seeded SIP number; fake.IDs has them all
 //		status, body := fake.Patch(id, `{"friendly_name":"Front desk"}`)
 //		// … or point the code under test at fake.URL with fake.Client()
 //	}
@@ -37,15 +37,21 @@
 //
 // # Strict helpers
 //
-// Field fails the test for a field the number's provider does not declare, naming
-// the valid ones, so a typo never passes for a cleared field; SetState names the
-// nearest provider state; AddFault reports why a rule is refused.
+// The server and a handle have the same helpers with the same signatures. Field
+// fails the test for a field the number's provider does not declare, naming the
+// valid ones, so a typo never passes for a cleared field; ID does the same for a
+// provider. SetState names the nearest provider state and returns what it made as a
+// State. AddFault reports why a rule is refused: a status the document does not
+// list (429, 502, 503, …) needs OffDocument: true, the body in Body or RawBody.
+// Patch fails the test when the connection breaks; TryPatch returns the error, for
+// a test that expects a connection fault.
 //
 // # On failure
 //
 // When a test fails, its handle (and the server, for the default session) logs the
 // session's last requests with t.Log: method, path, status, how the body was
-// judged, the fault that answered, headers and body, with every secret redacted
+// judged, the fault that answered, headers, body and the answer's body (a 422's
+// detail included), with every secret redacted
 // (the credential headers, secret-named query parameters and JSON keys such as
 // sip_trunk_password). JournalOnFailure sets how many.
 //
@@ -53,8 +59,9 @@
 //
 // The self-check (on by default) validates every answer against the document, so a
 // fake that answers off it fails the test instead of misleading it; SelfCheck(false)
-// turns it off. A document is compiled once per process and shared by every server
-// (NewServer and its first PATCH cost 1.3–2.0 ms: BenchmarkNewServerFirstPatch).
+// turns it off. A document is compiled once per process and shared by every server,
+// so NewServer plus its first PATCH costs 1.3–2.0 ms with the self-check on
+// (BenchmarkNewServerFirstPatch).
 //
 // mocktest does not link libopenapi-validator, which a test binary would otherwise
 // build from about 50 more third-party packages: answers are checked by the
