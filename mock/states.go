@@ -105,67 +105,78 @@ func (s *Server) buildStates() []state {
 			})
 		}
 	}
-	return append(out,
-		state{
-			StateInfo: StateInfo{
-				Name:        StateNoPhoneNumber,
-				Description: "answers an id no phone number has; a given id is deleted if it exists",
-				Params:      map[string]string{"phone_number_id": "optional id to make free"},
-				Returns:     []string{"phone_number_id"},
-			},
-			apply: func(ss *session, params map[string]any) (map[string]any, error) {
-				want, _ := params["phone_number_id"].(string)
-				id := ss.freeID(want, func(attempt uint64, size int) string {
-					h := fnv.New64a()
-					fmt.Fprintf(h, "free/%d", size)
-					seed := s.opts.Seed ^ h.Sum64()
-					return fmt.Sprintf("%016x%08x", seed+attempt*0x9E3779B97F4A7C15, uint32(seed>>7)+uint32(attempt))
-				})
-				return map[string]any{"phone_number_id": id}, nil
-			},
+	return append(out, s.noPhoneNumberState(), s.storedState(), s.nextUpdateFailsState())
+}
+
+// noPhoneNumberState answers an id no number has.
+func (s *Server) noPhoneNumberState() state {
+	return state{
+		StateInfo: StateInfo{
+			Name:        StateNoPhoneNumber,
+			Description: "answers an id no phone number has; a given id is deleted if it exists",
+			Params:      map[string]string{"phone_number_id": "optional id to make free"},
+			Returns:     []string{"phone_number_id"},
 		},
-		state{
-			StateInfo: StateInfo{
-				Name:        StatePhoneNumberStored,
-				Description: "stores the record given as params exactly as it is (every field of its provider's response schema, _id and provider included), replacing a number with the same _id",
-				Params:      map[string]string{"_id": "the id", "provider": "the provider", "…": "the other fields of that provider's schema"},
-				Returns:     []string{"phone_number_id", "phone_number", "provider"},
-			},
-			apply: s.storeNumber,
+		apply: func(ss *session, params map[string]any) (map[string]any, error) {
+			want, _ := params["phone_number_id"].(string)
+			id := ss.freeID(want, func(attempt uint64, size int) string {
+				h := fnv.New64a()
+				fmt.Fprintf(h, "free/%d", size)
+				seed := s.opts.Seed ^ h.Sum64()
+				return fmt.Sprintf("%016x%08x", seed+attempt*0x9E3779B97F4A7C15, uint32(seed>>7)+uint32(attempt))
+			})
+			return map[string]any{"phone_number_id": id}, nil
 		},
-		state{
-			StateInfo: StateInfo{
-				Name:        StateNextUpdateFails,
-				Description: "the next PATCH (to the given id, or to any) answers the given status once",
-				Params:      map[string]string{"status": "404, 422 or 500 (default 500)", "phone_number_id": "optional id the failure is limited to"},
-				Returns:     []string{"fault_id", "status"},
-			},
-			apply: func(ss *session, params map[string]any) (map[string]any, error) {
-				status := http.StatusInternalServerError
-				if v, ok := params["status"]; ok {
-					n, ok := toInt(v)
-					if !ok {
-						return nil, fmt.Errorf("%w: status %v is not a number", ErrStateParams, v)
-					}
-					status = n
-				}
-				rule := FaultRule{Name: StateNextUpdateFails, Status: status, Times: 1, Priority: 1000,
-					Match: FaultMatch{Method: http.MethodPatch}}
-				if id, _ := params["phone_number_id"].(string); id != "" {
-					rule.Match.PhoneNumberID = id
-				}
-				c, err := s.checkFault(rule)
-				if err != nil {
-					return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
-				}
-				added, err := ss.addFault(c, s.opts.Seed, s.opts.MaxFaultRules)
-				if err != nil {
-					return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
-				}
-				return map[string]any{"fault_id": added.ID, "status": status}, nil
-			},
+	}
+}
+
+// storedState stores a whole record as given.
+func (s *Server) storedState() state {
+	return state{
+		StateInfo: StateInfo{
+			Name:        StatePhoneNumberStored,
+			Description: "stores the record given as params exactly as it is (every field of its provider's response schema, _id and provider included), replacing a number with the same _id",
+			Params:      map[string]string{"_id": "the id", "provider": "the provider", "…": "the other fields of that provider's schema"},
+			Returns:     []string{"phone_number_id", "phone_number", "provider"},
 		},
-	)
+		apply: s.storeNumber,
+	}
+}
+
+// nextUpdateFailsState adds a one-off fault rule for the next PATCH.
+func (s *Server) nextUpdateFailsState() state {
+	return state{
+		StateInfo: StateInfo{
+			Name:        StateNextUpdateFails,
+			Description: "the next PATCH (to the given id, or to any) answers the given status once",
+			Params:      map[string]string{"status": "404, 422 or 500 (default 500)", "phone_number_id": "optional id the failure is limited to"},
+			Returns:     []string{"fault_id", "status"},
+		},
+		apply: func(ss *session, params map[string]any) (map[string]any, error) {
+			status := http.StatusInternalServerError
+			if v, ok := params["status"]; ok {
+				n, ok := toInt(v)
+				if !ok {
+					return nil, fmt.Errorf("%w: status %v is not a number", ErrStateParams, v)
+				}
+				status = n
+			}
+			rule := FaultRule{Name: StateNextUpdateFails, Status: status, Times: 1, Priority: 1000,
+				Match: FaultMatch{Method: http.MethodPatch}}
+			if id, _ := params["phone_number_id"].(string); id != "" {
+				rule.Match.PhoneNumberID = id
+			}
+			c, err := s.checkFault(rule)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
+			}
+			added, err := ss.addFault(c, s.opts.Seed, s.opts.MaxFaultRules)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrStateParams, err)
+			}
+			return map[string]any{"fault_id": added.ID, "status": status}, nil
+		},
+	}
 }
 
 // createNumber adds a fresh number of provider p to the session with params set.
