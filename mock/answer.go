@@ -23,19 +23,20 @@ const (
 
 // ErrorResponse codes: the fake's own (FIDELITY leaves them to it), stable from now on.
 const (
-	codeNotFound      = "phone_number_not_found"
-	codeInternal      = "internal_error"
-	codeTooLarge      = "request_too_large"
-	codeBadFault      = protocol.CodeInvalidFaultRequest
-	codeBadAdmin      = protocol.CodeInvalidAdminRequest
-	codeUnknownFault  = protocol.CodeFaultNotFound
-	codeNoSession     = "session_not_found"
-	codeEvicted       = "session_evicted"
-	codeBadSession    = "invalid_session"
-	codeForbiddenHost = "host_not_allowed"
-	codeBadMediaType  = "unsupported_media_type"
-	codeTooManyRules  = "too_many_fault_rules"
-	codeStateFull     = "state_full"
+	codeNotFound        = "phone_number_not_found"
+	codeInternal        = "internal_error"
+	codeTooLarge        = "request_too_large"
+	codeBadFault        = protocol.CodeInvalidFaultRequest
+	codeBadAdmin        = protocol.CodeInvalidAdminRequest
+	codeUnknownFault    = protocol.CodeFaultNotFound
+	codeNoSession       = "session_not_found"
+	codeEvicted         = "session_evicted"
+	codeBadSession      = "invalid_session"
+	codeForbiddenHost   = "host_not_allowed"
+	codeForbiddenOrigin = "origin_not_allowed"
+	codeBadMediaType    = "unsupported_media_type"
+	codeTooManyRules    = "too_many_fault_rules"
+	codeStateFull       = "state_full"
 )
 
 // answer is what a handler decides to send: Server.send is the one place that writes

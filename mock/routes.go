@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -105,9 +106,10 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 }
 
 // adminGuard keeps web pages away from the admin routes: a Host the server does not
-// answer to (DNS rebinding) gets 403, and a change sent as anything but JSON gets 415,
-// which a browser cannot send across origins without a CORS preflight the fake never
-// grants.
+// answer to (DNS rebinding) gets 403, and a change with a body sent as anything but
+// JSON gets 415, for JSON a browser cannot send across origins without a CORS
+// preflight the fake never grants. A change with no body and no content type is
+// taken unless a browser sent it from another origin (403).
 func (s *Server) adminGuard(x *exchange) (answer, bool) {
 	if s.opts.AdminHosts != nil {
 		host := x.r.Host
@@ -122,15 +124,43 @@ func (s *Server) adminGuard(x *exchange) (answer, bool) {
 	switch x.r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return answer{}, true
-	case http.MethodDelete:
-		if x.r.ContentLength == 0 && x.r.Header.Get("Content-Type") == "" {
-			return answer{}, true
+	}
+	if x.r.ContentLength == 0 && x.r.Header.Get("Content-Type") == "" {
+		// A change without a body (curl -X POST, a script, a server-side fetch) has
+		// nothing to misread. A browser may send one from any page without a CORS
+		// preflight, so one from another origin is refused; browsers say where a
+		// request comes from (Origin, Sec-Fetch-Site), other clients send neither.
+		if otherOrigin(x.r) {
+			return errorAnswer(http.StatusForbidden, codeForbiddenOrigin, "Admin changes are not taken from another origin's page: send them from the fake's own page, or from a script or curl."), false
 		}
+		return answer{}, true
 	}
 	if mt, _, err := mime.ParseMediaType(x.r.Header.Get("Content-Type")); err != nil || mt != contentJSON {
 		return errorAnswer(http.StatusUnsupportedMediaType, codeBadMediaType, "Admin changes take a JSON body: send Content-Type: application/json."), false
 	}
 	return answer{}, true
+}
+
+// otherOrigin reports whether a browser sent the request from a page of another
+// origin: cross-site, or same-site but another origin (another port or host).
+// Sec-Fetch-Site "none" is a request the user made (the address bar).
+func otherOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u, err := url.Parse(origin)
+	// "null" (a sandboxed page, a file) has no host: never the fake's.
+	return err != nil || u.Host == "" || u.Scheme != scheme || !strings.EqualFold(u.Host, r.Host)
 }
 
 // quoteName quotes a client-chosen name for messages and logs, cut to a readable size.
