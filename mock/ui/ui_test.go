@@ -249,6 +249,13 @@ func (f *fixture) faultIDs() []string {
 // open loads the page in the shared browser and waits for its first poll.
 func (f *fixture) open(fragment string) {
 	f.t.Helper()
+	f.navigate(fragment)
+	f.wait("the page's first poll", `document.location.pathname === "/__admin/ui" && window.verbexUI !== undefined && verbexUI.ready`)
+}
+
+// navigate loads the page in the shared browser without waiting for its first poll.
+func (f *fixture) navigate(fragment string) {
+	f.t.Helper()
 	f.b = needBrowser(f.t)
 	exceptions.mu.Lock()
 	exceptions.list = nil
@@ -273,7 +280,6 @@ func (f *fixture) open(fragment string) {
 	if _, err := f.b.call(ctx, "Page.navigate", map[string]any{"url": f.url + ui.Path + fragment}); err != nil {
 		f.t.Fatal(err)
 	}
-	f.wait("the page's first poll", `document.location.pathname === "/__admin/ui" && window.verbexUI !== undefined && verbexUI.ready`)
 }
 
 func (f *fixture) eval(expr string, out any) error {
@@ -465,8 +471,9 @@ func TestBrowserLive(t *testing.T) {
 	// A copyable curl line, secrets masked, that replays the request.
 	f.expand(1)
 	curl := f.text(`#journal details[data-seq="1"] pre.curl-line`)
-	for _, want := range []string{"curl -s -X PATCH '" + f.url + "/v1/phone-numbers/" + sipID + "'", "-H 'Authorization: [REDACTED]'", "-H 'Content-Type: application/json'", `"sip_trunk_password":"[REDACTED]"`} {
-		if !strings.Contains(curl, want) {
+	// Secrets are shell variables, set before pasting, not the literal mask.
+	for _, want := range []string{"curl -s -X PATCH '" + f.url + "/v1/phone-numbers/" + sipID + "'", `-H 'Authorization: Bearer '"$VERBEX_API_KEY" `, "-H 'Content-Type: application/json'", `"sip_trunk_password":"'"$SIP_TRUNK_PASSWORD"'"`} {
+		if !strings.Contains(curl, want) || strings.Contains(curl, "REDACTED") || strings.Contains(curl, "n3w-s3cret") || strings.Contains(curl, "tok-123") {
 			t.Errorf("curl line %q lacks %q", curl, want)
 		}
 	}
