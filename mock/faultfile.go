@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,9 +138,19 @@ func ParseFaults(data []byte) ([]FaultRule, error) { return ParseFaultFile("", d
 // must have the type its field wants. Each bad rule gives one *FaultError
 // ("file:line: rule N (name): field: problem"); they come joined, so one run shows
 // them all. The rules remember their lines: what New refuses later is reported at the
-// same place.
+// same place. Options.FaultFile does both in one step, and reports both kinds at once.
 func ParseFaultFile(name string, data []byte) ([]FaultRule, error) {
-	fail := func(line int, err error) error { return &FaultError{File: name, Line: line, Err: err} }
+	rules, errs := parseFaultFile(name, data)
+	if len(errs) > 0 {
+		return nil, joinReported(errs)
+	}
+	return rules, nil
+}
+
+// parseFaultFile is ParseFaultFile that keeps going: the rules that read well, and an
+// error for each that did not (or one for a file that holds no list of rules).
+func parseFaultFile(name string, data []byte) ([]FaultRule, []error) {
+	fail := func(line int, err error) []error { return []error{&FaultError{File: name, Line: line, Err: err}} }
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line, msg := yamlSyntax(err)
@@ -182,10 +193,54 @@ func ParseFaultFile(name string, data []byte) ([]FaultRule, error) {
 		}
 		rules = append(rules, r)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	return rules, errs
+}
+
+// checkStartFaults checks the rules every session starts with, Options.Faults and then
+// the fault file's, against the document. Every mistake, in the file's form or
+// against the document, comes in one error, in rule order.
+func (s *Server) checkStartFaults() error {
+	fileRules, errs := parseFaultFile(s.opts.FaultFileName, s.opts.FaultFile)
+	for i, r := range slices.Concat(s.opts.Faults, fileRules) {
+		c, err := s.checkFault(r)
+		if err != nil {
+			errs = append(errs, ruleError(i+1, r, err))
+			continue
+		}
+		s.startFaults = append(s.startFaults, c)
 	}
-	return rules, nil
+	// A file's rules after those built in Go; in each, by rule number.
+	key := func(err error) (bool, int) {
+		if fe, ok := errors.AsType[*FaultError](err); ok {
+			return fe.File != "", fe.Rule
+		}
+		return true, 0
+	}
+	slices.SortStableFunc(errs, func(a, b error) int {
+		af, ar := key(a)
+		bf, br := key(b)
+		if af != bf {
+			if af {
+				return 1
+			}
+			return -1
+		}
+		return ar - br
+	})
+	return joinReported(errs)
+}
+
+// maxReported bounds the mistakes one error lists, so that a generated file with a
+// systematic mistake does not print a line per record.
+const maxReported = 50
+
+// joinReported joins errs (nil for none), the first maxReported of them and a count
+// of the rest.
+func joinReported(errs []error) error {
+	if len(errs) > maxReported {
+		errs = append(errs[:maxReported:maxReported], fmt.Errorf("… and %d more", len(errs)-maxReported))
+	}
+	return errors.Join(errs...)
 }
 
 // parseFaultRule reads the one rule that POST /__admin/faults carries (a JSON object)

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -125,5 +126,47 @@ func TestFaultFileReads(t *testing.T) {
 		if rules, err := ParseFaultFile("f.yaml", []byte(empty)); err != nil || len(rules) != 0 {
 			t.Errorf("%q: %v %v, want no rules", empty, rules, err)
 		}
+	}
+}
+
+// TestFaultFileEveryMistakeAtOnce: Options.FaultFile reports mistakes of form (found
+// while reading) and against the document (found in New) in one error, in rule order,
+// each at its line; two undocumented statuses are both named, not the first alone.
+func TestFaultFileEveryMistakeAtOnce(t *testing.T) {
+	t.Parallel()
+	file := "- name: gateway\n  status: 502\n- name: typo\n  statsu: 500\n- name: unavailable\n  status: 503\n- name: fine\n  status: 500\n- name: negative\n  times: -1\n  status: 500\n"
+	_, err := New(Options{FaultFile: []byte(file), FaultFileName: "faults.yaml"})
+	want := "faults.yaml:2: rule 1 (gateway): status: 502 has no default body; give a body, or set off_document: true for an answer the document does not allow\n" +
+		"faults.yaml:4: rule 2 (typo): statsu: unknown field; did you mean status?\n" +
+		"faults.yaml:6: rule 3 (unavailable): status: 503 has no default body; give a body, or set off_document: true for an answer the document does not allow\n" +
+		"faults.yaml:10: rule 5 (negative): times: -1 is negative; want 0 (no limit) or more"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrFaultRule) {
+		t.Fatalf("New: %v\nwant ErrFaultRule:\n%s", err, want)
+	}
+	// Rules built in Go come first, numbered among themselves; the file's rules then
+	// start with the file's numbers.
+	_, err = New(Options{Faults: []FaultRule{{Status: 418}}, FaultFile: []byte("- status: 502\n"), FaultFileName: "f.yaml"})
+	if err == nil || !strings.HasPrefix(err.Error(), "rule 1: status: 418 has no default body") || !strings.Contains(err.Error(), "\nf.yaml:1: rule 1: status: 502") {
+		t.Errorf("New: %v", err)
+	}
+	// A good file serves its rules.
+	s, err := New(Options{FaultFile: []byte("faults: [{status: 500, times: 1}]\n"), FaultFileName: "ok.yaml"})
+	if err != nil || len(s.Session("").Faults()) != 1 {
+		t.Fatalf("New: %v", err)
+	}
+}
+
+// TestReportedMistakesAreBounded: a file with thousands of bad rules lists the first
+// ones and counts the rest, so the message stays readable and small.
+func TestReportedMistakesAreBounded(t *testing.T) {
+	t.Parallel()
+	file := strings.Repeat("- statsu: 500\n", 5000)
+	_, err := New(Options{FaultFile: []byte(file), FaultFileName: "many.yaml"})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxReported+1 || lines[len(lines)-1] != fmt.Sprintf("… and %d more", 5000-maxReported) {
+		t.Errorf("%d lines, the last %q", len(lines), lines[len(lines)-1])
 	}
 }

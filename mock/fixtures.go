@@ -46,7 +46,8 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 // parseFixtures reads {"phone_numbers": [...]} (YAML or JSON) and checks every record
 // against its provider's Get…Response schema, plus what the schema only describes:
-// unique non-empty ids and E.164 numbers.
+// unique non-empty ids and E.164 numbers. Each bad record gives one *FixtureError;
+// they come joined, so one run shows them all.
 func parseFixtures(doc *spec.Document, file string, data []byte) ([]*record, error) {
 	fail := func(line, n int, id string, err error) error {
 		return &FixtureError{File: file, Line: line, Record: n, ID: id, Err: err}
@@ -71,30 +72,50 @@ func parseFixtures(doc *spec.Document, file string, data []byte) ([]*record, err
 		return nil, fail(top.Line, 0, "", errors.New(`"phone_numbers" must be a list`))
 	}
 	seen := map[string]int{}
+	var errs []error // every bad record, so that one run shows them all
 	records := make([]*record, 0, len(list.Content))
 	for i, n := range list.Content {
-		num := i + 1
-		v, err := yamlvalue.Node(n)
+		rec, err := fixtureRecord(doc, n, i+1, seen)
 		if err != nil {
-			return nil, fail(n.Line, num, "", err)
+			errs = append(errs, fail(err.line, i+1, err.id, err.err))
+			continue
 		}
-		id, _ := v.Get(spec.IDField)
-		line := fieldLine(n, "")
-		rec, err := newRecord(doc, v)
-		if err != nil {
-			var fe *spec.FieldError
-			if errors.As(err, &fe) {
-				line = fieldLine(n, fe.Field)
-			}
-			return nil, fail(line, num, id.Str, err)
-		}
-		if first, dup := seen[rec.id()]; dup {
-			return nil, fail(fieldLine(n, spec.IDField), num, id.Str, &spec.FieldError{Field: spec.IDField, Err: fmt.Errorf("duplicate of record %d", first)})
-		}
-		seen[rec.id()] = num
 		records = append(records, rec)
 	}
+	if len(errs) > 0 {
+		return nil, joinReported(errs)
+	}
 	return records, nil
+}
+
+// recordProblem is what is wrong with one record, and where.
+type recordProblem struct {
+	line int
+	id   string
+	err  error
+}
+
+// fixtureRecord checks the record at node n (number num) against its schema and the
+// records before it (seen: id → number), and builds it.
+func fixtureRecord(doc *spec.Document, n *yaml.Node, num int, seen map[string]int) (*record, *recordProblem) {
+	v, err := yamlvalue.Node(n)
+	if err != nil {
+		return nil, &recordProblem{line: n.Line, err: err}
+	}
+	id, _ := v.Get(spec.IDField)
+	rec, err := newRecord(doc, v)
+	if err != nil {
+		line := fieldLine(n, "")
+		if fe, ok := errors.AsType[*spec.FieldError](err); ok {
+			line = fieldLine(n, fe.Field)
+		}
+		return nil, &recordProblem{line: line, id: id.Str, err: err}
+	}
+	if first, dup := seen[rec.id()]; dup {
+		return nil, &recordProblem{line: fieldLine(n, spec.IDField), id: id.Str, err: &spec.FieldError{Field: spec.IDField, Err: fmt.Errorf("duplicate of record %d", first)}}
+	}
+	seen[rec.id()] = num
+	return rec, nil
 }
 
 // newRecord checks a record object and builds it.

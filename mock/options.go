@@ -43,6 +43,12 @@ type Options struct {
 	Seed uint64
 	// Faults are rules every session starts with (and returns to on reset).
 	Faults []FaultRule
+	// FaultFile is a fault file (YAML or JSON, as ParseFaultFile reads it) whose rules
+	// follow Faults. New reports every mistake in it at once, in its form and against
+	// the document alike, each at its line.
+	FaultFile []byte
+	// FaultFileName names FaultFile in messages.
+	FaultFileName string
 	// MaxBodyBytes bounds a request body; larger ones get 413. 0 selects 1 MiB.
 	MaxBodyBytes int64
 	// JournalSize bounds each session's request journal in entries. 0 selects 1000;

@@ -84,12 +84,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.seed = newSeed(slices.Concat(seeded, fill, more))
-	for i, rule := range opts.Faults {
-		c, err := s.checkFault(rule)
-		if err != nil {
-			return nil, ruleError(i+1, rule, err)
-		}
-		s.startFaults = append(s.startFaults, c)
+	if err := s.checkStartFaults(); err != nil {
+		return nil, err
 	}
 	s.states = s.buildStates()
 	s.routes()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,6 +57,10 @@ func TestHelpGolden(t *testing.T) {
 		"help-contract-list":    {"contract", "list", "--help"},
 		"help-proxy":            {"proxy", "--help"},
 		"help-healthcheck":      {"healthcheck", "--help"},
+		"help-openapi":          {"openapi", "--help"},
+		"help-command-serve":    {"help", "serve"},
+		"help-command-run":      {"help", "contract", "run"},
+		"help-command-typo":     {"help", "sevre"},
 		"help-version":          {"version", "--help"},
 		"help-version-one-dash": {"version", "-h"},
 		// A dry run lists what each scenario would send, or why it would be skipped.
@@ -65,6 +70,20 @@ func TestHelpGolden(t *testing.T) {
 			t.Parallel()
 			checkGolden(t, name, transcript(args, env()))
 		})
+	}
+}
+
+// TestHelpCommand: "help COMMAND" prints what "COMMAND --help" does, for every
+// command and subcommand.
+func TestHelpCommand(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{{"serve"}, {"contract"}, {"contract", "run"}, {"contract", "list"}, {"proxy"}, {"healthcheck"}, {"openapi"}, {"version"}, {"help"}} {
+		var viaHelp, viaFlag bytes.Buffer
+		code1 := run(context.Background(), append([]string{"help"}, cmd...), &viaHelp, io.Discard, env())
+		code2 := run(context.Background(), append(cmd[:len(cmd):len(cmd)], "--help"), &viaFlag, io.Discard, env())
+		if code1 != 0 || code2 != 0 || viaHelp.String() != viaFlag.String() || viaHelp.Len() == 0 {
+			t.Errorf("help %s: exit %d, %d bytes; %s --help: exit %d, %d bytes", strings.Join(cmd, " "), code1, viaHelp.Len(), strings.Join(cmd, " "), code2, viaFlag.Len())
+		}
 	}
 }
 
@@ -92,6 +111,7 @@ func TestErrorsGolden(t *testing.T) {
 		{"proxy-no-upstream", []string{"proxy"}, env()},
 		{"proxy-upstream-no-scheme", []string{"proxy", "--upstream", "api.verbex.ai"}, env()},
 		{"faults-file", []string{"serve", "--faults", "testdata/bad-faults.yaml"}, env()},
+		{"fixtures-file", []string{"serve", "--fixtures", "testdata/bad-fixtures.yaml"}, env()},
 		{"scenario-files", []string{"contract", "run", "--dry-run", "--scenarios", "testdata/bad-scenarios"}, env()},
 	}
 	for _, tt := range tests {
@@ -147,13 +167,9 @@ func TestFlagsParse(t *testing.T) {
 // probably meant.
 func TestCheckTarget(t *testing.T) {
 	t.Parallel()
-	fs := newFlagSet("contract run")
-	var target string
-	fs.string(&target, "target", "VERBEX_MOCK_CONTRACT_TARGET", "", "base URL")
 	tests := []struct{ target, want string }{
 		{"http://127.0.0.1:18473", ""},
 		{"https://api.verbex.ai", ""},
-		{"", ""},
 		{"127.0.0.1:18473", `--target (VERBEX_MOCK_CONTRACT_TARGET): "127.0.0.1:18473" has no scheme; did you mean http://127.0.0.1:18473?`},
 		{"localhost:8080", `"localhost:8080" has no scheme; did you mean http://localhost:8080?`},
 		{"ftp://host", `"ftp://host": the scheme must be http or https; did you mean http://host?`},
@@ -162,7 +178,13 @@ func TestCheckTarget(t *testing.T) {
 	}
 	var out strings.Builder
 	for _, tt := range tests {
-		err := checkTarget(fs, tt.target)
+		fs := newFlagSet("contract run")
+		var target string
+		fs.value(urlFlag(&target), "target", "VERBEX_MOCK_CONTRACT_TARGET", "", "base URL")
+		err := fs.parse([]string{"--target", tt.target}, env(), io.Discard, "contract run")
+		if err == nil && target != tt.target {
+			t.Errorf("%q: set %q", tt.target, target)
+		}
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%q: %v", tt.target, err)
@@ -194,7 +216,7 @@ func TestUnknownEnv(t *testing.T) {
 func TestKnownEnvIsEveryHelpVariable(t *testing.T) {
 	t.Parallel()
 	var help strings.Builder
-	for _, args := range [][]string{{"serve", "--help"}, {"contract", "run", "--help"}, {"contract", "list", "--help"}, {"proxy", "--help"}, {"healthcheck", "--help"}} {
+	for _, args := range [][]string{{"serve", "--help"}, {"contract", "run", "--help"}, {"contract", "list", "--help"}, {"proxy", "--help"}, {"healthcheck", "--help"}, {"openapi", "--help"}} {
 		help.WriteString(transcript(args, env()))
 	}
 	listed := regexp.MustCompile(`VERBEX_[A-Z_]+`).FindAllString(help.String(), -1)

@@ -5,14 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/verbex/verbex-mock/mock/match"
 	"io"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
+
+	"github.com/verbex/verbex-mock/mock/match"
 )
 
 // option is one flag with its environment variable. Flags win over the environment,
@@ -48,6 +48,25 @@ func (f *flagSet) add(o option) {
 func (f *flagSet) string(p *string, name, env, def, usage string) {
 	f.StringVar(p, name, def, usage)
 	f.add(option{name, env, def, usage})
+}
+
+// value declares a typed flag (flagvalues.go); def is set through it, as the help
+// prints it.
+func (f *flagSet) value(v flag.Value, name, env, def, usage string) {
+	if def != "" {
+		if err := v.Set(def); err != nil {
+			panic(fmt.Sprintf("flag --%s: default %q: %v", name, def, err)) // a mistake in this file
+		}
+	}
+	f.Var(v, name, usage)
+	f.add(option{name, env, def, usage})
+}
+
+// isSet reports whether the flag or its variable gave a value (after parse).
+func (f *flagSet) isSet(name string) bool {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 func (f *flagSet) boolean(p *bool, name, env string, def bool, usage string) {
@@ -114,7 +133,7 @@ func (f *flagSet) parse(args []string, getenv func(string) string, stdout io.Wri
 			value = args[i]
 		}
 		if err := f.Set(name, value); err != nil {
-			return &usageError{msg: fmt.Sprintf("invalid value %q for --%s%s: %v", value, name, f.envOf(name, " (%s)"), err), hint: hint}
+			return f.setError(name, fmt.Sprintf("invalid value %q for --%s%s", value, name, f.envOf(name, " (%s)")), err)
 		}
 	}
 	// The flag package keeps the arguments after the flags; "--" makes it take them all.
@@ -128,12 +147,32 @@ func (f *flagSet) parse(args []string, getenv func(string) string, stdout io.Wri
 			continue
 		}
 		if v := getenv(o.env); v != "" {
-			if err := f.Set(o.name, v); err != nil {
-				return &usageError{msg: fmt.Sprintf("invalid value %q for %s (--%s): %v", v, o.env, o.name, err), hint: hint}
+			if err := f.setEnv(o.name, v); err != nil {
+				return f.setError(o.name, fmt.Sprintf("invalid value %q for %s (--%s)", v, o.env, o.name), err)
 			}
 		}
 	}
 	return nil
+}
+
+// setEnv sets a flag from its variable, which for some flags holds a list.
+func (f *flagSet) setEnv(name, v string) error {
+	if ev, ok := f.Lookup(name).Value.(interface{ SetEnv(string) error }); ok {
+		return ev.SetEnv(v) // isSet does not see it: no list's caller asks
+	}
+	return f.Set(name, v)
+}
+
+// setError words a refused value: a typed flag's own words after the flag's name, as
+// the help writes it (`--seed (VERBEX_MOCK_SEED): "abc" is not …`), or prefix, which
+// says which of flag and variable gave it, before the flag package's.
+func (f *flagSet) setError(name, prefix string, err error) error {
+	hint := "verbex-mock " + f.Name() + " --help"
+	var ve *valueError
+	if errors.As(err, &ve) {
+		return &usageError{msg: fmt.Sprintf("--%s%s: %s", name, f.envOf(name, " (%s)"), ve.msg), hint: hint}
+	}
+	return &usageError{msg: prefix + ": " + err.Error(), hint: hint}
 }
 
 // suggestFlag is "; did you mean --NAME?" for the flag nearest a misspelt one.
@@ -171,50 +210,9 @@ func (f *flagSet) printUsage(w io.Writer, synopsis string) {
 	tw.Flush()
 }
 
-// badFlag is a flag value that parses but cannot be used.
+// badFlag is a flag value that parses but cannot be used with the others.
 func badFlag(fs *flagSet, name, format string, a ...any) error {
 	return &usageError{msg: fmt.Sprintf("--%s%s: %s", name, fs.envOf(name, " (%s)"), fmt.Sprintf(format, a...)), hint: "verbex-mock " + fs.Name() + " --help"}
-}
-
-// checkTarget explains a --target that is not an http or https base URL, before
-// url.Parse's own words ("first path segment in URL cannot contain colon") would.
-func checkTarget(fs *flagSet, target string) error {
-	if target == "" {
-		return nil
-	}
-	scheme, rest, ok := strings.Cut(target, "://")
-	if !ok {
-		return badFlag(fs, "target", "%q has no scheme; did you mean http://%s?", target, target)
-	}
-	if scheme != "http" && scheme != "https" {
-		return badFlag(fs, "target", "%q: the scheme must be http or https; did you mean http://%s?", target, rest)
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return badFlag(fs, "target", "%q is not a URL: %v", target, err)
-	}
-	if u.Host == "" {
-		return badFlag(fs, "target", "%q has no host", target)
-	}
-	return nil
-}
-
-// list is a repeatable flag; its environment variable takes a comma-separated list.
-type list []string
-
-func (l *list) String() string { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error {
-	*l = append(*l, v)
-	return nil
-}
-
-func (f *flagSet) list(p *list, name, env, usage string) {
-	f.Var(p, name, usage)
-	f.add(option{name, env, "", usage})
 }
 
 // declaredEnv holds every variable a flag of any command reads (variable → flag).
@@ -230,6 +228,7 @@ func knownEnv() map[string]string {
 	_ = contractList([]string{"--help"}, io.Discard, noEnv)
 	_, _ = loadProxyConfig([]string{"--help"}, noEnv, io.Discard)
 	_ = healthcheckCmd(ctx, []string{"--help"}, io.Discard, noEnv)
+	_ = openapiCmd([]string{"--help"}, io.Discard, noEnv)
 	out := map[string]string{}
 	declaredEnv.Range(func(k, v any) bool {
 		out[k.(string)] = v.(string)
@@ -301,7 +300,7 @@ func isHelpFlag(arg string) bool {
 }
 
 // commands are the first words run knows, for suggestions.
-var commands = []string{"serve", "contract", "proxy", "healthcheck", "version", "help"}
+var commands = []string{"serve", "contract", "proxy", "healthcheck", "openapi", "version", "help"}
 
 // suggestCommand is "; did you mean NAME?" for the command nearest a misspelt one.
 func suggestCommand(name string) string {

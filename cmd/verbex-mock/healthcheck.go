@@ -15,28 +15,22 @@ import (
 // {"status":"ok"}, 1 otherwise. It needs no shell or curl, so a distroless image's
 // HEALTHCHECK can run it. Its errors are returned; only --help writes, to stdout.
 func healthcheckCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	var addr, timeout string
+	var addr string
+	var timeout time.Duration
 	fs := newFlagSet("healthcheck")
-	fs.string(&addr, "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "address of the fake (a 0.0.0.0 or empty host means this machine)")
-	fs.string(&timeout, "timeout", "VERBEX_MOCK_HEALTHCHECK_TIMEOUT", "2s", "how long to wait for the answer")
+	fs.value(addrFlag(&addr), "addr", "VERBEX_MOCK_ADDR", "127.0.0.1:8080", "address of the fake (a 0.0.0.0 or empty host means this machine)")
+	fs.value(durationFlag(&timeout), "timeout", "VERBEX_MOCK_HEALTHCHECK_TIMEOUT", "2s", "how long to wait for the answer")
 	if err := fs.parse(args, getenv, stdout, "healthcheck [flags]"); err != nil { // --help prints here
 		if errors.Is(err, errHelp) {
 			return nil
 		}
 		return err
 	}
-	d, err := time.ParseDuration(timeout)
-	if err != nil || d <= 0 {
-		return badFlag(fs, "timeout", "%q is not a positive duration", timeout)
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return badFlag(fs, "addr", "%q is not host:port", addr)
-	}
+	host, port, _ := net.SplitHostPort(addr) // addrFlag checked it
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	url := "http://" + net.JoinHostPort(host, port) + "/__admin/health"
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/verbex/verbex-mock/contract"
@@ -53,28 +49,8 @@ type proxyConfig struct {
 
 func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer) (proxyConfig, error) {
 	var c proxyConfig
-	var timeout, maxBody, maxAnswer, maxNumbers, journal, level, shutdown, readTimeout, idleTimeout, maxConns string
 	fs := newFlagSet("proxy")
-	fs.string(&c.cfg.Upstream, "upstream", "VERBEX_MOCK_PROXY_UPSTREAM", "", "base URL of the service to forward to, e.g. a staging deployment (required)")
-	fs.string(&c.addr, "addr", "VERBEX_MOCK_PROXY_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
-	fs.string(&c.cfg.Token, "token", "VERBEX_API_KEY", "", "API key for the learning reads (without it they carry the application's Authorization); never added to the application's requests, stored or logged")
-	fs.boolean(&c.cfg.NoLearn, "no-learn", "VERBEX_MOCK_PROXY_NO_LEARN", false, "send nothing of the proxy's own: the model learns a number from its first 200 answer")
-	fs.boolean(&c.cfg.Strict, "strict", "VERBEX_MOCK_PROXY_STRICT", false, "also compare what the document leaves to the implementation (404/500 error texts, Location host, key order)")
-	fs.string(&c.recordFile, "record", "VERBEX_MOCK_PROXY_RECORD", "", "on exit, write the numbers seen as a fixtures file (serve --fixtures), credentials replaced by placeholders")
-	fs.string(&c.jsonFile, "json", "VERBEX_MOCK_PROXY_JSON", "", "on exit, write the JSON drift report to this file instead of stdout")
-	fs.boolean(&c.failOnDrift, "fail-on-drift", "VERBEX_MOCK_PROXY_FAIL_ON_DRIFT", false, "exit 1 when any exchange drifted")
-	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
-	fs.string(&timeout, "timeout", "VERBEX_MOCK_PROXY_TIMEOUT", "30s", "limit for one upstream exchange, answer included")
-	fs.string(&maxBody, "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", strconv.Itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
-	fs.string(&maxAnswer, "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", strconv.Itoa(contract.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
-	fs.string(&maxNumbers, "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", strconv.Itoa(contract.DefaultMaxNumbers), "numbers the model follows (and --record keeps); the least recently used is forgotten")
-	fs.string(&journal, "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", strconv.Itoa(contract.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
-	fs.string(&c.logFormat, "log-format", "VERBEX_MOCK_LOG_FORMAT", "text", "log format: text or json")
-	fs.string(&level, "log-level", "VERBEX_MOCK_LOG_LEVEL", "info", "log level: debug, info, warn (each drift) or error")
-	fs.string(&shutdown, "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight exchanges may finish after SIGINT/SIGTERM")
-	fs.string(&readTimeout, "read-timeout", "VERBEX_MOCK_READ_TIMEOUT", "30s", "time to read a whole request, body included")
-	fs.string(&idleTimeout, "idle-timeout", "VERBEX_MOCK_IDLE_TIMEOUT", "60s", "how long an idle keep-alive connection stays open")
-	fs.string(&maxConns, "max-conns", "VERBEX_MOCK_MAX_CONNS", "1024", "open connections; at the cap the oldest idle one is closed to make room")
+	c.register(fs)
 	if err := fs.parse(args, getenv, stdout, proxySynopsis); err != nil {
 		if errors.Is(err, errHelp) {
 			fmt.Fprint(stdout, proxyUsage)
@@ -87,46 +63,8 @@ func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer
 	if c.cfg.Upstream == "" {
 		return c, badFlag(fs, "upstream", "required: the base URL of the service to forward to")
 	}
-	if err := checkURLFlag(fs, "upstream", c.cfg.Upstream); err != nil {
-		return c, err
-	}
-	var err error
-	for _, d := range []struct {
-		name, value string
-		into        *time.Duration
-	}{{"timeout", timeout, &c.cfg.Timeout}, {"shutdown-timeout", shutdown, &c.shutdownTimeout}, {"read-timeout", readTimeout, &c.readTimeout}, {"idle-timeout", idleTimeout, &c.idleTimeout}} {
-		if *d.into, err = time.ParseDuration(d.value); err != nil || *d.into <= 0 {
-			return c, badFlag(fs, d.name, "%q is not a positive duration such as 10s", d.value)
-		}
-	}
-	for _, b := range []struct {
-		name, value string
-		into        *int64
-	}{{"max-body-bytes", maxBody, &c.cfg.MaxBodyBytes}, {"max-answer-bytes", maxAnswer, &c.cfg.MaxAnswerBytes}} {
-		if *b.into, err = strconv.ParseInt(b.value, 10, 64); err != nil || *b.into <= 0 {
-			return c, badFlag(fs, b.name, "%q is not a positive byte count", b.value)
-		}
-	}
-	if c.cfg.MaxNumbers, err = strconv.Atoi(maxNumbers); err != nil || c.cfg.MaxNumbers <= 0 {
-		return c, badFlag(fs, "max-numbers", "%q is not a positive count", maxNumbers)
-	}
-	if c.cfg.JournalSize, err = strconv.Atoi(journal); err != nil || c.cfg.JournalSize < 0 {
-		return c, badFlag(fs, "journal-size", "%q is not a count (0 or more)", journal)
-	}
 	if c.cfg.JournalSize == 0 {
 		c.cfg.JournalSize = -1
-	}
-	if c.maxConns, err = strconv.Atoi(maxConns); err != nil || c.maxConns < 2 {
-		return c, badFlag(fs, "max-conns", "%q is not a count (2 or more)", maxConns)
-	}
-	if c.logFormat != "text" && c.logFormat != "json" {
-		return c, badFlag(fs, "log-format", "%q: want text or json", c.logFormat)
-	}
-	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return c, badFlag(fs, "log-level", "%q: want debug, info, warn or error", level)
-	}
-	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return c, badFlag(fs, "addr", "%q is not host:port", c.addr)
 	}
 	c.cfg.Record = c.recordFile != ""
 	c.cfg.AdminHosts = adminHosts(c.addr, nil)
@@ -134,15 +72,34 @@ func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer
 	return c, nil
 }
 
-// checkURLFlag is checkTarget for another flag's name.
-func checkURLFlag(fs *flagSet, name, value string) error {
-	err := checkTarget(fs, value)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		// checkTarget speaks of --target; say the flag the user typed.
-		ue.msg = "--" + name + fs.envOf(name, " (%s)") + ue.msg[len("--target"+fs.envOf("target", " (%s)")):]
-	}
-	return err
+// register declares proxy's flags, each checked as it is set (flagvalues.go).
+func (c *proxyConfig) register(fs *flagSet) {
+	itoa := strconv.Itoa
+	fs.value(urlFlag(&c.cfg.Upstream), "upstream", "VERBEX_MOCK_PROXY_UPSTREAM", "", "base URL of the service to forward to, e.g. a staging deployment (required)")
+	fs.value(addrFlag(&c.addr), "addr", "VERBEX_MOCK_PROXY_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
+	fs.string(&c.cfg.Token, "token", "VERBEX_API_KEY", "", "API key for the learning reads (without it they carry the application's Authorization); never added to the application's requests, stored or logged")
+	fs.boolean(&c.cfg.NoLearn, "no-learn", "VERBEX_MOCK_PROXY_NO_LEARN", false, "send nothing of the proxy's own: the model learns a number from its first 200 answer")
+	fs.boolean(&c.cfg.Strict, "strict", "VERBEX_MOCK_PROXY_STRICT", false, "also compare what the document leaves to the implementation (404/500 error texts, Location host, key order)")
+	fs.string(&c.recordFile, "record", "VERBEX_MOCK_PROXY_RECORD", "", "on exit, write the numbers seen as a fixtures file (serve --fixtures), credentials replaced by placeholders")
+	fs.string(&c.jsonFile, "json", "VERBEX_MOCK_PROXY_JSON", "", "on exit, write the JSON drift report to this file instead of stdout")
+	fs.boolean(&c.failOnDrift, "fail-on-drift", "VERBEX_MOCK_PROXY_FAIL_ON_DRIFT", false, "exit 1 when any exchange drifted")
+	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
+	fs.value(durationFlag(&c.cfg.Timeout), "timeout", "VERBEX_MOCK_PROXY_TIMEOUT", "30s", "limit for one upstream exchange, answer included")
+	fs.value(sizeFlag(&c.cfg.MaxBodyBytes), "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
+	fs.value(sizeFlag(&c.cfg.MaxAnswerBytes), "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", itoa(contract.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
+	fs.value(countFlag(&c.cfg.MaxNumbers, 1), "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", itoa(contract.DefaultMaxNumbers), "numbers the model follows (and --record keeps); the least recently used is forgotten")
+	fs.value(countFlag(&c.cfg.JournalSize, 0), "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", itoa(contract.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
+	registerLogFlags(fs, &c.logFormat, &c.logLevel, "log level: debug, info, warn (each drift) or error")
+	fs.value(durationFlag(&c.shutdownTimeout), "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight exchanges may finish after SIGINT/SIGTERM")
+	fs.value(durationFlag(&c.readTimeout), "read-timeout", "VERBEX_MOCK_READ_TIMEOUT", "30s", "time to read a whole request, body included")
+	fs.value(durationFlag(&c.idleTimeout), "idle-timeout", "VERBEX_MOCK_IDLE_TIMEOUT", "60s", "how long an idle keep-alive connection stays open")
+	fs.value(countFlag(&c.maxConns, 2), "max-conns", "VERBEX_MOCK_MAX_CONNS", "1024", "open connections; at the cap the oldest idle one is closed to make room")
+}
+
+// limits are the connection limits of the serve loop. An answer waits for the
+// upstream: its timeout, then the write.
+func (c proxyConfig) limits() httpLimits {
+	return httpLimits{readTimeout: c.readTimeout, writeTimeout: c.cfg.Timeout + 30*time.Second, idleTimeout: c.idleTimeout, maxConns: c.maxConns, grace: c.shutdownTimeout}
 }
 
 func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -177,54 +134,26 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return &exitError{code: exitUsage, err: fmt.Errorf("--record: %w", err)}
 		}
 	}
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := listen(c.addr)
 	if err != nil {
-		return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", c.addr, err)}
+		return err
 	}
-	if err := proxyOn(ctx, ln, p, c, log); err != nil {
+	// The report counts what was in flight: the loop lets it finish first.
+	if err := serveUntilSignal(ctx, ln, p, c.limits(), log, proxyStartAttrs(p, c), nil); err != nil {
 		return err
 	}
 	return proxyReport(p, c, stdout, stderr)
 }
 
-// proxyOn serves until ctx ends or SIGINT/SIGTERM arrives, then lets in-flight
-// exchanges finish, so that the report counts them.
-func proxyOn(ctx context.Context, ln net.Listener, p *contract.Proxy, c proxyConfig, log *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	limited := limitConns(ln, c.maxConns)
-	hs := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: min(10*time.Second, c.readTimeout),
-		ReadTimeout:       c.readTimeout,
-		// An answer waits for the upstream: its timeout, then the write.
-		WriteTimeout:   c.cfg.Timeout + 30*time.Second,
-		IdleTimeout:    c.idleTimeout,
-		ConnState:      limited.track,
-		MaxHeaderBytes: maxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+// proxyStartAttrs are what the start log says besides the URL.
+func proxyStartAttrs(p *contract.Proxy, c proxyConfig) func(url string) []any {
 	mode := "learning reads"
 	if c.cfg.NoLearn {
 		mode = "no learning reads"
 	}
-	log.Info("verbex-mock listening", "url", "http://"+ln.Addr().String(), "mode", "proxy", "upstream", p.Report().Upstream,
-		"drift", "http://"+ln.Addr().String()+"/__admin/drift", "learning", mode, "version", versionString())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(limited) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("proxy: %w", err)
-	case <-ctx.Done():
+	return func(url string) []any {
+		return []any{"mode", "proxy", "upstream", p.Report().Upstream, "drift", url + "/__admin/drift", "learning", mode, "version", versionString()}
 	}
-	log.Info("shutting down", "grace", c.shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		log.Warn("closing the connections still open at the grace deadline", "open", limited.open(), "error", err)
-		_ = hs.Close()
-	}
-	return nil
 }
 
 // proxyReport writes what the proxy saw: the JSON report, the fixtures, the drift by
@@ -262,13 +191,18 @@ func checkWritable(name string) error {
 }
 
 // writeFileAtomic writes to a temporary file beside name and renames it, so that a
-// reader never sees half a report (or half the fixtures a fake is about to load).
+// reader never sees half a report (or half the fixtures a fake is about to load). The
+// file is 0644, not CreateTemp's 0600: the image's user, or a teammate, serves it.
 func writeFileAtomic(name string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".verbex-mock-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
 	if err := write(f); err != nil {
 		f.Close()
 		return err

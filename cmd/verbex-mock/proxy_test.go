@@ -84,6 +84,12 @@ func TestProxyRecordsFixturesTheFakeServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Readable by another user (the image's), as a file a person saves would be.
+	for _, f := range []string{record, report} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v %v, want 0644", f, fi.Mode().Perm(), err)
+		}
+	}
 	for _, secret := range []string{token, "new-pw-very-secret", "s3cr3t"} {
 		if bytes.Contains(fixtures, []byte(secret)) || strings.Contains(p.stderr.String(), secret) || bytes.Contains(b, []byte(secret)) {
 			t.Errorf("%q is in the fixtures, the report or the log", secret)
@@ -144,5 +150,26 @@ func TestProxyFailOnDrift(t *testing.T) {
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
 		}
+	}
+}
+
+// TestWriteFileAtomicMode: what the proxy writes on exit is 0644 whatever the umask
+// allows more of, and a failed write leaves no file behind.
+func TestWriteFileAtomicMode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	name := filepath.Join(dir, "recorded.yaml")
+	if err := writeFileAtomic(name, func(w io.Writer) error { _, err := io.WriteString(w, "phone_numbers: []\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v %v, want 0644", fi.Mode().Perm(), err)
+	}
+	failed := filepath.Join(dir, "failed.yaml")
+	if err := writeFileAtomic(failed, func(io.Writer) error { return io.ErrShortWrite }); err == nil {
+		t.Error("a failed write reported no error")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files left in the folder, want only the one written", len(entries))
 	}
 }

@@ -40,9 +40,10 @@ Usage:
   verbex-mock contract list [flags]  list the scenarios
   verbex-mock proxy [flags]          forward to the real service and report where the fake differs
   verbex-mock healthcheck [flags]    exit 0 when a fake answers /__admin/health
+  verbex-mock openapi [flags]        print the served OpenAPI document, for client generators
   verbex-mock version [--short]      print the version, commit and build date
 
-Run "verbex-mock COMMAND --help" for a command's flags.
+Run "verbex-mock help COMMAND" (or "verbex-mock COMMAND --help") for a command's flags.
 `
 
 // run is the whole program: it returns the exit code.
@@ -66,7 +67,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = healthcheckCmd(ctx, args[1:], stdout, getenv)
 	case "version", "--version", "-version":
 		err = versionCmd(args[1:], stdout)
+	case "openapi":
+		err = openapiCmd(args[1:], stdout, getenv)
 	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && args[0] == "help" {
+			// help COMMAND [SUBCOMMAND] is COMMAND [SUBCOMMAND] --help.
+			return run(ctx, append(args[1:len(args):len(args)], "--help"), stdout, stderr, getenv)
+		}
 		fmt.Fprint(stdout, topUsage)
 	default:
 		err = &usageError{msg: fmt.Sprintf("unknown command %q%s", args[0], suggestCommand(args[0])), hint: "verbex-mock help"}
