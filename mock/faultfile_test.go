@@ -136,9 +136,9 @@ func TestFaultFileEveryMistakeAtOnce(t *testing.T) {
 	t.Parallel()
 	file := "- name: gateway\n  status: 502\n- name: typo\n  statsu: 500\n- name: unavailable\n  status: 503\n- name: fine\n  status: 500\n- name: negative\n  times: -1\n  status: 500\n"
 	_, err := New(Options{FaultFile: []byte(file), FaultFileName: "faults.yaml"})
-	want := "faults.yaml:2: rule 1 (gateway): status: 502 has no default body; give a body, or set off_document: true for an answer the document does not allow\n" +
+	want := "faults.yaml:2: rule 1 (gateway): status: 502 is not a status the document lists (200, 404, 422, 500): set off_document: true, and give the body the client should get in body (JSON) or raw_body (any bytes); with neither the body is empty\n" +
 		"faults.yaml:4: rule 2 (typo): statsu: unknown field; did you mean status?\n" +
-		"faults.yaml:6: rule 3 (unavailable): status: 503 has no default body; give a body, or set off_document: true for an answer the document does not allow\n" +
+		"faults.yaml:6: rule 3 (unavailable): status: 503 is not a status the document lists (200, 404, 422, 500): set off_document: true, and give the body the client should get in body (JSON) or raw_body (any bytes); with neither the body is empty\n" +
 		"faults.yaml:10: rule 5 (negative): times: -1 is negative; want 0 (no limit) or more"
 	if err == nil || err.Error() != want || !errors.Is(err, ErrFaultRule) {
 		t.Fatalf("New: %v\nwant ErrFaultRule:\n%s", err, want)
@@ -146,7 +146,7 @@ func TestFaultFileEveryMistakeAtOnce(t *testing.T) {
 	// Rules built in Go come first, numbered among themselves; the file's rules then
 	// start with the file's numbers.
 	_, err = New(Options{Faults: []FaultRule{{Status: 418}}, FaultFile: []byte("- status: 502\n"), FaultFileName: "f.yaml"})
-	if err == nil || !strings.HasPrefix(err.Error(), "rule 1: status: 418 has no default body") || !strings.Contains(err.Error(), "\nf.yaml:1: rule 1: status: 502") {
+	if err == nil || !strings.HasPrefix(err.Error(), "rule 1: status: 418 is not a status the document lists") || !strings.Contains(err.Error(), "\nf.yaml:1: rule 1: status: 502") {
 		t.Errorf("New: %v", err)
 	}
 	// A good file serves its rules.
