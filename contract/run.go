@@ -170,6 +170,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if r.client == nil {
 		r.client = &http.Client{Timeout: r.cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	r.useResilientTransport()
 	if cfg.Handler != nil {
 		ts := httptest.NewServer(cfg.Handler)
 		r.closers = append(r.closers, ts.Close)
@@ -221,6 +222,7 @@ func (r *runner) close() {
 func (r *runner) run(ctx context.Context) (*Report, error) {
 	rep := &Report{Target: r.cfg.Target, Started: time.Now()}
 	defer rep.finish()
+	defer func() { rep.Transport = r.transportNotes() }()
 	replay := r.cfg.Replay != nil && *r.cfg.Replay >= 0
 	if r.cfg.DryRun {
 		rep.DryRun = true
