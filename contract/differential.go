@@ -200,6 +200,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		indices = []int{*r.cfg.Replay}
 	}
 	gr.Requested = len(indices)
+	r.meter.plan(len(indices))
 	results := make([]CaseResult, len(indices))
 	workers := 1
 	if r.cfg.States != "" {
@@ -213,6 +214,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 			defer wg.Done()
 			for i := range next {
 				results[i] = r.runGenerated(ctx, gr.Seed, indices[i])
+				r.meter.finished(results[i].Status)
 			}
 		}()
 	}

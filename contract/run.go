@@ -58,6 +58,9 @@ type Config struct {
 	Client *http.Client
 	// Progress receives a line per scenario as it ends (nil: none).
 	Progress io.Writer
+	// Status keeps a line on how far the run is: cases done and planned, failures,
+	// rate, time left (W nil: none).
+	Status StatusLine
 
 	// Oracle answers the same requests as the target is sent, in-process: a handler
 	// speaking the fake's protocol (sessions by protocol.SessionHeader, provider
@@ -137,6 +140,7 @@ type runner struct {
 	states    stateProvider
 	runID     string
 	progress  sync.Mutex
+	meter     *meter
 	closers   []func()
 }
 
@@ -234,6 +238,8 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if r.cfg.MaxDuration > 0 {
 		r.deadline = time.Now().Add(r.cfg.MaxDuration)
 	}
+	stopMeter := r.startMeter()
+	defer stopMeter()
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
@@ -416,6 +422,7 @@ func randomID() string {
 }
 
 func (r *runner) report(res ScenarioResult) {
+	defer r.meter.finished(res.Status)
 	if r.cfg.Progress == nil {
 		return
 	}

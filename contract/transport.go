@@ -41,16 +41,18 @@ type TransportNotes struct {
 	// PassedOn counts 429 and 503 answers given to the check as they were: the
 	// tries (maxWaits) or the time budget (--max-duration) ran out.
 	PassedOn int `json:"passed_on"`
+	// Retired counts kept-alive connections not used again after a 5xx answer.
+	Retired int `json:"retired_connections"`
 	// Examples are the first few notes in words.
 	Examples []string `json:"examples,omitempty"`
 }
 
-func (n *TransportNotes) any() bool { return n != nil && n.Retried+n.Waited+n.PassedOn > 0 }
+func (n *TransportNotes) any() bool { return n != nil && n.Retried+n.Waited+n.PassedOn+n.Retired > 0 }
 
 // text is the report's line: "transport: 2 requests resent on a new connection, …".
 func (n *TransportNotes) text() string {
-	return fmt.Sprintf("transport: %d requests resent on a new connection, %d answers 429/503 waited out (%.1fs), %d passed on after waiting (not failures)",
-		n.Retried, n.Waited, n.WaitedMS/1000, n.PassedOn)
+	return fmt.Sprintf("transport (not failures): %d requests resent on a new connection, %d connections not reused after a 5xx, %d answers 429/503 waited out (%.1fs), %d passed on after waiting",
+		n.Retried, n.Retired, n.Waited, n.WaitedMS/1000, n.PassedOn)
 }
 
 // resilientTransport wraps the runner's transport.
@@ -213,8 +215,8 @@ func (t *resilientTransport) send(rt http.RoundTripper, req *http.Request) (resp
 		return nil, wasReused.Load(), gotByte.Load(), err
 	}
 	if resp.StatusCode >= 500 && resp.ProtoMajor == 1 {
-		if c, ok := conn.Load().(net.Conn); ok {
-			retire(c)
+		if c, ok := conn.Load().(net.Conn); ok && retire(c) {
+			t.note(func(n *TransportNotes) { n.Retired++ }, fmt.Sprintf("%s %s: %d; its connection is not used again", req.Method, req.URL.Path, resp.StatusCode))
 		}
 	}
 	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
@@ -284,14 +286,14 @@ func (c *retirableConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// retire marks the connection under c (a TLS connection's too) as not to be reused.
-func retire(c net.Conn) {
+// retire marks the connection under c (a TLS connection's too) as not to be reused;
+// it reports whether it did.
+func retire(c net.Conn) bool {
 	if tc, ok := c.(interface{ NetConn() net.Conn }); ok {
 		c = tc.NetConn()
 	}
-	if rc, ok := c.(*retirableConn); ok {
-		rc.retired.Store(true)
-	}
+	rc, ok := c.(*retirableConn)
+	return ok && !rc.retired.Swap(true)
 }
 
 // useResilientTransport wraps the runner's client in the transport above; the run's

@@ -172,6 +172,7 @@ func TestTransportConnections(t *testing.T) {
 		// noted, what the server received (bodies) and on which connections.
 		want       int
 		retried    int
+		retired    int
 		wantBodies []string
 		wantConns  []int
 	}{
@@ -181,7 +182,7 @@ func TestTransportConnections(t *testing.T) {
 			// connection, so the next request goes on a new one: nothing to resend.
 			name:   "after a 500 the connection is not reused",
 			script: func(i int) reply { return map[bool]reply{true: plain500(), false: ok200()}[i == 0] },
-			want:   200, retried: 0,
+			want:   200, retried: 0, retired: 1,
 			wantBodies: []string{`{"a":1}`, `{"a":2}`}, wantConns: []int{0, 1},
 		},
 		{
@@ -232,8 +233,8 @@ func TestTransportConnections(t *testing.T) {
 			if got != tt.want || (tt.want == 0) != (err != nil) {
 				t.Errorf("second request: status %d, error %v; want status %d", got, err, tt.want)
 			}
-			if n := tr.Notes(); n.Retried != tt.retried {
-				t.Errorf("retried %d, want %d (%v)", n.Retried, tt.retried, n.Examples)
+			if n := tr.Notes(); n.Retried != tt.retried || n.Retired != tt.retired {
+				t.Errorf("retried %d, retired %d; want %d, %d (%v)", n.Retried, n.Retired, tt.retried, tt.retired, n.Examples)
 			}
 			_, bodies, onConn := srv.seen()
 			if strings.Join(bodies, " ") != strings.Join(tt.wantBodies, " ") || len(onConn) != len(tt.wantConns) {

@@ -34,7 +34,7 @@ func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	switch args[0] {
 	case "run":
-		return contractRun(ctx, args[1:], stdout, getenv)
+		return contractRun(ctx, args[1:], stdout, stderr, getenv)
 	case "list":
 		return contractList(args[1:], stdout, getenv)
 	case "help", "-h", "--help":
@@ -129,11 +129,11 @@ func contractList(args []string, stdout io.Writer, getenv func(string) string) e
 	return tw.Flush()
 }
 
-func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+func contractRun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c contractFlags
 	var cfg contract.Config
 	var junitFile, jsonFile, parallel, timeout, generate, seed, replay, rate, maxDuration string
-	var failOnSkip bool
+	var failOnSkip, quiet bool
 	var vars, ids list
 	fs := newFlagSet("contract run")
 	c.register(fs)
@@ -156,6 +156,7 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	fs.boolean(&failOnSkip, "fail-on-skip", "VERBEX_MOCK_CONTRACT_FAIL_ON_SKIP", false, "exit 1 when anything was skipped")
 	fs.string(&rate, "rate", "VERBEX_MOCK_CONTRACT_RATE", "", "requests per second to the target, 0 for no limit (default: 10 without --states, none with it)")
 	fs.string(&maxDuration, "max-duration", "VERBEX_MOCK_CONTRACT_MAX_DURATION", "", "time budget: what has not started by then is skipped (e.g. 5m)")
+	fs.boolean(&quiet, "quiet", "VERBEX_MOCK_CONTRACT_QUIET", false, "no progress: neither a line per scenario nor the status line on stderr; only the report")
 	fs.boolean(&cfg.DryRun, "dry-run", "VERBEX_MOCK_CONTRACT_DRY_RUN", false, "check the scenarios and list what would run; send nothing")
 	if err := fs.parse(args, getenv, stdout, "contract run --target URL [flags]"); err != nil {
 		if errors.Is(err, errHelp) {
@@ -245,7 +246,9 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 		}
 		cfg.Oracle = oracle
 	}
-	cfg.Progress = stdout
+	if !quiet {
+		cfg.Progress, cfg.Status = stdout, contract.StatusLineFor(stderr)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := contract.Run(ctx, cfg)
