@@ -185,7 +185,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 			}
 		}
 		if len(providers) == 0 {
-			gr.Off = "generated cases are off: without a states route they need a number to run on (--id PROVIDER=ID)"
+			gr.Off = offWithoutANumber
 			return gr
 		}
 	}

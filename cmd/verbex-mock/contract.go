@@ -25,7 +25,8 @@ const contractUsage = `Usage:
   verbex-mock contract list [flags]               list the scenarios
 
 Exit codes of run: 0 all passed, 1 a contract failure (it wins over a scenario error; with
---fail-on-skip also anything skipped), 2 a usage or scenario error, 3 the target unreachable.
+--fail-on-skip also anything skipped), 2 a usage or scenario error (also a run that checked nothing
+of a provider or generated nothing for want of a number, unless --allow-partial), 3 the target unreachable.
 `
 
 func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -133,7 +134,7 @@ func contractRun(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var c contractFlags
 	var cfg contract.Config
 	var junitFile, jsonFile, parallel, timeout, generate, seed, replay, rate, maxDuration string
-	var failOnSkip, quiet bool
+	var failOnSkip, quiet, allowPartial bool
 	var vars, ids list
 	fs := newFlagSet("contract run")
 	c.register(fs)
@@ -156,6 +157,7 @@ func contractRun(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	fs.boolean(&failOnSkip, "fail-on-skip", "VERBEX_MOCK_CONTRACT_FAIL_ON_SKIP", false, "exit 1 when anything was skipped")
 	fs.string(&rate, "rate", "VERBEX_MOCK_CONTRACT_RATE", "", "requests per second to the target, 0 for no limit (default: 10 without --states, none with it)")
 	fs.string(&maxDuration, "max-duration", "VERBEX_MOCK_CONTRACT_MAX_DURATION", "", "time budget: what has not started by then is skipped (e.g. 5m)")
+	fs.boolean(&allowPartial, "allow-partial", "VERBEX_MOCK_CONTRACT_ALLOW_PARTIAL", false, "exit 0 even when a provider or the generated cases could not be checked for want of a number (--id)")
 	fs.boolean(&quiet, "quiet", "VERBEX_MOCK_CONTRACT_QUIET", false, "no progress: neither a line per scenario nor the status line on stderr; only the report")
 	fs.boolean(&cfg.DryRun, "dry-run", "VERBEX_MOCK_CONTRACT_DRY_RUN", false, "check the scenarios and list what would run; send nothing")
 	if err := fs.parse(args, getenv, stdout, "contract run --target URL [flags]"); err != nil {
@@ -287,6 +289,8 @@ func contractRun(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return &exitError{code: exitUsage, err: errSilent}
 	case failOnSkip && rep.SkippedAny() > 0:
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d skipped (--fail-on-skip)", rep.SkippedAny())}
+	case !allowPartial && rep.Partial() != "":
+		return &exitError{code: exitUsage, err: errors.New(rep.Partial())}
 	}
 	return nil
 }
