@@ -219,20 +219,8 @@ func (t *resilientTransport) send(rt http.RoundTripper, req *http.Request) (resp
 			t.note(func(n *TransportNotes) { n.Retired++ }, fmt.Sprintf("%s %s: %d; its connection is not used again", req.Method, req.URL.Path, resp.StatusCode))
 		}
 	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel} // the attempt ends once the answer is read
 	return resp, wasReused.Load(), true, nil
-}
-
-// cancelBody ends the attempt's context once the answer has been read.
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 func rewindable(req *http.Request) bool {
