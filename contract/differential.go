@@ -185,7 +185,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 			}
 		}
 		if len(providers) == 0 {
-			gr.Off = "generated cases are off: without a states route they need a number to run on (--id PROVIDER=ID)"
+			gr.Off = offWithoutANumber
 			return gr
 		}
 	}
@@ -200,6 +200,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		indices = []int{*r.cfg.Replay}
 	}
 	gr.Requested = len(indices)
+	r.meter.plan(len(indices))
 	results := make([]CaseResult, len(indices))
 	workers := 1
 	if r.cfg.States != "" {
@@ -213,6 +214,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 			defer wg.Done()
 			for i := range next {
 				results[i] = r.runGenerated(ctx, gr.Seed, indices[i])
+				r.meter.finished(results[i].Status)
 			}
 		}()
 	}

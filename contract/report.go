@@ -41,6 +41,9 @@ type Report struct {
 	// Restored says what happened to the numbers given for a target without states.
 	Restored   []string `json:"restored,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
+
+	// Transport says what was resent or waited for (nil: nothing); never a failure.
+	Transport *TransportNotes `json:"transport,omitempty"`
 }
 
 // ScenarioResult is one scenario's outcome.
@@ -189,6 +192,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.Errors > 0 {
 		ew.printf("%d scenario errors\n", r.Errors)
+	}
+	if r.Transport.any() {
+		ew.printf("%s\n", r.Transport.text())
 	}
 	ew.printf("%s\n", r.Summary())
 	return ew.err

@@ -58,6 +58,9 @@ type Config struct {
 	Client *http.Client
 	// Progress receives a line per scenario as it ends (nil: none).
 	Progress io.Writer
+	// Status keeps a line on how far the run is: cases done and planned, failures,
+	// rate, time left (W nil: none).
+	Status StatusLine
 
 	// Oracle answers the same requests as the target is sent, in-process: a handler
 	// speaking the fake's protocol (sessions by protocol.SessionHeader, provider
@@ -137,6 +140,7 @@ type runner struct {
 	states    stateProvider
 	runID     string
 	progress  sync.Mutex
+	meter     *meter
 	closers   []func()
 }
 
@@ -170,6 +174,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if r.client == nil {
 		r.client = &http.Client{Timeout: r.cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	r.useResilientTransport()
 	if cfg.Handler != nil {
 		ts := httptest.NewServer(cfg.Handler)
 		r.closers = append(r.closers, ts.Close)
@@ -221,6 +226,7 @@ func (r *runner) close() {
 func (r *runner) run(ctx context.Context) (*Report, error) {
 	rep := &Report{Target: r.cfg.Target, Started: time.Now()}
 	defer rep.finish()
+	defer func() { rep.Transport = r.transportNotes() }()
 	replay := r.cfg.Replay != nil && *r.cfg.Replay >= 0
 	if r.cfg.DryRun {
 		rep.DryRun = true
@@ -232,6 +238,8 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if r.cfg.MaxDuration > 0 {
 		r.deadline = time.Now().Add(r.cfg.MaxDuration)
 	}
+	stopMeter := r.startMeter()
+	defer stopMeter()
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
@@ -414,6 +422,7 @@ func randomID() string {
 }
 
 func (r *runner) report(res ScenarioResult) {
+	defer r.meter.finished(res.Status)
 	if r.cfg.Progress == nil {
 		return
 	}

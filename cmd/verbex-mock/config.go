@@ -224,7 +224,7 @@ func knownEnv() map[string]string {
 	noEnv := func(string) string { return "" }
 	ctx := context.Background()
 	_, _ = loadServeConfig([]string{"--help"}, noEnv, io.Discard)
-	_ = contractRun(ctx, []string{"--help"}, io.Discard, noEnv)
+	_ = contractRun(ctx, []string{"--help"}, io.Discard, io.Discard, noEnv)
 	_ = contractList([]string{"--help"}, io.Discard, noEnv)
 	_, _ = loadProxyConfig([]string{"--help"}, noEnv, io.Discard)
 	_ = healthcheckCmd(ctx, []string{"--help"}, io.Discard, noEnv)

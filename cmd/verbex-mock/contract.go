@@ -23,7 +23,8 @@ const contractUsage = `Usage:
   verbex-mock contract list [flags]               list the scenarios
 
 Exit codes of run: 0 all passed, 1 a contract failure (it wins over a scenario error; with
---fail-on-skip also anything skipped), 2 a usage or scenario error, 3 the target unreachable.
+--fail-on-skip also anything skipped), 2 a usage or scenario error (also a run that checked nothing
+of a provider or generated nothing for want of a number, unless --allow-partial), 3 the target unreachable.
 `
 
 func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -32,7 +33,7 @@ func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	switch args[0] {
 	case "run":
-		return contractRun(ctx, args[1:], stdout, getenv)
+		return contractRun(ctx, args[1:], stdout, stderr, getenv)
 	case "list":
 		return contractList(args[1:], stdout, getenv)
 	case "help", "-h", "--help":
@@ -125,6 +126,7 @@ type runFlags struct {
 	cfg                 contract.Config
 	junitFile, jsonFile string
 	failOnSkip          bool
+	allowPartial, quiet bool
 	generate            int
 	replay              replay
 }
@@ -151,6 +153,8 @@ func (r *runFlags) register(fs *flagSet) {
 	fs.boolean(&r.failOnSkip, "fail-on-skip", "VERBEX_MOCK_CONTRACT_FAIL_ON_SKIP", false, "exit 1 when anything was skipped")
 	fs.value(rateFlag(&cfg.Rate), "rate", "VERBEX_MOCK_CONTRACT_RATE", "", "requests per second to the target, 0 for no limit (default: 10 without --states, none with it)")
 	fs.value(durationFlag(&cfg.MaxDuration), "max-duration", "VERBEX_MOCK_CONTRACT_MAX_DURATION", "", "time budget: what has not started by then is skipped (e.g. 5m)")
+	fs.boolean(&r.allowPartial, "allow-partial", "VERBEX_MOCK_CONTRACT_ALLOW_PARTIAL", false, "exit 0 even when a provider or the generated cases could not be checked for want of a number (--id)")
+	fs.boolean(&r.quiet, "quiet", "VERBEX_MOCK_CONTRACT_QUIET", false, "no progress: neither a line per scenario nor the status line on stderr; only the report")
 	fs.boolean(&cfg.DryRun, "dry-run", "VERBEX_MOCK_CONTRACT_DRY_RUN", false, "check the scenarios and list what would run; send nothing")
 }
 
@@ -199,7 +203,7 @@ func (r *runFlags) config(fs *flagSet) (contract.Config, error) {
 	return cfg, nil
 }
 
-func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+func contractRun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var r runFlags
 	fs := newFlagSet("contract run")
 	r.register(fs)
@@ -214,7 +218,9 @@ func contractRun(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	cfg.Progress = stdout
+	if !r.quiet {
+		cfg.Progress, cfg.Status = stdout, contract.StatusLineFor(stderr)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := contract.Run(ctx, cfg)
@@ -258,6 +264,8 @@ func (r *runFlags) report(rep *contract.Report, runErr error, stdout io.Writer) 
 		return &exitError{code: exitUsage, err: errSilent}
 	case r.failOnSkip && rep.SkippedAny() > 0:
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d skipped (--fail-on-skip)", rep.SkippedAny())}
+	case !r.allowPartial && rep.Partial() != "":
+		return &exitError{code: exitUsage, err: errors.New(rep.Partial())}
 	}
 	return nil
 }
