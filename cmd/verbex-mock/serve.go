@@ -30,6 +30,7 @@ type serveConfig struct {
 	seed            uint64
 	generate        int
 	selfCheck       bool
+	keepAlive500    bool
 	journalSize     int
 	maxBodyBytes    int64
 	maxSessions     int
@@ -62,6 +63,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	fs.string(&seed, "seed", "VERBEX_MOCK_SEED", strconv.Itoa(mock.DefaultSeed), "seed for --generate and fault probabilities")
 	fs.string(&generate, "generate", "VERBEX_MOCK_GENERATE", "0", "add N phone numbers generated from --seed")
 	fs.boolean(&c.selfCheck, "self-check", "VERBEX_MOCK_SELF_CHECK", false, "validate every response against the document and log those off it")
+	fs.boolean(&c.keepAlive500, "keep-after-error", "VERBEX_MOCK_KEEP_AFTER_ERROR", false, "keep the connection open after the plain-text 500 (uvicorn closes it after an unhandled error)")
 	fs.string(&journal, "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", strconv.Itoa(mock.DefaultJournalSize), "requests kept per session in the journal (0 turns it off)")
 	fs.string(&maxBody, "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", strconv.Itoa(mock.DefaultMaxBodyBytes), "largest request body; larger ones get 413")
 	fs.string(&maxSessions, "max-sessions", "VERBEX_MOCK_MAX_SESSIONS", strconv.Itoa(mock.DefaultMaxSessions), "named sessions kept before the least recently used is dropped")
@@ -159,7 +161,7 @@ func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
 		MaxBodyBytes: c.maxBodyBytes, MaxSessions: c.maxSessions, Logger: log,
 		JournalSize: c.journalSize, JournalBytes: c.journalBytes, MaxFaultRules: c.maxFaultRules,
 		WriteTimeout: c.writeTimeout, AdminHosts: adminHosts(c.addr, c.allowedHosts),
-		StateBytes: c.stateBytes, InflightBytes: c.inflightBytes,
+		StateBytes: c.stateBytes, InflightBytes: c.inflightBytes, KeepAliveAfterError: c.keepAlive500,
 	}
 	if c.journalSize == 0 {
 		o.JournalSize = -1
