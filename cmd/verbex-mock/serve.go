@@ -250,7 +250,7 @@ func adminHosts(addr string, extra []string) []string {
 func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	limited := limitConns(ln, c.maxConns)
+	limited := limitConns(mock.Listener(ln), c.maxConns) // request lines as uvicorn reads them
 	ln = limited
 	hs := &http.Server{
 		Handler:           srv,

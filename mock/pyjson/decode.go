@@ -30,10 +30,11 @@ func (e *SyntaxError) Error() string {
 var ErrUndecodable = errors.New("pyjson: body cannot be decoded by json.loads")
 
 // MaxDepth is how deep arrays and objects may nest before Python's recursion limit
-// (1000 frames, less the ~40 a FastAPI request handler already uses) stops json.loads.
-// The exact figure depends on the interpreter's stack at the call; this is the
-// documented approximation.
-const MaxDepth = 960
+// stops json.loads in the service. CPython's decoder spends one level of the limit
+// (1000) per array or object it opens, on top of the frames already on the stack
+// where FastAPI calls json.loads; every container counts alike, wherever it sits
+// (testdata/reference/nesting.json, recorded by nesting.py at the service's depth).
+const MaxDepth = 968
 
 // maxIntDigits is CPython's sys.int_info.default_max_str_digits (3.11+).
 const maxIntDigits = 4300
