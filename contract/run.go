@@ -398,7 +398,17 @@ func (r *runner) do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	req.Header.Set("User-Agent", r.cfg.UserAgent)
-	return r.client.Do(req)
+	resp, err := r.client.Do(req)
+	if err == nil && resp.StatusCode == http.StatusInternalServerError && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		// Starlette's plain 500: uvicorn closes the connection after it (without
+		// "Connection: close"), so the next request must not go on it.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		r.client.CloseIdleConnections()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, err
+	}
+	return resp, err
 }
 
 func (r *runner) authorize(req *http.Request) {
