@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -54,6 +55,9 @@ type answer struct {
 	gone       bool   // the client went away: nothing to send
 
 	delaySkipped bool // a fault's delay was cut short by shutdown
+	unhandled    bool // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
+	closed       bool // the connection was closed after the answer
+	offSchema    bool // a stored value the response schema does not allow, answered as the service would
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)
@@ -77,7 +81,20 @@ func detailAnswer(status int, detail string) answer {
 // serverErrorAnswer is Starlette's ServerErrorMiddleware: a plain-text 500, which is
 // what the real service answers when its own answer cannot be encoded.
 func serverErrorAnswer() answer {
-	return answer{status: http.StatusInternalServerError, contentType: contentPlain, body: []byte("Internal Server Error"), deliberate: true}
+	return answer{status: http.StatusInternalServerError, contentType: contentPlain, body: []byte(plainServerError), deliberate: true, unhandled: true}
+}
+
+const plainServerError = "Internal Server Error"
+
+// isPlainServerError reports whether a fault rule's answer is Starlette's plain 500,
+// which the real service sends only for an unhandled error (so uvicorn closes after it).
+func (a *answer) isPlainServerError() bool {
+	ct := a.contentType
+	if v := a.header.Get("Content-Type"); v != "" {
+		ct = v
+	}
+	return a.status == http.StatusInternalServerError && string(a.body) == plainServerError &&
+		strings.HasPrefix(ct, "text/plain")
 }
 
 // validationAnswer is FastAPI's 422, rendered into dst; a body that cannot be encoded
@@ -168,6 +185,12 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 		if s.opts.SelfCheck && a.stream == nil && a.page == nil {
 			s.selfCheck(x, a, w.Header())
 		}
+		if (a.unhandled || a.isPlainServerError()) && !s.opts.KeepAliveAfterError {
+			if conn := closeAfterAnswer(w); conn != nil {
+				a.closed = true
+				defer conn.Close() // after the journal, as for connection faults
+			}
+		}
 	}
 	elapsed := time.Since(x.start)
 	if x.journaled && x.sess != nil && s.journal.enabled() {
@@ -177,6 +200,22 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 		s.log.Debug("request", "method", x.r.Method, "path", x.r.URL.Path, "status", status,
 			"duration", elapsed, "session", x.sessName(), "fault", a.fault)
 	}
+}
+
+// closeAfterAnswer sends what was written and takes the connection from the
+// http.Server, to be closed without a "Connection: close" header, as uvicorn closes
+// it after an unhandled error. It is nil where the connection cannot be taken (HTTP/2,
+// a recorder in tests): then the connection stays open.
+func closeAfterAnswer(w http.ResponseWriter) io.Closer {
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	conn, _, err := rc.Hijack()
+	if err != nil {
+		return nil
+	}
+	return conn
 }
 
 func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
@@ -254,6 +293,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
 		Header: header, HeadersTruncated: headerCut, Body: string(body), BodyTruncated: truncated,
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
+		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when read
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}

@@ -62,10 +62,45 @@ func (s *Server) update(x *exchange, id string) answer {
 			a = serverErrorAnswer()
 		} else {
 			a = jsonAnswer(http.StatusOK, out)
+			a.offSchema = offSchema(p, values)
+			a.deliberate = a.offSchema
 		}
 	}
 	a.validation = ValidationValid
 	return a
+}
+
+// offSchema reports a stored null its response schema does not allow: the service
+// stores what the update allowed and answers the record as stored.
+func offSchema(p *spec.Provider, values []pyjson.Value) bool {
+	for i, v := range values {
+		if v.Kind == pyjson.Null && p.Fields[i].Check(v) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// nullsOffSchema names the fields an update may set to null that their provider's
+// response schema does not allow, for the start-up warning.
+func nullsOffSchema(doc *spec.Document) []string {
+	var out []string
+	for _, p := range doc.Providers {
+		for i := range p.Fields {
+			f := &p.Fields[i]
+			if f.Check(pyjson.NullValue()) == nil {
+				continue
+			}
+			for _, b := range doc.Union.Branches {
+				for _, prop := range b.Props {
+					if prop.Name == f.Name && prop.Nullable {
+						out = append(out, b.Title+"."+f.Name+" (null allowed) / "+p.Title+"."+f.Name+" (not)")
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // unencodable marks the fields whose values no answer could carry (Python's encoder

@@ -156,7 +156,11 @@ func (s *Server) breakConnection(w http.ResponseWriter, a answer) (io.Closer, in
 		return nil, 0, fmt.Errorf("mock: connection fault needs a hijackable connection: %w", err)
 	}
 	if a.conn == ConnReset {
-		if tcp, ok := conn.(*net.TCPConn); ok {
+		raw := conn
+		if w, ok := raw.(interface{ NetConn() net.Conn }); ok {
+			raw = w.NetConn() // under the request-line check
+		}
+		if tcp, ok := raw.(*net.TCPConn); ok {
 			_ = tcp.SetLinger(0) // close with RST, not FIN
 		}
 		return conn, 0, nil

@@ -58,6 +58,13 @@ type JournalEntry struct {
 	// shutting down; the answer is the one the request would have got.
 	DelaySkipped bool    `json:"delay_skipped,omitempty"`
 	DurationMS   float64 `json:"duration_ms"`
+
+	// ConnectionClosed says the fake closed the connection after the answer, without
+	// "Connection: close", as uvicorn does after an unhandled error (Starlette's plain
+	// 500); OffDocument that the answer holds a stored value its response schema does
+	// not allow, answered as the service answers it.
+	ConnectionClosed bool `json:"connection_closed,omitempty"`
+	OffDocument      bool `json:"off_document,omitempty"`
 }
 
 // Redacted is what stands in for a secret.

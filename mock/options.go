@@ -83,6 +83,11 @@ type Options struct {
 	// MaxSessions bounds how many named sessions are kept; beyond it the least
 	// recently used is dropped. 0 selects 1000.
 	MaxSessions int
+	// KeepAliveAfterError keeps the connection open after Starlette's plain-text 500
+	// (an answer that cannot be encoded, or a fault rule answering the same). By default
+	// the fake closes it after that answer, without "Connection: close", as uvicorn does
+	// after an unhandled error; set this for clients that cannot cope.
+	KeepAliveAfterError bool
 	// SelfCheck validates every response against the document at run time and logs
 	// the ones that are off it (a warning, with what is wrong). Answers that are off
 	// it on purpose (the framework's 400 and plain-text 500 the real service sends

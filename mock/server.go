@@ -60,6 +60,9 @@ func New(opts Options) (*Server, error) {
 	for _, w := range doc.Warnings {
 		s.log.Warn("spec: "+w.String(), "keyword", w.Keyword, "at", w.Pointer, "side", w.Side)
 	}
+	for _, f := range nullsOffSchema(doc) {
+		s.log.Warn("spec: an update may set a field to null that the response does not allow: the fake stores the null and answers it, off the document, as the service would", "field", f)
+	}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
 	s.state.limit = opts.StateBytes
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)

@@ -272,7 +272,9 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 	p = rec.provider
 	apply := func(f pyjson.Member) int {
 		i := p.Index(f.Key)
-		if i < 0 || f.Key == spec.IDField || f.Key == spec.ProviderField || p.Fields[i].Check(f.Value) != nil {
+		// A null the response schema does not allow is stored all the same, as the
+		// service stores what it validated (the answer is marked off the document).
+		if i < 0 || f.Key == spec.IDField || f.Key == spec.ProviderField || f.Value.Kind != pyjson.Null && p.Fields[i].Check(f.Value) != nil {
 			return -1
 		}
 		return i

@@ -27,6 +27,7 @@ type serveConfig struct {
 	seed            uint64
 	generate        int
 	selfCheck       bool
+	keepAlive500    bool
 	journalSize     int
 	maxBodyBytes    int64
 	maxSessions     int
@@ -73,6 +74,7 @@ func (c *serveConfig) register(fs *flagSet) {
 	fs.value(uintFlag(&c.seed, 0), "seed", "VERBEX_MOCK_SEED", itoa(mock.DefaultSeed), "seed for --generate and fault probabilities")
 	fs.value(countFlag(&c.generate, 0), "generate", "VERBEX_MOCK_GENERATE", "0", "add N phone numbers generated from --seed")
 	fs.boolean(&c.selfCheck, "self-check", "VERBEX_MOCK_SELF_CHECK", false, "validate every response against the document and log those off it")
+	fs.boolean(&c.keepAlive500, "keep-after-error", "VERBEX_MOCK_KEEP_AFTER_ERROR", false, "keep the connection open after the plain-text 500 (uvicorn closes it after an unhandled error)")
 	fs.value(countFlag(&c.journalSize, 0), "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", itoa(mock.DefaultJournalSize), "requests kept per session in the journal (0 turns it off)")
 	fs.value(sizeFlag(&c.maxBodyBytes), "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", itoa(mock.DefaultMaxBodyBytes), "largest request body; larger ones get 413")
 	fs.value(countFlag(&c.maxSessions, 1), "max-sessions", "VERBEX_MOCK_MAX_SESSIONS", itoa(mock.DefaultMaxSessions), "named sessions kept before the least recently used is dropped")
@@ -107,7 +109,7 @@ func (c serveConfig) options(log *slog.Logger) (mock.Options, error) {
 		MaxBodyBytes: c.maxBodyBytes, MaxSessions: c.maxSessions, Logger: log,
 		JournalSize: c.journalSize, JournalBytes: c.journalBytes, MaxFaultRules: c.maxFaultRules,
 		WriteTimeout: c.writeTimeout, AdminHosts: adminHosts(c.addr, c.allowedHosts),
-		StateBytes: c.stateBytes, InflightBytes: c.inflightBytes,
+		StateBytes: c.stateBytes, InflightBytes: c.inflightBytes, KeepAliveAfterError: c.keepAlive500,
 	}
 	if c.journalSize == 0 {
 		o.JournalSize = -1
@@ -169,7 +171,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	ceiling := setMemoryLimit(c)
 	started := func(url string) []any { return startAttrs(url, srv, ceiling) }
-	return serveUntilSignal(ctx, ln, srv, c.limits(), log, started, srv.Drain)
+	// Request lines are read as uvicorn reads them, before net/http sees them.
+	return serveUntilSignal(ctx, mock.Listener(ln), srv, c.limits(), log, started, srv.Drain)
 }
 
 // adminHosts are the Host names the admin routes answer when the fake listens on a

@@ -80,7 +80,9 @@ func NewServer(t testing.TB, opts mock.Options, options ...Option) *Server {
 		t.Fatalf("mocktest: %v", err)
 	}
 	s.Server = srv
-	s.ts = httptest.NewServer(srv)
+	s.ts = httptest.NewUnstartedServer(srv)
+	s.ts.Listener = mock.Listener(s.ts.Listener) // request lines as uvicorn reads them
+	s.ts.Start()
 	t.Cleanup(s.ts.Close)
 	s.URL, s.IDs = s.ts.URL, srv.SeededIDs()
 	s.def = s.newHandle(t, "", s.ts.Client())

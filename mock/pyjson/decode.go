@@ -30,10 +30,11 @@ func (e *SyntaxError) Error() string {
 var ErrUndecodable = errors.New("pyjson: body cannot be decoded by json.loads")
 
 // MaxDepth is how deep arrays and objects may nest before Python's recursion limit
-// (1000 frames, less the ~40 a FastAPI request handler already uses) stops json.loads.
-// The exact figure depends on the interpreter's stack at the call; this is the
-// documented approximation.
-const MaxDepth = 960
+// stops json.loads in the service. CPython's decoder spends one level of the limit
+// (1000) per array or object it opens, on top of the frames already on the stack
+// where FastAPI calls json.loads; every container counts alike, wherever it sits
+// (testdata/reference/nesting.json, recorded by nesting.py at the service's depth).
+const MaxDepth = 968
 
 // maxIntDigits is CPython's sys.int_info.default_max_str_digits (3.11+).
 const maxIntDigits = 4300
@@ -443,56 +444,66 @@ func (d *decoder) str(end int) (string, int, error) {
 		if c == '"' {
 			return sb.String(), next, nil
 		}
-		if next >= len(s) {
-			return "", 0, &SyntaxError{Msg: "Unterminated string starting at", Pos: begin}
+		var err error
+		if end, err = d.escape(&sb, next, begin); err != nil {
+			return "", 0, err
 		}
-		c = s[next]
-		if c != 'u' {
-			end = next + 1
-			var r byte
-			switch c {
-			case '"', '\\', '/':
-				r = c
-			case 'b':
-				r = '\b'
-			case 'f':
-				r = '\f'
-			case 'n':
-				r = '\n'
-			case 'r':
-				r = '\r'
-			case 't':
-				r = '\t'
-			default:
-				return "", 0, &SyntaxError{Msg: `Invalid \escape`, Pos: end - 2}
-			}
-			sb.WriteByte(r)
-			continue
-		}
-		next++
-		end = next + 4
-		if end >= len(s) {
-			return "", 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: next - 1}
-		}
-		r, ok := hex4(s[next:end])
-		if !ok {
-			return "", 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: end - 5}
-		}
-		next = end
-		if utf16.IsSurrogate(r) && r < 0xDC00 && end+6 < len(s) && s[next] == '\\' && s[next+1] == 'u' {
-			end += 6
-			r2, ok := hex4(s[next+2 : end])
-			if !ok {
-				return "", 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: end - 5}
-			}
-			if r2 >= 0xDC00 && r2 <= 0xDFFF {
-				r = utf16.DecodeRune(r, r2)
-			} else {
-				end -= 6
-			}
-		}
-		writeRuneWTF8(&sb, r)
 	}
+}
+
+// escape decodes the escape whose backslash is just before next into sb and
+// returns where the string goes on; begin is the opening quote, for errors.
+func (d *decoder) escape(sb *strings.Builder, next, begin int) (int, error) {
+	s := d.s
+	if next >= len(s) {
+		return 0, &SyntaxError{Msg: "Unterminated string starting at", Pos: begin}
+	}
+	c := s[next]
+	if c != 'u' {
+		var r byte
+		switch c {
+		case '"', '\\', '/':
+			r = c
+		case 'b':
+			r = '\b'
+		case 'f':
+			r = '\f'
+		case 'n':
+			r = '\n'
+		case 'r':
+			r = '\r'
+		case 't':
+			r = '\t'
+		default:
+			return 0, &SyntaxError{Msg: `Invalid \escape`, Pos: next - 1}
+		}
+		sb.WriteByte(r)
+		return next + 1, nil
+	}
+	next++
+	end := next + 4
+	if end >= len(s) {
+		return 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: next - 1}
+	}
+	r, ok := hex4(s[next:end])
+	if !ok {
+		return 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: end - 5}
+	}
+	next = end
+	if utf16.IsSurrogate(r) && r < 0xDC00 && end+6 < len(s) && s[next] == '\\' && s[next+1] == 'u' {
+		end += 6
+		r2, ok := hex4(s[next+2 : end])
+		if !ok {
+			return 0, &SyntaxError{Msg: `Invalid \uXXXX escape`, Pos: end - 5}
+		}
+		if r2 >= 0xDC00 && r2 <= 0xDFFF {
+			r = utf16.DecodeRune(r, r2)
+		} else {
+			end -= 6
+		}
+	}
+	writeRuneWTF8(sb, r)
+	return end, nil
 }
 
 func hex4(h string) (rune, bool) {

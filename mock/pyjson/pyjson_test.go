@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"testing"
 	"unicode/utf8"
 )
@@ -193,5 +194,39 @@ func TestClone(t *testing.T) {
 	c.Obj[0].Value.Arr[1].Obj[0].Value.Str = "changed"
 	if v.Obj[0].Value.Arr[1].Obj[0].Value.Str != "y" {
 		t.Error("clone shares memory with the original")
+	}
+}
+
+// TestNestingReference replays ../testdata/reference/nesting.json (recorded from
+// CPython's json.loads by nesting.py at the service's stack depth): for every shape,
+// the deepest body that parses parses, and one level deeper cannot be decoded.
+func TestNestingReference(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../testdata/reference/nesting.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Cases []struct {
+			Shape, Parses, Fails string
+			Depth                int
+		}
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Cases) < 8 {
+		t.Fatalf("nesting corpus has %d cases", len(ref.Cases))
+	}
+	for _, c := range ref.Cases {
+		if c.Depth != MaxDepth {
+			t.Errorf("%s: CPython gives up past %d, MaxDepth is %d", c.Shape, c.Depth, MaxDepth)
+		}
+		if _, err := Decode([]byte(c.Parses)); err != nil {
+			t.Errorf("%s at depth %d: %v, want it parsed", c.Shape, c.Depth, err)
+		}
+		if _, err := Decode([]byte(c.Fails)); !errors.Is(err, ErrUndecodable) {
+			t.Errorf("%s at depth %d: %v, want ErrUndecodable", c.Shape, c.Depth+1, err)
+		}
 	}
 }

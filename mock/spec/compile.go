@@ -105,28 +105,8 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 		c.warn("unresolvable schema", ptr)
 		return &node{typ: tAny}
 	}
-	// Optional[X] is anyOf [X, {type: null}]; Union[X, Y] is beyond the compiler.
 	if len(s.AnyOf) > 0 {
-		var alts []*base.SchemaProxy
-		nullable := false
-		for _, a := range s.AnyOf {
-			if as := a.Schema(); as != nil && slices.Equal(as.Type, []string{"null"}) {
-				nullable = true
-				continue
-			}
-			alts = append(alts, a)
-		}
-		if len(alts) == 1 {
-			i := slices.Index(s.AnyOf, alts[0])
-			n := c.node(alts[0], ptr+"/anyOf/"+strconv.Itoa(i))
-			n.nullable = n.nullable || nullable
-			c.fallbackFor(n, s, ptr, true)
-			return n
-		}
-		n := &node{typ: tAny, nullable: nullable}
-		c.warn(fmt.Sprintf("anyOf with %d non-null alternatives", len(alts)), ptr)
-		n.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"anyOf"}}
-		return n
+		return c.anyOf(s, ptr)
 	}
 	n := &node{}
 	types := s.Type
@@ -136,25 +116,8 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 	}
 	switch {
 	case s.Enum != nil || s.Const != nil:
-		n.typ = tLiteral
-		if p.IsReference() && s.Title != "" && s.Enum != nil {
-			n.typ = tEnum
-		}
-		vals := slices.Clone(s.Enum)
-		if s.Const != nil {
-			vals = append(vals, s.Const)
-		}
-		for _, y := range vals {
-			v, err := yamlvalue.Node(y)
-			if err != nil || v.Kind == pyjson.Array || v.Kind == pyjson.Object {
-				c.warn("enum/const value that is not a scalar", ptr)
-				return c.opaque(s, ptr)
-			}
-			if v.Kind == pyjson.Null {
-				n.nullable = true
-				continue
-			}
-			n.literals = append(n.literals, v)
+		if !c.literals(n, p, s, ptr) {
+			return c.opaque(s, ptr)
 		}
 	case len(types) == 0:
 		if len(s.AnyOf)+len(s.OneOf)+len(s.AllOf) == 0 && s.Properties == nil {
@@ -197,6 +160,56 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 	}
 	c.fallbackFor(n, s, ptr, false)
 	return n
+}
+
+// anyOf compiles Optional[X], which is anyOf [X, {type: null}]; Union[X, Y] is
+// beyond the compiler.
+func (c *compiler) anyOf(s *base.Schema, ptr string) *node {
+	var alts []*base.SchemaProxy
+	nullable := false
+	for _, a := range s.AnyOf {
+		if as := a.Schema(); as != nil && slices.Equal(as.Type, []string{"null"}) {
+			nullable = true
+			continue
+		}
+		alts = append(alts, a)
+	}
+	if len(alts) == 1 {
+		i := slices.Index(s.AnyOf, alts[0])
+		n := c.node(alts[0], ptr+"/anyOf/"+strconv.Itoa(i))
+		n.nullable = n.nullable || nullable
+		c.fallbackFor(n, s, ptr, true)
+		return n
+	}
+	n := &node{typ: tAny, nullable: nullable}
+	c.warn(fmt.Sprintf("anyOf with %d non-null alternatives", len(alts)), ptr)
+	n.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"anyOf"}}
+	return n
+}
+
+// literals reads an enum or const into n; false when a value is not a scalar.
+func (c *compiler) literals(n *node, p *base.SchemaProxy, s *base.Schema, ptr string) bool {
+	n.typ = tLiteral
+	if p.IsReference() && s.Title != "" && s.Enum != nil {
+		n.typ = tEnum
+	}
+	vals := slices.Clone(s.Enum)
+	if s.Const != nil {
+		vals = append(vals, s.Const)
+	}
+	for _, y := range vals {
+		v, err := yamlvalue.Node(y)
+		if err != nil || v.Kind == pyjson.Array || v.Kind == pyjson.Object {
+			c.warn("enum/const value that is not a scalar", ptr)
+			return false
+		}
+		if v.Kind == pyjson.Null {
+			n.nullable = true
+			continue
+		}
+		n.literals = append(n.literals, v)
+	}
+	return true
 }
 
 func (c *compiler) opaque(s *base.Schema, ptr string) *node {
