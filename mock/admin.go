@@ -23,9 +23,9 @@ func (s *Server) adminRoutes() {
 	}})})
 	s.handle(ui.Path, route{admin: true, serve: func(*exchange) answer { return answer{status: http.StatusOK, page: ui.Handler()} }})
 	s.handle("/__admin/phone-numbers", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodGet: s.adminPhoneNumbers})})
-	s.handle("/__admin/reset", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodPost: func(x *exchange) answer {
-		s.resetSession(s.adminSession(x))
-		return noContent()
+	s.handle("/__admin/reset", route{admin: true, session: sessionAdmin, serve: methods(byMethod{http.MethodPost: s.adminReset})})
+	s.handle("/__admin/sessions", route{admin: true, serve: methods(byMethod{http.MethodGet: func(*exchange) answer {
+		return valueAnswer(http.StatusOK, map[string][]SessionInfo{"sessions": s.sessionInfos()})
 	}})})
 	s.handle("/__admin/faults", route{admin: true, session: sessionAdmin, serve: methods(byMethod{
 		http.MethodGet:  s.adminListFaults,
@@ -61,6 +61,23 @@ func (s *Server) adminRoutes() {
 		},
 		http.MethodPost: s.adminSetState,
 	})})
+}
+
+// adminReset resets the request's session, or with ?all=true every session: the
+// default one is reset and the named ones are dropped, giving back all they held.
+func (s *Server) adminReset(x *exchange) answer {
+	q := x.r.URL.Query()
+	switch all := q.Get("all"); {
+	case all == "" && !q.Has("all"):
+		s.resetSession(s.adminSession(x))
+	case all != "true":
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "all: want true (or leave it out to reset one session)")
+	case q.Has("session") || x.r.Header.Get(SessionHeader) != "":
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "all=true resets every session: leave out the session")
+	default:
+		s.Reset()
+	}
+	return noContent()
 }
 
 // adminSession is the session dispatch found for an admin route.

@@ -80,6 +80,7 @@ type sessionLog struct {
 	entries []*entry // this session's entries, oldest first; live from head on
 	head    int
 	seq     int64
+	bytes   int64 // what the live entries cost
 }
 
 func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
@@ -123,6 +124,7 @@ func (j *journal) add(ss *session, e JournalEntry) {
 	l.entries = append(l.entries, en)
 	j.queue = append(j.queue, en)
 	j.used += size
+	l.bytes += size
 	for len(l.live()) > j.perSession {
 		j.killOldest(l)
 	}
@@ -148,6 +150,7 @@ func (j *journal) killOldest(l *sessionLog) {
 	en.dead = true
 	j.dead++
 	j.used -= en.size
+	l.bytes -= en.size
 	l.entries[l.head] = nil
 	l.head++
 	if l.head > len(l.entries)/2 {
@@ -227,6 +230,16 @@ func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
 		out[i] = en.JournalEntry
 	}
 	return out
+}
+
+// stats reports how many entries a session's journal holds and what they cost.
+func (j *journal) stats(ss *session) (entries int, bytes int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if l := j.logs[ss]; l != nil {
+		return len(l.live()), l.bytes
+	}
+	return 0, 0
 }
 
 // usage reports the bytes the journal holds.

@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -36,7 +38,8 @@ type session struct {
 	faults   []*fault           // sorted: highest priority first, then newest first
 	faultSeq int
 	held     int64 // bytes taken from state for own records and fault rules
-	lastUsed time.Time
+
+	lastUsed atomic.Int64 // unix nanoseconds of the last request that found it; no lock
 }
 
 // seed is the immutable set of seeded records.
@@ -55,6 +58,7 @@ func newSeed(records []*record) *seed {
 
 func (s *Server) newSession(name string) *session {
 	ss := &session{name: name, seed: s.seed, state: &s.state}
+	ss.lastUsed.Store(time.Now().UnixNano())
 	s.resetSession(ss)
 	return ss
 }
@@ -145,6 +149,7 @@ func (s *Server) session(name string) *session {
 // that says so (ok false, with the answer to send), instead of silently starting over.
 func (s *Server) findSession(name string, create bool) (ss *session, a answer, ok bool) {
 	if name == "" {
+		s.def.lastUsed.Store(time.Now().UnixNano())
 		return s.def, answer{}, true
 	}
 	if len(name) > MaxSessionName {
@@ -154,7 +159,7 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.sessions[name]; ok {
-		ss.lastUsed = now
+		ss.lastUsed.Store(now.UnixNano())
 		return ss, answer{}, true
 	}
 	if when, dropped := s.evicted[name]; dropped {
@@ -171,7 +176,7 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 	if len(s.sessions) >= s.opts.MaxSessions {
 		var oldest *session
 		for _, ss := range s.sessions {
-			if oldest == nil || ss.lastUsed.Before(oldest.lastUsed) {
+			if oldest == nil || ss.lastUsed.Load() < oldest.lastUsed.Load() {
 				oldest = ss
 			}
 		}
@@ -185,7 +190,6 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		s.log.Info("session dropped", "session", quoteName(oldest.name), "reason", "max sessions reached")
 	}
 	ss = s.newSession(name)
-	ss.lastUsed = now
 	s.sessions[name] = ss
 	return ss, answer{}, true
 }
@@ -200,6 +204,39 @@ func (s *Server) dropSessions() {
 	}
 	clear(s.sessions)
 	clear(s.evicted)
+}
+
+// SessionInfo is what one session holds, as GET /__admin/sessions lists it.
+type SessionInfo struct {
+	Name           string `json:"name"`
+	JournalEntries int    `json:"journal_entries"`
+	JournalBytes   int64  `json:"journal_bytes"`
+	StateBytes     int64  `json:"state_bytes"` // changed numbers and fault rules
+	FaultRules     int    `json:"fault_rules"`
+	LastUsed       string `json:"last_used"` // UTC, milliseconds
+}
+
+// sessionInfos lists every session: the default one first, then the named ones, most
+// recently used first.
+func (s *Server) sessionInfos() []SessionInfo {
+	s.mu.Lock()
+	all := make([]*session, 0, len(s.sessions)+1)
+	for _, ss := range s.sessions {
+		all = append(all, ss)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, func(a, b *session) int { return cmp.Compare(b.lastUsed.Load(), a.lastUsed.Load()) })
+	all = slices.Insert(all, 0, s.def)
+	out := make([]SessionInfo, len(all))
+	for i, ss := range all {
+		ss.mu.Lock()
+		state, rules := ss.held, len(ss.faults)
+		ss.mu.Unlock()
+		entries, bytes := s.journal.stats(ss)
+		out[i] = SessionInfo{Name: ss.name, JournalEntries: entries, JournalBytes: bytes, StateBytes: state, FaultRules: rules,
+			LastUsed: time.Unix(0, ss.lastUsed.Load()).UTC().Format("2006-01-02T15:04:05.000Z")}
+	}
+	return out
 }
 
 // sessionNames lists the named sessions that exist now.

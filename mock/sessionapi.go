@@ -66,3 +66,7 @@ func (h *Session) ClearRequests() { h.s.journal.clear(h.ss) }
 func (h *Session) SetState(name string, params map[string]any) (map[string]any, error) {
 	return h.s.setState(h.ss, name, params)
 }
+
+// Sessions lists what each session holds: the default session first, then the named
+// ones, most recently used first (GET /__admin/sessions).
+func (s *Server) Sessions() []SessionInfo { return s.sessionInfos() }
