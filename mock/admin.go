@@ -126,7 +126,7 @@ func (s *Server) adminSetState(x *exchange) answer {
 	vars, err := s.setState(s.adminSession(x), req.State, req.Params)
 	switch {
 	case errors.Is(err, errStateFull):
-		return stateFullAnswer()
+		return stateFullAnswer(err)
 	case errors.Is(err, ErrUnknownState):
 		return errorAnswer(http.StatusBadRequest, protocol.CodeUnknownState, err.Error())
 	case err != nil:

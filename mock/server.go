@@ -61,7 +61,7 @@ func New(opts Options) (*Server, error) {
 		s.log.Warn("spec: "+w.String(), "keyword", w.Keyword, "at", w.Pointer, "side", w.Side)
 	}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
-	s.state.limit = opts.StateBytes
+	s.state = newBudget(opts.StateBytes, opts.MaxSessions)
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)
 	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
 	if err != nil {

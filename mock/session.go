@@ -37,7 +37,11 @@ type session struct {
 	added    []string           // ids this session created, in order
 	faults   []*fault           // sorted: highest priority first, then newest first
 	faultSeq int
-	held     int64 // bytes taken from state for own records and fault rules
+	held     int64 // bytes of state its own records and fault rules cost
+	// gone marks a session that is no longer kept (dropped, or never kept): a request
+	// still holding it may finish its write, but nothing it does is charged to the
+	// budget, for nothing would give it back.
+	gone bool
 
 	lastUsed atomic.Int64 // unix nanoseconds of the last request that found it; no lock
 }
@@ -79,17 +83,21 @@ func (s *Server) resetSession(ss *session) {
 func (ss *session) release() {
 	ss.own, ss.removed, ss.added = nil, nil, nil
 	ss.faults, ss.faultSeq = nil, 0
-	ss.state.take(-ss.held)
-	ss.held = 0
+	ss.charge(-ss.held)
 }
 
-// charge takes n bytes from the state budget for this session (n < 0 gives back).
-func (ss *session) charge(n int64) bool {
-	if !ss.state.take(n) {
-		return false
+// charge takes n bytes from the state budget for this session (n < 0 gives back); the
+// caller holds ss.mu. A session that is gone is charged nothing: its release already
+// gave back all it held.
+func (ss *session) charge(n int64) error {
+	if ss.gone {
+		return nil
+	}
+	if err := ss.state.charge(ss.name, ss.held, n); err != nil {
+		return err
 	}
 	ss.held += n
-	return true
+	return nil
 }
 
 // lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
@@ -138,7 +146,8 @@ func (ss *session) size() int {
 func (s *Server) session(name string) *session {
 	ss, _, ok := s.findSession(name, true)
 	if !ok || ss == nil {
-		return s.newSession(name) // a name too long: a session of its own, not kept
+		ss = s.newSession(name) // a name too long: a session of its own, not kept
+		ss.drop()
 	}
 	return ss
 }
@@ -246,11 +255,13 @@ func (s *Server) sessionNames() []string {
 	return slices.Collect(maps.Keys(s.sessions))
 }
 
-// drop gives back what a session that is gone held.
+// drop gives back what a session that is gone held, for good: requests still using
+// it change only its own copy.
 func (ss *session) drop() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.release()
+	ss.gone = true
 }
 
 // errUnencodable is a value that would be stored but cannot be rendered in an answer.
@@ -296,8 +307,8 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 		if _, own := ss.own[id]; !own {
 			cost += recordSize(rec) // the seeded record is copied on its first write
 		}
-		if !ss.charge(cost) {
-			return dst, p, true, errStateFull
+		if err := ss.charge(cost); err != nil {
+			return dst, p, true, err
 		}
 		rec, _ = ss.writable(id)
 		for _, f := range fields {
@@ -351,8 +362,8 @@ func (ss *session) store(rec *record) error {
 	if old, ok := ss.own[id]; ok {
 		cost -= recordSize(old)
 	}
-	if !ss.charge(cost) {
-		return errStateFull
+	if err := ss.charge(cost); err != nil {
+		return err
 	}
 	if _, seeded := ss.seed.byID[id]; seeded {
 		delete(ss.removed, id)
@@ -421,8 +432,8 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 	if len(ss.faults) >= max {
 		return FaultRule{}, fmt.Errorf("%w: it has %d, the most it may hold (--max-fault-rules); delete some first", ErrTooManyRules, len(ss.faults))
 	}
-	if !ss.charge(c.size) {
-		return FaultRule{}, fmt.Errorf("%w: the rules and changed numbers of all sessions hold as much as --state-bytes allows; reset sessions or delete rules first", ErrTooManyRules)
+	if err := ss.charge(c.size); err != nil {
+		return FaultRule{}, fmt.Errorf("%w: %w", ErrTooManyRules, err)
 	}
 	return ss.insertFault(c, seed), nil
 }

@@ -1,0 +1,138 @@
+package mock
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitMatched polls a session's rules until they matched n requests in all: the
+// requests have reached their delay (a counter, not a sleep standing in for sync).
+func waitMatched(t testing.TB, h *Session, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		matched := 0
+		for _, f := range h.Faults() {
+			matched += f.Matched
+		}
+		if matched >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d requests reached their fault rule", matched, n)
+		}
+	}
+}
+
+// sendAsync sends one request on a real connection and reports its status (0 and the
+// error when it failed).
+func sendAsync(t testing.TB, url string, r req) chan reply {
+	t.Helper()
+	c := make(chan reply, 1)
+	hr, err := http.NewRequest(r.method, url+r.path, strings.NewReader(string(r.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.contentType != "" {
+		hr.Header.Set("Content-Type", r.contentType)
+	}
+	for k, v := range r.header {
+		hr.Header[k] = v
+	}
+	go func() {
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			c <- reply{body: err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		c <- reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	}()
+	return c
+}
+
+// A session dropped while one of its writes waits in a delay rule: the write ends on
+// a session that is gone, and whatever it cost is not left charged to the budget.
+func TestEvictionUnderAnInFlightWriteLeaksNothing(t *testing.T) {
+	t.Parallel()
+	const sessions = 4
+	s := newServer(t, Options{MaxSessions: sessions, StateBytes: 64 << 10})
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	victim := s.Session("victim")
+	if _, err := victim.AddFault(FaultRule{Delay: Duration(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	big := `{"friendly_name":"` + strings.Repeat("v", 7<<10) + `"}`
+	done := sendAsync(t, ts.URL, inSession("victim", patch(sipID, big)))
+	waitMatched(t, victim, 1)
+	for i := range sessions + 1 { // victim is the least recently used: dropped first
+		serve(t, s, inSession(fmt.Sprintf("new-%d", i), patch(sipID, `{}`)), false)
+	}
+	s.Drain() // the delay ends now: the write goes on, on the dropped session
+	if got := <-done; got.status != http.StatusOK {
+		t.Fatalf("the held write: %d %s", got.status, got.body)
+	}
+	s.Reset()
+	if used := s.state.used.Load(); used != 0 {
+		t.Errorf("after every session was reset the budget holds %d bytes", used)
+	}
+	for i := range 3 {
+		if got := serve(t, s, inSession(fmt.Sprintf("after-%d", i), patch(sipID, big)), false); got.status != http.StatusOK {
+			t.Errorf("a new session's write after the eviction: %d %s", got.status, got.body)
+		}
+	}
+}
+
+// One session cannot take the whole state budget: past its share it gets a 507 that
+// names it, and another session still writes.
+func TestStateShares(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{MaxSessions: 10, StateBytes: 1 << 20})
+	chunk := `{"friendly_name":"` + strings.Repeat("h", 60<<10) + `"}`
+	hog := inSession("hog", patch(sipID, chunk))
+	var got reply
+	for i := range 40 { // 40 rules of about 60 KiB would be 2.4 MiB
+		got = serve(t, s, adminPost("/__admin/faults?session=hog", bigRule(i)), false)
+		if got.status != http.StatusCreated {
+			break
+		}
+	}
+	if got.status != http.StatusConflict || !strings.Contains(got.body, `Session \"hog\"`) || !strings.Contains(got.body, "share") {
+		t.Errorf("the hog's last rule: %d %.300s, want 409 naming the session and its share", got.status, got.body)
+	}
+	if got := serve(t, s, hog, true); got.status != http.StatusInsufficientStorage || !strings.Contains(got.body, `Session \"hog\"`) {
+		t.Errorf("the hog's write: %d %.300s, want 507 naming it", got.status, got.body)
+	}
+	if held := s.state.used.Load(); held > s.state.pool/2 {
+		t.Errorf("one session holds %d bytes of the %d-byte pool", held, s.state.pool)
+	}
+	// Two more hogs spend the pool; a small session still has its floor.
+	for _, name := range []string{"hog2", "hog3"} {
+		for i := range 40 {
+			if got := serve(t, s, adminPost("/__admin/faults?session="+name, bigRule(i)), false); got.status != http.StatusCreated {
+				break
+			}
+		}
+	}
+	if got := serve(t, s, inSession("small", patch(piaID, `{"friendly_name":"mine"}`)), false); got.status != http.StatusOK {
+		t.Errorf("a small write with the pool spent: %d %s", got.status, got.body)
+	}
+	var listed int64
+	for _, si := range s.Sessions() {
+		listed += si.StateBytes
+	}
+	if listed > s.state.limit {
+		t.Errorf("sessions hold %d bytes, over --state-bytes %d", listed, s.state.limit)
+	}
+}
+
+// bigRule is a fault rule of about 60 KiB that matches no request.
+func bigRule(i int) string {
+	return `{"status":500,"off_document":true,"raw_body":"` + strings.Repeat("r", 60<<10) + `","name":"r` + fmt.Sprint(i) + `","match":{"phone_number_id":"none"}}`
+}
