@@ -136,3 +136,47 @@ func TestStateShares(t *testing.T) {
 func bigRule(i int) string {
 	return `{"status":500,"off_document":true,"raw_body":"` + strings.Repeat("r", 60<<10) + `","name":"r` + fmt.Sprint(i) + `","match":{"phone_number_id":"none"}}`
 }
+
+// A session flooding the journal eats its own entries: another session's last entries
+// survive it.
+func TestJournalShares(t *testing.T) {
+	t.Parallel()
+	const budget = 1 << 20
+	s := newServer(t, Options{JournalBytes: budget})
+	for i := range 3 {
+		serve(t, s, inSession("quiet", patch(sipID, fmt.Sprintf(`{"friendly_name":"q%d"}`, i))), false)
+	}
+	flood := patch(sipID, `{"friendly_name":"`+strings.Repeat("f", 64<<10)+`"}`)
+	for range 100 {
+		serve(t, s, inSession("flood", flood), false)
+	}
+	if got := len(s.Session("quiet").Requests()); got != 3 {
+		t.Errorf("the quiet session kept %d of its 3 entries through another session's flood", got)
+	}
+	if used := s.journal.usage(); used > budget {
+		t.Errorf("the journal holds %d bytes, over its %d budget", used, budget)
+	}
+}
+
+// Redacting an entry when it is first read can lengthen it; what is stored back is
+// counted against the budget.
+func TestRedactedJournalStaysInBudget(t *testing.T) {
+	t.Parallel()
+	const budget = 256 << 10
+	s := newServer(t, Options{JournalBytes: budget})
+	body := strings.Repeat(`"token":1,`, 6000) // 60 KB that redaction makes 126 KB
+	for range 8 {
+		serve(t, s, req{method: http.MethodPatch, path: "/v1/phone-numbers/" + sipID, contentType: "application/json", body: []byte(body)}, false)
+	}
+	s.Session("").Requests() // the first read redacts and stores the redacted text back
+	var held int64
+	for _, e := range s.Session("").Requests() {
+		if strings.Contains(e.Body, `"token":1`) {
+			t.Fatal("a token is kept in clear")
+		}
+		held += entrySize(&e)
+	}
+	if held > budget || s.journal.usage() > budget {
+		t.Errorf("the journal holds %d bytes of text (it counts %d), over its %d budget", held, s.journal.usage(), budget)
+	}
+}
