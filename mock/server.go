@@ -36,6 +36,11 @@ type Server struct {
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
 	sessions map[string]*session
 	evicted  map[string]time.Time // names dropped under pressure, until their next request
+	// evictedOrder is evicted's names in the order they were dropped, to forget the
+	// oldest; evictionLogged and evictedUnlogged rate-limit the log of drops.
+	evictedOrder    []evictedName
+	evictionLogged  time.Time
+	evictedUnlogged int
 
 	stopping     chan struct{} // closed by Drain
 	stoppingOnce sync.Once

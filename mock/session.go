@@ -192,15 +192,42 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		delete(s.sessions, oldest.name)
 		s.journal.forget(oldest)
 		oldest.drop()
-		if s.evicted == nil || len(s.evicted) >= s.opts.MaxSessions {
-			s.evicted = map[string]time.Time{} // remembered for a while, not forever
-		}
-		s.evicted[oldest.name] = now
-		s.log.Info("session dropped", "session", quoteName(oldest.name), "reason", "max sessions reached")
+		s.rememberEvicted(oldest.name, now)
 	}
 	ss = s.newSession(name)
 	s.sessions[name] = ss
 	return ss, answer{}, true
+}
+
+// evictedMemory is how many dropped names, per --max-sessions, answer 410.
+const evictedMemory = 10
+
+// rememberEvicted keeps a dropped session's name, so that its next request answers
+// 410, for the last evictedMemory × MaxSessions names (at most 256 bytes each); and
+// logs the drop, at most once a second with how many went since. The caller holds s.mu.
+func (s *Server) rememberEvicted(name string, now time.Time) {
+	if s.evicted == nil {
+		s.evicted = map[string]time.Time{}
+	}
+	for len(s.evictedOrder) >= evictedMemory*s.opts.MaxSessions {
+		old := s.evictedOrder[0]
+		s.evictedOrder = s.evictedOrder[1:]
+		if s.evicted[old.name].Equal(old.when) { // not already answered, nor dropped again since
+			delete(s.evicted, old.name)
+		}
+	}
+	s.evicted[name] = now
+	s.evictedOrder = append(s.evictedOrder, evictedName{name, now})
+	s.evictedUnlogged++
+	if now.Sub(s.evictionLogged) >= time.Second {
+		s.log.Info("session dropped", "session", quoteName(name), "reason", "max sessions reached", "dropped_since_last_log", s.evictedUnlogged)
+		s.evictionLogged, s.evictedUnlogged = now, 0
+	}
+}
+
+type evictedName struct {
+	name string
+	when time.Time
 }
 
 // dropSessions forgets every named session.
@@ -213,6 +240,7 @@ func (s *Server) dropSessions() {
 	}
 	clear(s.sessions)
 	clear(s.evicted)
+	s.evictedOrder = nil
 }
 
 // SessionInfo is what one session holds, as GET /__admin/sessions lists it.

@@ -180,3 +180,29 @@ func TestRedactedJournalStaysInBudget(t *testing.T) {
 		t.Errorf("the journal holds %d bytes of text (it counts %d), over its %d budget", held, s.journal.usage(), budget)
 	}
 }
+
+// A dropped session's 410 is remembered for ten times --max-sessions names, and a
+// crowd of drops logs a line a second, not one each.
+func TestEvictedNamesAreRememberedAndLogsRateLimited(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	s := newServer(t, Options{MaxSessions: 2, Logger: debugLogger(&logs)})
+	for i := range 2 + 10*2 { // 20 drops: s0 is the oldest name still remembered
+		serve(t, s, inSession(fmt.Sprintf("s%d", i), patch(sipID, `{}`)), false)
+	}
+	if got := serve(t, s, inSession("s0", patch(sipID, `{}`)), true); got.status != http.StatusGone {
+		t.Errorf("s0, dropped 20 drops ago: %d %s, want 410", got.status, got.body)
+	}
+	if n := strings.Count(logs.String(), "session dropped"); n > 2 {
+		t.Errorf("%d log lines for 21 drops in a moment, want at most 2", n)
+	}
+	for i := range 10 * 2 * 3 { // the memory of names is bounded
+		serve(t, s, inSession(fmt.Sprintf("more%d", i), patch(sipID, `{}`)), false)
+	}
+	s.mu.Lock()
+	remembered, order := len(s.evicted), len(s.evictedOrder)
+	s.mu.Unlock()
+	if remembered > 20 || order > 20 {
+		t.Errorf("%d names remembered (%d in order), want at most 20", remembered, order)
+	}
+}
