@@ -29,7 +29,12 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 		name = f.Name
 	} else {
 		body, _ := x.json() // decoded before the lock: rules may match its fields
-		if f = x.sess.pickFault(&faultRequest{method: x.r.Method, id: id, header: x.r.Header, body: body}); f == nil {
+		var skipped int
+		f, skipped = x.sess.pickFault(&faultRequest{method: x.r.Method, id: id, header: x.r.Header, body: body, bodySize: len(x.body)})
+		if skipped > 0 {
+			s.warnMatchWork(x, id, skipped)
+		}
+		if f == nil {
 			return answer{}, false
 		}
 		name = f.ID
@@ -57,6 +62,18 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 		a.contentType = contentJSON
 	}
 	return a, true
+}
+
+// warnMatchWork logs, at most once a second, that rules were left untried because
+// matching them against a request would cost more than maxMatchWork.
+func (s *Server) warnMatchWork(x *exchange, id string, skipped int) {
+	now := time.Now().UnixNano()
+	last := s.matchWarned.Load()
+	if now-last < int64(time.Second) || !s.matchWarned.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("fault rules not tried: matching them against this request would cost too much (long globs or body matchers against a long id, header or body)",
+		"session", quoteName(x.sessName()), "rules", skipped, "id_bytes", len(id), "body_bytes", len(x.body))
 }
 
 // hasDefaultBody reports whether a status gets a realistic body when a rule gives none.

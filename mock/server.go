@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -41,6 +42,7 @@ type Server struct {
 	evictedOrder    []evictedName
 	evictionLogged  time.Time
 	evictedUnlogged int
+	matchWarned     atomic.Int64 // unix nanoseconds of the last warning of matching work
 
 	stopping     chan struct{} // closed by Drain
 	stoppingOnce sync.Once

@@ -469,17 +469,32 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
 	ss.faultSeq++
 	f := newFault(c, ss.faultSeq, seed)
-	ss.faults = insertSorted(ss.faults, f)
+	ss.faults = insertSorted(slices.Clip(ss.faults), f) // a new array: requests may be matching the old one
 	return f.FaultRule
 }
 
 // pickFault finds the rule that answers a request and counts its use; nil when none
-// does.
-func (ss *session) pickFault(fr *faultRequest) *fault {
+// does. The rules are matched outside the lock, so that a costly match never holds
+// up the session's other requests; skipped counts rules left untried (maxMatchWork).
+func (ss *session) pickFault(fr *faultRequest) (f *fault, skipped int) {
+	ss.mu.Lock()
+	snapshot := ss.faults
+	ss.mu.Unlock()
+	if len(snapshot) == 0 {
+		return nil, 0
+	}
+	matched, skipped := matchAll(snapshot, fr)
+	if matchHook != nil {
+		matchHook(ss)
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return pick(ss.faults, fr)
+	return pick(ss.faults, snapshot, matched), skipped
 }
+
+// matchHook, when set by a test, runs after a request's rules are matched and before
+// the session's lock is taken again.
+var matchHook func(*session)
 
 // faultStatuses lists the rules in the order they were added.
 func (ss *session) faultStatuses() []FaultStatus {
@@ -498,7 +513,7 @@ func (ss *session) removeFault(id string) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	n := len(ss.faults)
-	ss.faults = slices.DeleteFunc(ss.faults, func(f *fault) bool {
+	ss.faults = slices.DeleteFunc(slices.Clone(ss.faults), func(f *fault) bool { // a new array, as in insertFault
 		if f.ID == id {
 			ss.charge(-f.size)
 			return true

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -204,5 +205,50 @@ func TestEvictedNamesAreRememberedAndLogsRateLimited(t *testing.T) {
 	s.mu.Unlock()
 	if remembered > 20 || order > 20 {
 		t.Errorf("%d names remembered (%d in order), want at most 20", remembered, order)
+	}
+}
+
+// Rules are matched outside the session's lock, and the work of matching them against
+// one request is bounded: 30 rules of 1 KiB globs against a 30,000-byte id took
+// about 20 s a request.
+func TestRuleMatchingIsBoundedAndOutsideTheLock(t *testing.T) { // not parallel: it sets matchHook
+	s := newServer(t, Options{})
+	h := s.Session("cpu")
+	glob := strings.Repeat("*a", 511) + "b"
+	for range 30 {
+		if _, err := h.AddFault(FaultRule{Status: 500, Match: FaultMatch{PhoneNumberID: glob}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.AddFault(FaultRule{Status: 422, Priority: -1, Match: FaultMatch{PhoneNumberID: "a*"}}); err != nil {
+		t.Fatal(err)
+	}
+	locked := 0
+	matchHook = func(ss *session) {
+		if !ss.mu.TryLock() {
+			locked++
+			return
+		}
+		ss.mu.Unlock()
+	}
+	t.Cleanup(func() { matchHook = nil })
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	id := strings.Repeat("a", 30000)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a hang guard: it took 20 s
+	defer cancel()
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPatch, ts.URL+"/v1/phone-numbers/"+id, strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(SessionHeader, "cpu")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatalf("the request did not end: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("status %d, want the cheap rule's 422 (the costly ones are not tried)", resp.StatusCode)
+	}
+	if locked > 0 {
+		t.Error("rules were matched under the session's lock")
 	}
 }
