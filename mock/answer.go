@@ -36,6 +36,7 @@ const (
 	codeBadMediaType  = "unsupported_media_type"
 	codeTooManyRules  = "too_many_fault_rules"
 	codeStateFull     = "state_full"
+	codeBusy          = "server_busy"
 )
 
 // answer is what a handler decides to send: Server.send is the one place that writes

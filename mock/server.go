@@ -32,6 +32,7 @@ type Server struct {
 	journal     *journal
 	state       budget              // store and fault rules of all sessions, in bytes
 	inflight    *semaphore.Weighted // request bodies being held, in bytes
+	bodyWait    time.Duration       // how long a body waits for room in inflight
 	exchanges   sync.Pool           // *exchange, with their buffers
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
@@ -70,6 +71,7 @@ func New(opts Options) (*Server, error) {
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
 	s.state = newBudget(opts.StateBytes, opts.MaxSessions)
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)
+	s.bodyWait = maxBodyWait
 	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
 	if err != nil {
 		return nil, err

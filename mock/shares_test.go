@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,5 +252,72 @@ func TestRuleMatchingIsBoundedAndOutsideTheLock(t *testing.T) { // not parallel:
 	}
 	if locked > 0 {
 		t.Error("rules were matched under the session's lock")
+	}
+}
+
+// sendRaw sends one request on a connection of its own, chunked when chunked is set,
+// and returns the first line of the answer.
+func sendRaw(t testing.TB, addr, session, id, body string, chunked bool) chan string {
+	t.Helper()
+	c := make(chan string, 1)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	framing := fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body)
+	if chunked {
+		framing = fmt.Sprintf("Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	}
+	go func() {
+		fmt.Fprintf(conn, "PATCH /v1/phone-numbers/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s: %s\r\n%s", id, SessionHeader, session, framing)
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // a hang guard
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			line = err.Error()
+		}
+		c <- strings.TrimSpace(line)
+	}()
+	return c
+}
+
+// Small bodies never wait for the in-flight budget, whatever their framing, and a body
+// that found no room in time gets an honest 503 with Retry-After.
+func TestInflightFairness(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{MaxBodyBytes: 64 << 10, InflightBytes: 64 << 10})
+	s.bodyWait = 200 * time.Millisecond
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	park := s.Session("park")
+	if _, err := park.AddFault(FaultRule{Delay: Duration(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Drain)
+	for range 4 { // chunked {} parked in a delay rule held a whole --max-body-bytes each
+		sendRaw(t, addr, "park", sipID, `{}`, true)
+	}
+	big := `{"friendly_name":"` + strings.Repeat("b", 40<<10) + `"}`
+	sendRaw(t, addr, "park", sipID, big, false) // holds 40 KiB of the 64 while it sleeps
+	waitMatched(t, park, 5)
+	for _, chunked := range []bool{true, false} {
+		if got := <-sendRaw(t, addr, "other", piaID, `{"friendly_name":"small"}`, chunked); got != "HTTP/1.1 200 OK" {
+			t.Errorf("a small body (chunked %v) beside the parked ones: %q, want 200", chunked, got)
+		}
+	}
+	if got := <-sendRaw(t, addr, "other", piaID, big, false); got != "HTTP/1.1 503 Service Unavailable" {
+		t.Errorf("a large body with no room: %q, want 503", got)
+	}
+	r, _ := http.NewRequest(http.MethodPatch, ts.URL+"/v1/phone-numbers/"+piaID, strings.NewReader(big))
+	r.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), `"error":"server_busy"`) {
+		t.Errorf("the busy answer: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
 	}
 }
