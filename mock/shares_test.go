@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,30 @@ func TestInflightFairness(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), `"error":"server_busy"`) {
 		t.Errorf("the busy answer: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+}
+
+// An admin body's size in values is checked before any tree is built: a 1 MiB array
+// of zeros in a fault rule cost some 300 MB before its size was checked.
+func TestAdminBodiesAreCountedBeforeParsing(t *testing.T) { // not parallel: it reads the allocation counter
+	s := newServer(t, Options{})
+	arr := strings.TrimSuffix(strings.Repeat("0,", 500_000), ",")
+	for _, r := range []req{
+		adminPost("/__admin/faults", `{"status":500,"body":[`+arr+`]}`),
+		adminPost("/__admin/states", `{"state":"x","params":{"a":[`+arr+`]}}`),
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got := serve(t, s, r, false)
+		runtime.ReadMemStats(&after)
+		if got.status != http.StatusBadRequest || !strings.Contains(got.body, "JSON values") {
+			t.Errorf("%s: %d %.200s, want 400 counting its values", r.path, got.status, got.body)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+			t.Errorf("%s: %d MB allocated for a 1 MB body", r.path, alloc>>20)
+		}
+	}
+	if got := serve(t, s, adminPost("/__admin/faults", `{"status":500,"off_document":true,"body":{"a":"x,[{\",\""},"match":{"phone_number_id":"q"}}`), false); got.status != http.StatusCreated {
+		t.Errorf("punctuation inside strings counted: %d %s", got.status, got.body)
 	}
 }
