@@ -41,6 +41,10 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 	}
 	skipped := false
 	if f.Delay > 0 {
+		if report, ok := x.r.Context().Value(faultWaitKey{}).(func(bool)); ok {
+			report(true)
+			defer report(false)
+		}
 		switch s.wait(x.r.Context(), time.Duration(f.Delay)) {
 		case waitGone:
 			return answer{gone: true, fault: name}, true
@@ -74,6 +78,16 @@ func (s *Server) warnMatchWork(x *exchange, id string, skipped int) {
 	}
 	s.log.Warn("fault rules not tried: matching them against this request would cost too much (long globs or body matchers against a long id, header or body)",
 		"session", quoteName(x.sessName()), "rules", skipped, "id_bytes", len(id), "body_bytes", len(x.body))
+}
+
+type faultWaitKey struct{}
+
+// OnFaultWait returns a context under which a request reports when it starts and
+// stops sleeping in a fault rule's delay. An http.Server's ConnContext uses it so that
+// a connection limiter closes idle and slow connections before one whose request
+// waits on a rule a test set up.
+func OnFaultWait(ctx context.Context, report func(waiting bool)) context.Context {
+	return context.WithValue(ctx, faultWaitKey{}, report)
 }
 
 // hasDefaultBody reports whether a status gets a realistic body when a rule gives none.

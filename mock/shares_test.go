@@ -347,3 +347,31 @@ func TestAdminBodiesAreCountedBeforeParsing(t *testing.T) { // not parallel: it 
 		t.Errorf("punctuation inside strings counted: %d %s", got.status, got.body)
 	}
 }
+
+// A request sleeping in a fault rule's delay reports it through the context that
+// OnFaultWait made, so that the connection limiter can spare it.
+func TestOnFaultWait(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	if _, err := s.Session("w").AddFault(FaultRule{Delay: Duration(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	reports := make(chan bool, 2)
+	ts := httptest.NewUnstartedServer(s)
+	ts.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return OnFaultWait(ctx, func(waiting bool) { reports <- waiting })
+	}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	done := sendAsync(t, ts.URL, inSession("w", patch(sipID, `{}`)))
+	if w := <-reports; !w {
+		t.Fatal("the first report is not the start of the wait")
+	}
+	s.Drain()
+	if w := <-reports; w {
+		t.Error("the second report is not the end of the wait")
+	}
+	if got := <-done; got.status != http.StatusOK {
+		t.Errorf("the delayed request: %d %s", got.status, got.body)
+	}
+}

@@ -256,6 +256,7 @@ func serveOn(ctx context.Context, ln net.Listener, srv *mock.Server, c serveConf
 		ReadTimeout:       c.readTimeout,
 		IdleTimeout:       c.idleTimeout,
 		ConnState:         limited.track,
+		ConnContext:       limited.connContext,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
