@@ -102,7 +102,31 @@ func (s *Server) adminListFaults(x *exchange) answer {
 	return valueAnswer(http.StatusOK, map[string]any{"faults": s.adminSession(x).faultStatuses()})
 }
 
+// maxAdminValues bounds the JSON values of an admin body, counted before any tree is
+// built: a 1 MiB array of small values became some 300 MB of parse tree.
+const maxAdminValues = 20_000
+
+// jsonValues counts, roughly and without building anything, the values in a JSON
+// text: one more than its commas, brackets and braces outside strings.
+func jsonValues(b []byte) int {
+	n, inString := 1, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ',' || c == '[' || c == '{'):
+			n++
+		}
+	}
+	return n
+}
+
 func (s *Server) adminAddFault(x *exchange) answer {
+	if n := jsonValues(x.body); n > maxAdminValues {
+		return errorAnswer(http.StatusBadRequest, codeBadFault, fmt.Sprintf("fault rule: about %d JSON values; a rule has at most %d", n, maxAdminValues))
+	}
 	rule, err := parseFaultRule(x.body)
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, codeBadFault, "fault rule: "+err.Error())
@@ -120,13 +144,16 @@ func (s *Server) adminAddFault(x *exchange) answer {
 
 func (s *Server) adminSetState(x *exchange) answer {
 	var req protocol.StateRequest
+	if n := jsonValues(x.body); n > maxAdminValues {
+		return errorAnswer(http.StatusBadRequest, codeBadAdmin, fmt.Sprintf("state request: about %d JSON values; at most %d", n, maxAdminValues))
+	}
 	if err := decodeStrict(x.body, &req); err != nil {
 		return errorAnswer(http.StatusBadRequest, codeBadAdmin, "state request: "+err.Error())
 	}
 	vars, err := s.setState(s.adminSession(x), req.State, req.Params)
 	switch {
 	case errors.Is(err, errStateFull):
-		return stateFullAnswer()
+		return stateFullAnswer(err)
 	case errors.Is(err, ErrUnknownState):
 		return errorAnswer(http.StatusBadRequest, protocol.CodeUnknownState, err.Error())
 	case err != nil:

@@ -38,6 +38,7 @@ const (
 	codeBadMediaType    = "unsupported_media_type"
 	codeTooManyRules    = "too_many_fault_rules"
 	codeStateFull       = "state_full"
+	codeBusy            = "server_busy"
 )
 
 // answer is what a handler decides to send: Server.send is the one place that writes
@@ -124,8 +125,8 @@ func valueAnswer(status int, v any) answer {
 
 // stateFullAnswer refuses a write the state budget cannot take: the fake's own limit,
 // which the real service does not have, so it is off the document on purpose.
-func stateFullAnswer() answer {
-	a := errorAnswer(http.StatusInsufficientStorage, codeStateFull, "The fake holds as much changed state as --state-bytes allows; reset sessions (POST /__admin/reset) or raise the limit.")
+func stateFullAnswer(err error) answer {
+	a := errorAnswer(http.StatusInsufficientStorage, codeStateFull, err.Error())
 	a.deliberate = true
 	return a
 }

@@ -52,7 +52,7 @@ func (s *Server) update(x *exchange, id string) answer {
 	case !found:
 		a = jsonAnswer(http.StatusNotFound, notFoundBody(id))
 	case errors.Is(err, errStateFull):
-		a = stateFullAnswer()
+		a = stateFullAnswer(err)
 	case err != nil:
 		a = serverErrorAnswer()
 	default:

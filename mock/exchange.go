@@ -2,9 +2,11 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -23,9 +25,10 @@ type exchange struct {
 	start     time.Time
 	journaled bool // requests to the Verbex API (not admin) go to the journal
 
-	buf  bytes.Buffer // holds the body
-	body []byte
-	held int64 // bytes of the in-flight budget this body holds
+	buf    bytes.Buffer // holds the body
+	body   []byte
+	held   int64 // bytes of the in-flight budget this body holds
+	waited bool  // the body waited for room before it was read
 
 	decoded bool
 	value   pyjson.Value
@@ -60,37 +63,81 @@ func (s *Server) release(x *exchange) {
 // smallBody is the size up to which a body does not count against the in-flight budget.
 const smallBody = 16 << 10
 
-// errTooLarge is a body over the limit.
-var errTooLarge = errors.New("mock: request body too large")
+// maxBodyWait bounds how long a request waits for room for its body: then it gets 503
+// with Retry-After, not a read error.
+const maxBodyWait = 10 * time.Second
+
+// errTooLarge is a body over the limit; errBusy one that found no room in time.
+var (
+	errTooLarge = errors.New("mock: request body too large")
+	errBusy     = errors.New("mock: no room for the request body in time")
+)
 
 // readBody reads the whole body, at most limit bytes. A body announced larger than the
 // limit is refused before a byte is read, so a client that sent "Expect: 100-continue"
-// gets its 413 without "100 Continue".
-func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted) error {
+// gets its 413 without "100 Continue". Small bodies need no room, whatever their
+// framing: a body of unknown length (chunked) is read up to smallBody first, and
+// waits for room only if it is longer. Once read, a body holds exactly its size.
+func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted, wait time.Duration) error {
 	if x.r.ContentLength > limit {
 		return errTooLarge
 	}
-	// Small bodies need no room: they are part of what a connection may cost, so a
-	// crowd of large uploads never holds up an ordinary PATCH.
-	if x.r.ContentLength < 0 || x.r.ContentLength > smallBody {
-		need := limit
-		if x.r.ContentLength > 0 {
-			need = x.r.ContentLength
+	body := http.MaxBytesReader(nil, x.r.Body, limit)
+	var err error
+	switch n := x.r.ContentLength; {
+	case n >= 0 && n <= smallBody:
+		_, err = x.buf.ReadFrom(body)
+	case n > smallBody:
+		if err = x.reserve(n, inflight, wait); err == nil {
+			_, err = x.buf.ReadFrom(body)
 		}
-		if err := inflight.Acquire(x.r.Context(), need); err != nil {
-			return fmt.Errorf("mock: waiting for room for the body: %w", err)
+	default:
+		if _, err = io.CopyN(&x.buf, body, smallBody+1); err == nil { // longer than small
+			if err = x.reserve(limit, inflight, wait); err == nil {
+				_, err = x.buf.ReadFrom(body)
+			}
 		}
-		x.held = need
 	}
-	_, err := x.buf.ReadFrom(http.MaxBytesReader(nil, x.r.Body, limit))
 	x.body = x.buf.Bytes()
+	if keep := int64(len(x.body)); x.held > keep { // give back what was reserved but not sent
+		if keep <= smallBody {
+			keep = 0
+		}
+		inflight.Release(x.held - keep)
+		x.held = keep
+	}
 	var tooLarge *http.MaxBytesError
+	var netErr net.Error
 	switch {
 	case errors.As(err, &tooLarge):
 		return errTooLarge
+	case errors.Is(err, errBusy):
+		return err
+	case x.waited && errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Errorf("%w: the read time ran out while it waited: %w", errBusy, err)
 	case err != nil && !errors.Is(err, io.EOF):
 		return fmt.Errorf("mock: reading the request body: %w", err)
 	}
+	return nil
+}
+
+// reserve waits for n bytes of the in-flight budget, at most wait; a client that
+// leaves stops the wait.
+func (x *exchange) reserve(n int64, inflight *semaphore.Weighted, wait time.Duration) error {
+	if inflight.TryAcquire(n) {
+		x.held = n
+		return nil
+	}
+	x.waited = true
+	ctx, cancel := context.WithTimeout(x.r.Context(), wait)
+	defer cancel()
+	if err := inflight.Acquire(ctx, n); err != nil {
+		if x.r.Context().Err() != nil {
+			return fmt.Errorf("mock: the client left while its body waited for room: %w", err)
+		}
+		return errBusy
+	}
+	x.held = n
 	return nil
 }
 

@@ -17,10 +17,19 @@ import (
 // id costs microseconds, not seconds.
 const maxGlob = 1024
 
-// matcher is a rule's FaultMatch, compiled once when the rule is added.
+// maxMatchWork bounds what matching one request against a session's rules may cost,
+// in pattern bytes × input bytes (a glob against the id or a header, a body matcher
+// against the body): linear-time matching still costs pattern × input, so 30 rules
+// of 1 KiB against a 30,000-byte id would take seconds. A rule whose work does not
+// fit in what is left is not tried (it does not match); cheaper rules after it are.
+const maxMatchWork = 16 << 20
+
+// matcher is a rule's FaultMatch, compiled once when the rule is added, and never
+// changed after: requests match it outside the session's lock.
 type matcher struct {
 	method  string         // upper case; "" matches any
 	id      *regexp.Regexp // nil matches any
+	idSize  int            // the glob's length
 	headers []headerMatch
 	body    []bodyMatch
 }
@@ -28,11 +37,13 @@ type matcher struct {
 type headerMatch struct {
 	name  string         // canonical
 	value *regexp.Regexp // nil matches presence
+	size  int            // the glob's length
 }
 
 type bodyMatch struct {
 	key  string
 	want *match.Expectation
+	size int // the expectation's length as JSON
 }
 
 // compileMatch checks a FaultMatch and compiles it; errors name the field.
@@ -49,7 +60,7 @@ func compileMatch(m FaultMatch) (matcher, error) {
 		if err != nil {
 			return c, problem("match.phone_number_id", "%.80q: %w", m.PhoneNumberID, err)
 		}
-		c.id = re
+		c.id, c.idSize = re, len(m.PhoneNumberID)
 	}
 	for _, k := range sortedKeys(m.Headers) {
 		h := headerMatch{name: http.CanonicalHeaderKey(k)}
@@ -58,7 +69,7 @@ func compileMatch(m FaultMatch) (matcher, error) {
 			if err != nil {
 				return c, problem("match.headers."+k, "%.80q: %w", v, err)
 			}
-			h.value = re
+			h.value, h.size = re, len(v)
 		}
 		c.headers = append(c.headers, h)
 	}
@@ -75,7 +86,7 @@ func compileMatch(m FaultMatch) (matcher, error) {
 		if err != nil {
 			return c, &fieldProblem{field: "match.body." + k, err: err}
 		}
-		c.body = append(c.body, bodyMatch{key: k, want: want})
+		c.body = append(c.body, bodyMatch{key: k, want: want, size: len(raw)})
 	}
 	return c, nil
 }
@@ -137,10 +148,32 @@ func compileGlob(glob string) (*regexp.Regexp, error) {
 // faultRequest is what rules match against. The body is the exchange's, decoded once
 // before the session's lock is taken (null when it is not JSON).
 type faultRequest struct {
-	method string
-	id     string
-	header http.Header
-	body   pyjson.Value
+	method   string
+	id       string
+	header   http.Header
+	body     pyjson.Value
+	bodySize int // the raw body's length, for the work of body matchers
+}
+
+// work is what matching m against fr may cost, at most (see maxMatchWork).
+func (m *matcher) work(fr *faultRequest) int64 {
+	w := int64(1)
+	if m.id != nil {
+		w += int64(m.idSize) * int64(len(fr.id)+1)
+	}
+	for _, h := range m.headers {
+		if h.value != nil {
+			n := 0
+			for _, v := range fr.header[h.name] {
+				n += len(v) + 2
+			}
+			w += int64(h.size) * int64(n+1)
+		}
+	}
+	for _, b := range m.body {
+		w += int64(b.size) * int64(fr.bodySize+1)
+	}
+	return w
 }
 
 func (m *matcher) matches(fr *faultRequest) bool {
@@ -183,15 +216,41 @@ func insertSorted(rules []*fault, f *fault) []*fault {
 	return slices.Insert(rules, i, f)
 }
 
-// pick finds the rule that answers a request, counting matches and fires; nil when
-// none does. Rules that expired stay listed with remaining 0. The caller holds the
-// session's lock; the returned copy can be used after it is released.
-func pick(rules []*fault, fr *faultRequest) *fault {
-	for _, f := range rules {
-		if f.Times > 0 && f.fired >= f.Times {
+// matchAll decides which rules match a request, within maxMatchWork; it runs outside
+// the session's lock on a snapshot of its rules (the slice is never written in place,
+// and a rule's matcher never changes). skipped counts the rules left untried.
+func matchAll(rules []*fault, fr *faultRequest) (matched []bool, skipped int) {
+	matched = make([]bool, len(rules))
+	left := int64(maxMatchWork)
+	for i, f := range rules {
+		w := f.when.work(fr)
+		if w > left {
+			skipped++
 			continue
 		}
-		if !f.when.matches(fr) {
+		left -= w
+		matched[i] = f.when.matches(fr)
+	}
+	return matched, skipped
+}
+
+// pick finds the rule that answers a request among those matchAll found matching in
+// snapshot, counting matches and fires; nil when none does. Rules that expired stay
+// listed with remaining 0; rules deleted since the snapshot are passed over. The
+// caller holds the session's lock; the returned copy can be used after it is released.
+func pick(rules, snapshot []*fault, matched []bool) *fault {
+	var current map[*fault]bool // only when the rules changed since the snapshot
+	if len(rules) != len(snapshot) || len(rules) > 0 && &rules[0] != &snapshot[0] {
+		current = make(map[*fault]bool, len(rules))
+		for _, f := range rules {
+			current[f] = true
+		}
+	}
+	for i, f := range snapshot {
+		if !matched[i] || current != nil && !current[f] {
+			continue
+		}
+		if f.Times > 0 && f.fired >= f.Times {
 			continue
 		}
 		f.matched++

@@ -29,13 +29,22 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 		name = f.Name
 	} else {
 		body, _ := x.json() // decoded before the lock: rules may match its fields
-		if f = x.sess.pickFault(&faultRequest{method: x.r.Method, id: id, header: x.r.Header, body: body}); f == nil {
+		var skipped int
+		f, skipped = x.sess.pickFault(&faultRequest{method: x.r.Method, id: id, header: x.r.Header, body: body, bodySize: len(x.body)})
+		if skipped > 0 {
+			s.warnMatchWork(x, id, skipped)
+		}
+		if f == nil {
 			return answer{}, false
 		}
 		name = f.ID
 	}
 	skipped := false
 	if f.Delay > 0 {
+		if report, ok := x.r.Context().Value(faultWaitKey{}).(func(bool)); ok {
+			report(true)
+			defer report(false)
+		}
 		switch s.wait(x.r.Context(), f.Delay) {
 		case waitGone:
 			return answer{gone: true, fault: name}, true
@@ -57,6 +66,28 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 		a.contentType = contentJSON
 	}
 	return a, true
+}
+
+// warnMatchWork logs, at most once a second, that rules were left untried because
+// matching them against a request would cost more than maxMatchWork.
+func (s *Server) warnMatchWork(x *exchange, id string, skipped int) {
+	now := time.Now().UnixNano()
+	last := s.matchWarned.Load()
+	if now-last < int64(time.Second) || !s.matchWarned.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("fault rules not tried: matching them against this request would cost too much (long globs or body matchers against a long id, header or body)",
+		"session", quoteName(x.sessName()), "rules", skipped, "id_bytes", len(id), "body_bytes", len(x.body))
+}
+
+type faultWaitKey struct{}
+
+// OnFaultWait returns a context under which a request reports when it starts and
+// stops sleeping in a fault rule's delay. An http.Server's ConnContext uses it so that
+// a connection limiter closes idle and slow connections before one whose request
+// waits on a rule a test set up.
+func OnFaultWait(ctx context.Context, report func(waiting bool)) context.Context {
+	return context.WithValue(ctx, faultWaitKey{}, report)
 }
 
 // hasDefaultBody reports whether a status gets a realistic body when a rule gives none.

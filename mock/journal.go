@@ -70,16 +70,16 @@ type JournalEntry struct {
 // Redacted is what stands in for a secret.
 const Redacted = protocol.Redacted
 
-// journal keeps the exchanges of every session within one byte budget: when it is
-// spent the oldest entries go first, whichever session they belong to. Each session
-// also keeps at most perSession entries. It has its own lock, taken only here.
+// journal keeps the exchanges of every session within one byte budget. When it is
+// spent, the session holding the most gives up its oldest entry: a session flooding
+// the journal eats its own entries, and another session's last entries survive it.
+// Each session also keeps at most perSession entries. It has its own lock, taken
+// only here.
 type journal struct {
 	mu         sync.Mutex
 	budget     int64
 	perSession int
 	used       int64
-	queue      []*entry // every session's entries in arrival order; dead ones skipped
-	dead       int      // dead entries still in queue
 	logs       map[*session]*sessionLog
 }
 
@@ -94,9 +94,7 @@ func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
 
 type entry struct {
 	JournalEntry
-	sess     *session
 	size     int64
-	dead     bool
 	redacted bool // Body and ResponseBody have been redacted (see list)
 }
 
@@ -106,11 +104,8 @@ func newJournal(budget int64, perSession int) *journal {
 
 func (j *journal) enabled() bool { return j.budget > 0 && j.perSession > 0 }
 
-// add keeps an entry for ss, dropping the oldest ones that no longer fit.
-func (j *journal) add(ss *session, e JournalEntry) {
-	if !j.enabled() {
-		return
-	}
+// entrySize is what an entry costs the budget.
+func entrySize(e *JournalEntry) int64 {
 	size := int64(len(e.Body)+len(e.ResponseBody)+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
 	for k, vs := range e.Header {
 		size += int64(len(k))
@@ -118,6 +113,15 @@ func (j *journal) add(ss *session, e JournalEntry) {
 			size += int64(len(v))
 		}
 	}
+	return size
+}
+
+// add keeps an entry for ss, dropping the oldest ones that no longer fit.
+func (j *journal) add(ss *session, e JournalEntry) {
+	if !j.enabled() {
+		return
+	}
+	size := entrySize(&e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	l := j.logs[ss]
@@ -127,35 +131,39 @@ func (j *journal) add(ss *session, e JournalEntry) {
 	}
 	l.seq++
 	e.Seq = l.seq
-	en := &entry{JournalEntry: e, sess: ss, size: size}
+	en := &entry{JournalEntry: e, size: size}
 	l.entries = append(l.entries, en)
-	j.queue = append(j.queue, en)
 	j.used += size
 	l.bytes += size
 	for len(l.live()) > j.perSession {
 		j.killOldest(l)
 	}
-	for j.used > j.budget && len(j.queue) > 0 {
-		en := j.queue[0]
-		j.queue[0] = nil
-		j.queue = j.queue[1:]
-		if en.dead {
-			j.dead--
-			continue
+	j.trim()
+}
+
+// trim drops entries until the journal fits its budget: the oldest of the session
+// that holds the most (among equals, the one whose oldest entry is oldest).
+func (j *journal) trim() {
+	for j.used > j.budget {
+		var big *sessionLog
+		for _, l := range j.logs {
+			if len(l.live()) == 0 {
+				continue
+			}
+			if big == nil || l.bytes > big.bytes || l.bytes == big.bytes && l.live()[0].Time.Before(big.live()[0].Time) {
+				big = l
+			}
 		}
-		j.killOldest(j.logs[en.sess]) // a session's entries are in arrival order: en is its oldest
-		j.dead--                      // it has already left the queue
-	}
-	if j.dead > len(j.queue)/2 && j.dead > 64 {
-		j.compact()
+		if big == nil {
+			return
+		}
+		j.killOldest(big)
 	}
 }
 
 // killOldest drops a session's oldest live entry.
 func (j *journal) killOldest(l *sessionLog) {
 	en := l.entries[l.head]
-	en.dead = true
-	j.dead++
 	j.used -= en.size
 	l.bytes -= en.size
 	l.entries[l.head] = nil
@@ -164,16 +172,6 @@ func (j *journal) killOldest(l *sessionLog) {
 		l.entries = append(l.entries[:0], l.entries[l.head:]...)
 		l.head = 0
 	}
-}
-
-func (j *journal) compact() {
-	live := make([]*entry, 0, len(j.queue)-j.dead)
-	for _, en := range j.queue {
-		if !en.dead {
-			live = append(live, en)
-		}
-	}
-	j.queue, j.dead = live, 0
 }
 
 // clear drops a session's entries; its sequence numbers go on.
@@ -230,12 +228,19 @@ func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
 	out := make([]JournalEntry, len(sel))
 	for i, en := range sel {
 		if !en.redacted {
+			// Redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]"):
+			// what is stored back is counted, and the budget trimmed to it below.
 			en.Body = redactBody(en.Body)
 			en.ResponseBody = redactAnswer(en.Status, en.ResponseBody)
 			en.redacted = true
+			size := entrySize(&en.JournalEntry)
+			j.used += size - en.size
+			l.bytes += size - en.size
+			en.size = size
 		}
 		out[i] = en.JournalEntry
 	}
+	j.trim()
 	return out
 }
 

@@ -174,14 +174,16 @@ func TestGlobMatchingIsLinear(t *testing.T) {
 
 func TestStateBudget(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, Options{StateBytes: 64 << 10})
-	big := `{"friendly_name":"` + strings.Repeat("s", 20<<10) + `"}`
+	// Half of 256 KiB is the pool sessions share beyond their floors (128 bytes each
+	// with 1000 sessions): four 30 KiB writes fit, the fifth does not.
+	s := newServer(t, Options{StateBytes: 256 << 10})
+	big := `{"friendly_name":"` + strings.Repeat("s", 30<<10) + `"}`
 	var statuses []int
 	for i := range 6 {
-		statuses = append(statuses, serve(t, s, inSession(fmt.Sprintf("b%d", i), patch(sipID, big)), i >= 3).status)
+		statuses = append(statuses, serve(t, s, inSession(fmt.Sprintf("b%d", i), patch(sipID, big)), i >= 4).status)
 	}
-	if fmt.Sprint(statuses) != "[200 200 200 507 507 507]" {
-		t.Errorf("statuses %v, want three writes then 507 state_full", statuses)
+	if fmt.Sprint(statuses) != "[200 200 200 200 507 507]" {
+		t.Errorf("statuses %v, want four writes then 507 state_full", statuses)
 	}
 	// Resetting a session gives its bytes back.
 	serve(t, s, adminPost("/__admin/reset?session=b0", ``), false)

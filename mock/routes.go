@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"net"
@@ -99,7 +100,7 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 		}
 		x.sess = ss
 	}
-	if err := x.readBody(s.opts.MaxBodyBytes, s.inflight); err != nil {
+	if err := x.readBody(s.opts.MaxBodyBytes, s.inflight, s.bodyWait); err != nil {
 		return bodyErrorAnswer(err, s.opts.MaxBodyBytes)
 	}
 	return rt.serve(x)
@@ -179,6 +180,13 @@ func bodyErrorAnswer(err error, limit int64) answer {
 		a := errorAnswer(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", limit))
 		a.deliberate = true
 		a.setHeader("Connection", "close")
+		return a
+	}
+	if errors.Is(err, errBusy) { // the fake's own limit: an honest 503, not a parse error
+		a := errorAnswer(http.StatusServiceUnavailable, codeBusy, "Large request bodies in flight hold all of --inflight-bytes; try again shortly.")
+		a.deliberate = true
+		a.setHeader("Retry-After", "1")
+		a.setHeader("Connection", "close") // the body is not read
 		return a
 	}
 	a := detailAnswer(http.StatusBadRequest, "There was an error parsing the body")

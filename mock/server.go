@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -31,11 +32,18 @@ type Server struct {
 	journal     *journal
 	state       budget              // store and fault rules of all sessions, in bytes
 	inflight    *semaphore.Weighted // request bodies being held, in bytes
+	bodyWait    time.Duration       // how long a body waits for room in inflight
 	exchanges   sync.Pool           // *exchange, with their buffers
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
 	sessions map[string]*session
 	evicted  map[string]time.Time // names dropped under pressure, until their next request
+	// evictedOrder is evicted's names in the order they were dropped, to forget the
+	// oldest; evictionLogged and evictedUnlogged rate-limit the log of drops.
+	evictedOrder    []evictedName
+	evictionLogged  time.Time
+	evictedUnlogged int
+	matchWarned     atomic.Int64 // unix nanoseconds of the last warning of matching work
 
 	stopping     chan struct{} // closed by Drain
 	stoppingOnce sync.Once
@@ -64,8 +72,9 @@ func New(opts Options) (*Server, error) {
 		s.log.Warn("spec: an update may set a field to null that the response does not allow: the fake stores the null and answers it, off the document, as the service would", "field", f)
 	}
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
-	s.state.limit = opts.StateBytes
+	s.state = newBudget(opts.StateBytes, opts.MaxSessions)
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)
+	s.bodyWait = maxBodyWait
 	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,11 @@ type session struct {
 	added    []string           // ids this session created, in order
 	faults   []*fault           // sorted: highest priority first, then newest first
 	faultSeq int
-	held     int64 // bytes taken from state for own records and fault rules
+	held     int64 // bytes of state its own records and fault rules cost
+	// gone marks a session that is no longer kept (dropped, or never kept): a request
+	// still holding it may finish its write, but nothing it does is charged to the
+	// budget, for nothing would give it back.
+	gone bool
 
 	lastUsed atomic.Int64 // unix nanoseconds of the last request that found it; no lock
 }
@@ -79,17 +83,21 @@ func (s *Server) resetSession(ss *session) {
 func (ss *session) release() {
 	ss.own, ss.removed, ss.added = nil, nil, nil
 	ss.faults, ss.faultSeq = nil, 0
-	ss.state.take(-ss.held)
-	ss.held = 0
+	ss.charge(-ss.held)
 }
 
-// charge takes n bytes from the state budget for this session (n < 0 gives back).
-func (ss *session) charge(n int64) bool {
-	if !ss.state.take(n) {
-		return false
+// charge takes n bytes from the state budget for this session (n < 0 gives back); the
+// caller holds ss.mu. A session that is gone is charged nothing: its release already
+// gave back all it held.
+func (ss *session) charge(n int64) error {
+	if ss.gone {
+		return nil
+	}
+	if err := ss.state.charge(ss.name, ss.held, n); err != nil {
+		return err
 	}
 	ss.held += n
-	return true
+	return nil
 }
 
 // lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
@@ -138,7 +146,8 @@ func (ss *session) size() int {
 func (s *Server) session(name string) *session {
 	ss, _, ok := s.findSession(name, true)
 	if !ok || ss == nil {
-		return s.newSession(name) // a name too long: a session of its own, not kept
+		ss = s.newSession(name) // a name too long: a session of its own, not kept
+		ss.drop()
 	}
 	return ss
 }
@@ -183,15 +192,42 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		delete(s.sessions, oldest.name)
 		s.journal.forget(oldest)
 		oldest.drop()
-		if s.evicted == nil || len(s.evicted) >= s.opts.MaxSessions {
-			s.evicted = map[string]time.Time{} // remembered for a while, not forever
-		}
-		s.evicted[oldest.name] = now
-		s.log.Info("session dropped", "session", quoteName(oldest.name), "reason", "max sessions reached")
+		s.rememberEvicted(oldest.name, now)
 	}
 	ss = s.newSession(name)
 	s.sessions[name] = ss
 	return ss, answer{}, true
+}
+
+// evictedMemory is how many dropped names, per --max-sessions, answer 410.
+const evictedMemory = 10
+
+// rememberEvicted keeps a dropped session's name, so that its next request answers
+// 410, for the last evictedMemory × MaxSessions names (at most 256 bytes each); and
+// logs the drop, at most once a second with how many went since. The caller holds s.mu.
+func (s *Server) rememberEvicted(name string, now time.Time) {
+	if s.evicted == nil {
+		s.evicted = map[string]time.Time{}
+	}
+	for len(s.evictedOrder) >= evictedMemory*s.opts.MaxSessions {
+		old := s.evictedOrder[0]
+		s.evictedOrder = s.evictedOrder[1:]
+		if s.evicted[old.name].Equal(old.when) { // not already answered, nor dropped again since
+			delete(s.evicted, old.name)
+		}
+	}
+	s.evicted[name] = now
+	s.evictedOrder = append(s.evictedOrder, evictedName{name, now})
+	s.evictedUnlogged++
+	if now.Sub(s.evictionLogged) >= time.Second {
+		s.log.Info("session dropped", "session", quoteName(name), "reason", "max sessions reached", "dropped_since_last_log", s.evictedUnlogged)
+		s.evictionLogged, s.evictedUnlogged = now, 0
+	}
+}
+
+type evictedName struct {
+	name string
+	when time.Time
 }
 
 // dropSessions forgets every named session.
@@ -204,6 +240,7 @@ func (s *Server) dropSessions() {
 	}
 	clear(s.sessions)
 	clear(s.evicted)
+	s.evictedOrder = nil
 }
 
 // SessionInfo is what one session holds, as GET /__admin/sessions lists it.
@@ -246,11 +283,13 @@ func (s *Server) sessionNames() []string {
 	return slices.Collect(maps.Keys(s.sessions))
 }
 
-// drop gives back what a session that is gone held.
+// drop gives back what a session that is gone held, for good: requests still using
+// it change only its own copy.
 func (ss *session) drop() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.release()
+	ss.gone = true
 }
 
 // errUnencodable is a value that would be stored but cannot be rendered in an answer.
@@ -298,8 +337,8 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 		if _, own := ss.own[id]; !own {
 			cost += recordSize(rec) // the seeded record is copied on its first write
 		}
-		if !ss.charge(cost) {
-			return dst, p, true, errStateFull
+		if err := ss.charge(cost); err != nil {
+			return dst, p, true, err
 		}
 		rec, _ = ss.writable(id)
 		for _, f := range fields {
@@ -353,8 +392,8 @@ func (ss *session) store(rec *record) error {
 	if old, ok := ss.own[id]; ok {
 		cost -= recordSize(old)
 	}
-	if !ss.charge(cost) {
-		return errStateFull
+	if err := ss.charge(cost); err != nil {
+		return err
 	}
 	if _, seeded := ss.seed.byID[id]; seeded {
 		delete(ss.removed, id)
@@ -423,8 +462,8 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 	if len(ss.faults) >= max {
 		return FaultRule{}, fmt.Errorf("%w: it has %d, the most it may hold (--max-fault-rules); delete some first", ErrTooManyRules, len(ss.faults))
 	}
-	if !ss.charge(c.size) {
-		return FaultRule{}, fmt.Errorf("%w: the rules and changed numbers of all sessions hold as much as --state-bytes allows; reset sessions or delete rules first", ErrTooManyRules)
+	if err := ss.charge(c.size); err != nil {
+		return FaultRule{}, fmt.Errorf("%w: %w", ErrTooManyRules, err)
 	}
 	return ss.insertFault(c, seed), nil
 }
@@ -432,17 +471,32 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
 	ss.faultSeq++
 	f := newFault(c, ss.faultSeq, seed)
-	ss.faults = insertSorted(ss.faults, f)
+	ss.faults = insertSorted(slices.Clip(ss.faults), f) // a new array: requests may be matching the old one
 	return f.FaultRule
 }
 
 // pickFault finds the rule that answers a request and counts its use; nil when none
-// does.
-func (ss *session) pickFault(fr *faultRequest) *fault {
+// does. The rules are matched outside the lock, so that a costly match never holds
+// up the session's other requests; skipped counts rules left untried (maxMatchWork).
+func (ss *session) pickFault(fr *faultRequest) (f *fault, skipped int) {
+	ss.mu.Lock()
+	snapshot := ss.faults
+	ss.mu.Unlock()
+	if len(snapshot) == 0 {
+		return nil, 0
+	}
+	matched, skipped := matchAll(snapshot, fr)
+	if matchHook != nil {
+		matchHook(ss)
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return pick(ss.faults, fr)
+	return pick(ss.faults, snapshot, matched), skipped
 }
+
+// matchHook, when set by a test, runs after a request's rules are matched and before
+// the session's lock is taken again.
+var matchHook func(*session)
 
 // faultStatuses lists the rules in the order they were added.
 func (ss *session) faultStatuses() []FaultStatus {
@@ -461,7 +515,7 @@ func (ss *session) removeFault(id string) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	n := len(ss.faults)
-	ss.faults = slices.DeleteFunc(ss.faults, func(f *fault) bool {
+	ss.faults = slices.DeleteFunc(slices.Clone(ss.faults), func(f *fault) bool { // a new array, as in insertFault
 		if f.ID == id {
 			ss.charge(-f.size)
 			return true

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Bounded soak (about a minute, 127.0.0.1 only): idle connections, slow uploads and
-# many sessions with large bodies and headers, while a probe keeps asking for health
-# and sending a PATCH. Fails if a probe fails or the fake's RSS reaches 300 MB.
+# Bounded soak (about a minute, 127.0.0.1 only): idle connections, slow uploads, many
+# sessions with large bodies and headers, chunked bodies parked in a delay rule, a
+# state hog, a journal flood and abandoned uploads, while a probe in its own session
+# keeps asking for health and sending a PATCH. Fails if a probe fails, if its 99th
+# percentile reaches 100 ms, or if the fake's RSS reaches the README's 224 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)

@@ -1,9 +1,11 @@
 // Command soak starts verbex-mock and treats it as a careless or hostile crowd would
 // for a bounded time, on 127.0.0.1 only: thousands of idle keep-alive connections,
-// slow uploads, many sessions with large bodies and headers. Meanwhile a probe asks
-// /__admin/health on a new connection (as the image's HEALTHCHECK does) and sends a
-// PATCH, ten times a second. It fails if a probe fails or the fake's RSS reaches the
-// ceiling.
+// slow uploads, many sessions with large bodies and headers, chunked bodies parked in
+// a delay rule, a session hogging the state budget with fault rules, a session
+// flooding the journal, and clients that give up waiting. Meanwhile a probe in its own
+// session asks /__admin/health on a new connection (as the image's HEALTHCHECK does)
+// and sends a PATCH, ten times a second. It fails if a probe fails, if the probe's
+// 99th percentile reaches 100 ms, or if the fake's RSS reaches the ceiling.
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +33,7 @@ func main() {
 	idle := flag.Int("idle", 3000, "idle keep-alive connections")
 	slow := flag.Int("slow", 200, "slow uploads (1 byte a second)")
 	sessions := flag.Int("sessions", 400, "sessions with large bodies and headers")
-	ceiling := flag.Int64("rss-ceiling-mb", 300, "fail at this RSS")
+	ceiling := flag.Int64("rss-ceiling-mb", 224, "fail at this RSS (the README's computed ceiling)")
 	flag.Parse()
 	if err := run(*bin, *duration, *idle, *slow, *sessions, *ceiling<<20); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
@@ -128,9 +131,12 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 		}()
 	}
 
+	attack(ctx, &wg, client, base, addr)
+
 	// The probe and the RSS sampler.
 	var probes, failures int
 	var worst time.Duration
+	var health, patches []time.Duration
 	var maxRSS int64
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -142,7 +148,7 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 		case <-tick.C:
 			start := time.Now()
 			probes++
-			if err := check(probe, base); err != nil {
+			if err := check(probe, base, &health, &patches); err != nil {
 				failures++
 				fmt.Fprintf(os.Stderr, "probe %d failed: %v\n", probes, err)
 			}
@@ -155,8 +161,13 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 	fmt.Printf("soak: %s, %d idle connections, %d slow uploads, %d sessions of 60 KB bodies and 8 KB headers\n", duration, idle, slow, sessions)
 	fmt.Printf("soak: probes %d, failed %d, slowest %s; fake's peak RSS %.1f MB (ceiling %d MB)\n",
 		probes, failures, worst.Round(time.Millisecond), float64(maxRSS)/(1<<20), ceiling>>20)
+	hp, pp := p99(health), p99(patches)
+	fmt.Printf("soak: probe p99 health %s, PATCH %s (in its own session, beside the attack)\n", hp.Round(100*time.Microsecond), pp.Round(100*time.Microsecond))
 	if failures > 0 {
 		return fmt.Errorf("%d of %d probes failed", failures, probes)
+	}
+	if hp >= 100*time.Millisecond || pp >= 100*time.Millisecond {
+		return fmt.Errorf("the probe's 99th percentile reached 100 ms")
 	}
 	if maxRSS >= ceiling {
 		return fmt.Errorf("peak RSS %d MB reached the %d MB ceiling", maxRSS>>20, ceiling>>20)
@@ -164,23 +175,29 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 	return nil
 }
 
-// check is one health check on a new connection and one PATCH.
-func check(c *http.Client, base string) error {
+// check is one health check on a new connection and one PATCH in the probe's own
+// session, each timed.
+func check(c *http.Client, base string, health, patches *[]time.Duration) error {
+	start := time.Now()
 	resp, err := c.Get(base + "/__admin/health")
 	if err != nil {
 		return fmt.Errorf("health: %w", err)
 	}
 	resp.Body.Close()
+	*health = append(*health, time.Since(start))
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("health: %d", resp.StatusCode)
 	}
 	req, _ := http.NewRequest(http.MethodPatch, base+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c904", strings.NewReader(`{"friendly_name":"probe"}`))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Verbex-Mock-Session", "probe")
+	start = time.Now()
 	resp, err = c.Do(req)
 	if err != nil {
 		return fmt.Errorf("patch: %w", err)
 	}
 	resp.Body.Close()
+	*patches = append(*patches, time.Since(start))
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("patch: %d", resp.StatusCode)
 	}
@@ -202,4 +219,83 @@ func rss(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+func p99(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[min(len(d)-1, len(d)*99/100)]
+}
+
+// attack starts the crowd that targets the sessions' shares: chunked bodies parked in
+// a delay rule, a session hogging the state budget with fault rules, a session
+// flooding the journal with 64 KiB bodies, and clients that send a large body and
+// leave before it is answered.
+func attack(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base, addr string) {
+	post := func(path, body string) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	post("/__admin/faults?session=park", `{"delay":"1h","match":{"method":"PATCH"}}`)
+	// Chunked {} bodies parked in the delay rule, 64 at a time.
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Verbex-Mock-Session: park\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+				<-ctx.Done()
+				c.Close()
+			}
+		}()
+	}
+	// A state hog: rules of about 200 KiB until refused, again and again.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rule := `{"status":500,"off_document":true,"raw_body":"` + strings.Repeat("h", 200<<10) + `","match":{"phone_number_id":"none"}}`
+		for i := 0; ctx.Err() == nil; i++ {
+			post("/__admin/faults?session=hog"+strconv.Itoa(i%4), rule)
+		}
+	}()
+	// A journal flood: 64 KiB bodies in one session.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		body := `{"friendly_name":"` + strings.Repeat("f", 64<<10) + `"}`
+		for ctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, base+"/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c902", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Verbex-Mock-Session", "flood")
+			if resp, err := client.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+	}()
+	// Abandoned waiters: a 1 MiB body announced, half sent, then the client leaves.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		half := strings.Repeat(" ", 512<<10)
+		for ctx.Err() == nil {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n%s", half)
+			c.Close()
+			time.Sleep(20 * time.Millisecond) // fifty a second: a crowd, not a CPU test
+		}
+	}()
 }

@@ -1,18 +1,22 @@
 package main
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/verbex/verbex-mock/mock"
 )
 
 // connLimiter caps the open connections, so that a crowd of idle keep-alives or
 // slow clients cannot use up the process's file descriptors and lock out the health
 // check. At the cap a new connection makes room: the oldest idle keep-alive is closed
 // first (a client reopens it when it needs it), then the oldest that has not sent a
-// request yet, then the oldest in flight. Only a client holding more than the cap
-// can lose a request that way.
+// request yet, then the oldest in flight (a slow upload, say), and only last one whose
+// request sleeps in a fault rule's delay (see waiting). Only a client holding more
+// than the cap can lose a request that way.
 type connLimiter struct {
 	net.Listener
 	max int
@@ -22,8 +26,9 @@ type connLimiter struct {
 }
 
 type connInfo struct {
-	state http.ConnState
-	since time.Time // when it entered state
+	state   http.ConnState
+	since   time.Time // when it entered state
+	waiting bool      // its request sleeps in a fault rule's delay
 }
 
 func limitConns(ln net.Listener, max int) *connLimiter {
@@ -50,18 +55,36 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 	return c, nil
 }
 
-// oldest picks the connection to close: idle first, then new, then active.
+// oldest picks the connection to close: idle first, then new, then active, then
+// waiting on a fault rule.
 func (l *connLimiter) oldest() net.Conn {
 	var best net.Conn
+	var bestRank int
 	var bestInfo *connInfo
-	rank := map[http.ConnState]int{http.StateIdle: 0, http.StateNew: 1, http.StateActive: 2}
 	for c, info := range l.conns {
-		if best == nil || rank[info.state] < rank[bestInfo.state] ||
-			rank[info.state] == rank[bestInfo.state] && info.since.Before(bestInfo.since) {
-			best, bestInfo = c, info
+		r := map[http.ConnState]int{http.StateIdle: 0, http.StateNew: 1, http.StateActive: 2}[info.state]
+		if info.waiting {
+			r = 3
+		}
+		if best == nil || r < bestRank || r == bestRank && info.since.Before(bestInfo.since) {
+			best, bestRank, bestInfo = c, r, info
 		}
 	}
 	return best
+}
+
+// connContext is the http.Server's ConnContext hook: requests on c report when they
+// sleep in a fault rule's delay.
+func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Context {
+	return mock.OnFaultWait(ctx, func(waiting bool) { l.setWaiting(c, waiting) })
+}
+
+func (l *connLimiter) setWaiting(c net.Conn, waiting bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if info, ok := l.conns[c]; ok {
+		info.waiting = waiting
+	}
 }
 
 // track is the http.Server's ConnState hook.

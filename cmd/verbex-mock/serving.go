@@ -47,6 +47,7 @@ func serveUntilSignal(ctx context.Context, ln net.Listener, h http.Handler, lim 
 		WriteTimeout:      lim.writeTimeout,
 		IdleTimeout:       lim.idleTimeout,
 		ConnState:         limited.track,
+		ConnContext:       limited.connContext,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -4,6 +4,7 @@
 package yamlvalue
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,20 +15,51 @@ import (
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
+// MaxAliasValues bounds the values that aliases may expand to in one call of Node:
+// nested aliases multiply ("billion laughs"), and a few hundred bytes of YAML would
+// otherwise become gigabytes.
+const MaxAliasValues = 100_000
+
+// ErrAliasExpansion is a document whose aliases expand past MaxAliasValues.
+var ErrAliasExpansion = fmt.Errorf("aliases expand to more than %d values", MaxAliasValues)
+
 // Node converts a YAML node to the JSON value it denotes, keeping mapping order.
 func Node(n *yaml.Node) (pyjson.Value, error) {
+	left := MaxAliasValues
+	return node(n, &left, false)
+}
+
+// node converts n; under an alias each value takes one of left.
+func node(n *yaml.Node, left *int, aliased bool) (pyjson.Value, error) {
+	if aliased {
+		if *left--; *left < 0 {
+			return pyjson.Value{}, fmt.Errorf("line %d: %w", n.Line, ErrAliasExpansion)
+		}
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return pyjson.Value{}, nil
 		}
-		return Node(n.Content[0])
+		return node(n.Content[0], left, aliased)
 	case yaml.AliasNode:
-		return Node(n.Alias)
+		if n.Alias == nil {
+			return pyjson.Value{}, fmt.Errorf("line %d: an alias to nothing", n.Line)
+		}
+		if !aliased { // count from the alias itself: its line is the one to fix
+			if *left--; *left < 0 {
+				return pyjson.Value{}, fmt.Errorf("line %d: %w", n.Line, ErrAliasExpansion)
+			}
+		}
+		v, err := node(n.Alias, left, true)
+		if err != nil && !aliased && errors.Is(err, ErrAliasExpansion) {
+			return v, fmt.Errorf("line %d: %w", n.Line, ErrAliasExpansion)
+		}
+		return v, err
 	case yaml.SequenceNode:
 		arr := make([]pyjson.Value, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := Node(c)
+			v, err := node(c, left, aliased)
 			if err != nil {
 				return v, err
 			}
@@ -37,7 +69,7 @@ func Node(n *yaml.Node) (pyjson.Value, error) {
 	case yaml.MappingNode:
 		obj := make([]pyjson.Member, 0, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := Node(n.Content[i+1])
+			v, err := node(n.Content[i+1], left, aliased)
 			if err != nil {
 				return v, err
 			}
