@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -109,8 +110,8 @@ type caseRun struct {
 }
 
 type stepRun struct {
-	req          wireRequest
-	fake, target answer
+	req          judge.Request
+	fake, target judge.Reply
 	diffs        []Mismatch
 }
 
@@ -122,28 +123,13 @@ func (c *caseRun) failing() bool {
 // bug it meets on the way (the false positive Schemathesis users report).
 func (c *caseRun) signature() string {
 	if c.read != nil {
-		return "read " + diffKinds(c.read.diffs)
+		return "read " + judge.DiffKinds(c.read.diffs)
 	}
 	if c.failed < 0 {
 		return "state " + diffPaths(c.state)
 	}
 	s := c.steps[c.failed]
-	return fmt.Sprintf("step %d/%d %s", s.fake.Status, s.target.Status, diffKinds(s.diffs))
-}
-
-func diffKinds(mm []Mismatch) string {
-	var kinds []string
-	for _, m := range mm {
-		k := m.Path
-		if strings.HasPrefix(k, "$") {
-			k = "body"
-		}
-		if !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	sort.Strings(kinds)
-	return strings.Join(kinds, ",")
+	return fmt.Sprintf("step %d/%d %s", s.fake.Status, s.target.Status, judge.DiffKinds(s.diffs))
 }
 
 func diffPaths(mm []Mismatch) string {
@@ -190,7 +176,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		}
 	}
 	u, _ := url.Parse(r.cfg.Target)
-	r.oracle = &oracle{h: r.cfg.Oracle, host: u.Host}
+	r.oracle = judge.NewOracle(r.cfg.Oracle, u.Host)
 	r.gen = newGenerator(r.doc, providers)
 	indices := make([]int, n)
 	for i := range indices {
@@ -300,24 +286,24 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	case run.err != nil:
 		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
 	case run.offDoc != "":
-		res.Status, res.Rule, res.Reason = StatusFailed, RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
+		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
 	case run.limited:
 		res.Status, res.Reason = StatusInfo, "the target answered a server limit (not the framework's rule)"
 	case run.read != nil:
 		s := run.read
 		res.Status, res.sig = StatusFailed, run.signature()
-		res.Rule = r.diagnose(genCase{Category: c.Category, Steps: []genStep{patch()}}, 0, s.req, run.before, s.fake, s.target)
-		res.Reason = "reading the number before the case: " + diffText(s.diffs)
+		res.Rule = r.judge.Diagnose(patch().origin(c.Category), s.req, run.before, s.fake, s.target)
+		res.Reason = "reading the number before the case: " + judge.DiffText(s.diffs)
 		res.Steps = []CaseStep{r.caseStep(*s, run.session)}
 		return
 	case run.failed >= 0:
 		s := run.steps[run.failed]
 		res.Status, res.sig = StatusFailed, run.signature()
-		res.Rule = r.diagnose(c, run.failed, s.req, run.before, s.fake, s.target)
-		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, diffText(s.diffs))
+		res.Rule = r.judge.Diagnose(c.Steps[run.failed].origin(c.Category), s.req, run.before, s.fake, s.target)
+		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, judge.DiffText(s.diffs))
 	case len(run.state) > 0:
-		res.Status, res.Rule, res.sig = StatusFailed, RuleStoredState, run.signature()
-		res.Reason = "the answers agree but a later read differs: " + diffText(run.state)
+		res.Status, res.Rule, res.sig = StatusFailed, judge.RuleStoredState, run.signature()
+		res.Reason = "the answers agree but a later read differs: " + judge.DiffText(run.state)
 	default:
 		res.Status = StatusPassed
 		return
@@ -338,23 +324,14 @@ func (r *runner) caseStep(s stepRun, session string) CaseStep {
 		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
 }
 
-// diffText is the first difference, fake against target, and how many more.
-func diffText(mm []Mismatch) string {
-	out := fmt.Sprintf("%s: fake %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
-	if len(mm) > 1 {
-		out += fmt.Sprintf(" (and %d more)", len(mm)-1)
-	}
-	return out
-}
-
 func bodyShown(b []byte, token string) string {
 	if v, err := pyjson.Decode(b); err == nil && !strings.HasPrefix(string(b), "\xef\xbb\xbf") && len(b) > 0 && b[0] != 0 && (len(b) < 2 || b[1] != 0) {
-		return redactText(redactValue(v), token)
+		return judge.RedactText(judge.RedactValue(v), token)
 	}
-	return redactText(fmt.Sprintf("%q", truncate(b)), token)
+	return judge.RedactText(fmt.Sprintf("%q", judge.Truncate(b)), token)
 }
 
-func answerText(a answer, token string) string {
+func answerText(a judge.Reply, token string) string {
 	ct := a.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "no content type"
@@ -366,17 +343,17 @@ func answerText(a answer, token string) string {
 	if allow := a.Header.Get("Allow"); allow != "" {
 		extra += " Allow: " + allow
 	}
-	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, redactBody(a.Body, token))
+	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, judge.RedactBody(a.Body, token))
 }
 
 // curlFor reproduces a request, in its session when the target has states (the
 // number lives there).
-func (r *runner) curlFor(w wireRequest, session string) string {
+func (r *runner) curlFor(w judge.Request, session string) string {
 	req, err := r.newRequest(context.Background(), session, w)
 	if err != nil {
 		return ""
 	}
-	return curl(req, w.Body, r.cfg.Token)
+	return judge.Curl(req, w.Body, r.cfg.Token)
 }
 
 // runCase sets up the same number on both sides, sends every step to both, and
@@ -416,7 +393,7 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 				}
 			}
 			if b, err := pyjson.Append(nil, body); err == nil {
-				if _, err := r.send(ctx, session, wireRequest{Method: http.MethodPatch, Path: emptyPatch(id).Path, ContentType: &jsonCT, Body: b}); err != nil {
+				if _, err := r.send(ctx, session, judge.Request{Method: http.MethodPatch, Path: judge.EmptyPatch(id).Path, ContentType: &jsonCT, Body: b}); err != nil {
 					run.err = err
 					return run
 				}
@@ -424,13 +401,13 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		}
 	}
 	run.id = id
-	read := emptyPatch(id)
+	read := judge.EmptyPatch(id)
 	a, err := r.send(ctx, session, read)
 	if err != nil {
 		run.err = err
 		return run
 	}
-	rec, problem := r.checkRecord(a, id)
+	rec, problem := r.judge.CheckRecord(a, id)
 	if a.Status != http.StatusOK {
 		problem = fmt.Sprintf("reading the number answered %d", a.Status)
 	}
@@ -438,20 +415,20 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		run.offDoc = problem
 		return run
 	}
-	if err := r.oracle.store(ctx, session, rec); err != nil {
+	if err := r.oracle.Store(ctx, session, rec); err != nil {
 		run.err = err
 		return run
 	}
 	// The oracle stored exactly what the target answered; reading it back on both
 	// sides must agree, or the target renders a record differently from its store
 	// (a read is step 0 then).
-	f, err := r.oracle.send(ctx, session, read)
+	f, err := r.oracle.Send(ctx, session, read)
 	if err != nil {
 		run.err = err
 		return run
 	}
 	run.before, _ = pyjson.Decode(f.Body)
-	if diffs := compareAnswers(f, a, r.cfg.Strict); len(diffs) > 0 {
+	if diffs := judge.Compare(f, a, r.cfg.Strict); len(diffs) > 0 {
 		run.read = &stepRun{req: read, fake: f, target: a, diffs: diffs}
 		return run
 	}
@@ -463,12 +440,12 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 			run.err = err
 			return run
 		}
-		f, err := r.oracle.send(ctx, session, w)
+		f, err := r.oracle.Send(ctx, session, w)
 		if err != nil {
 			run.err = err
 			return run
 		}
-		sr := stepRun{req: w, fake: f, target: t, diffs: compareAnswers(f, t, r.cfg.Strict)}
+		sr := stepRun{req: w, fake: f, target: t, diffs: judge.Compare(f, t, r.cfg.Strict)}
 		run.steps = append(run.steps, sr)
 		if t.Status == http.StatusRequestEntityTooLarge || t.Status == http.StatusRequestURITooLong || t.Status == http.StatusRequestHeaderFieldsTooLarge {
 			run.limited = f.Status != t.Status
@@ -483,12 +460,12 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		run.err = err
 		return run
 	}
-	f, err = r.oracle.send(ctx, session, read)
+	f, err = r.oracle.Send(ctx, session, read)
 	if err != nil {
 		run.err = err
 		return run
 	}
-	for _, m := range compareAnswers(f, t, r.cfg.Strict) {
+	for _, m := range judge.Compare(f, t, r.cfg.Strict) {
 		m.Path = "read after: " + m.Path
 		run.state = append(run.state, m)
 	}
@@ -702,11 +679,11 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 			id = vals["phone_number_id"].Str
 		}
 		want := map[string]string{}
-		reqs := make([]wireRequest, len(fields))
+		reqs := make([]judge.Request, len(fields))
 		for i, f := range fields {
 			want[f] = fmt.Sprintf("probe-%d-%d-%s", seed%1000, round, f)
 			body, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}}))
-			reqs[i] = wireRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: body}
+			reqs[i] = judge.Request{Method: http.MethodPatch, Path: judge.NumberPath(id), ContentType: &jsonCT, Body: body}
 		}
 		errs := make([]error, len(reqs))
 		statuses := make([]int, len(reqs))
@@ -728,11 +705,11 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 				err = fmt.Errorf("answered %d", statuses[i])
 			}
 			if err != nil {
-				res.Status, res.Rule, res.Reason = StatusFailed, RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
+				res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
 				return res
 			}
 		}
-		a, err := r.send(ctx, session, emptyPatch(id))
+		a, err := r.send(ctx, session, judge.EmptyPatch(id))
 		if err != nil {
 			res.Status, res.Reason = StatusFailed, err.Error()
 			return res
@@ -742,14 +719,14 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 		for _, f := range fields {
 			got, ok := rec.Get(f)
 			if !ok || got.Kind != pyjson.String || got.Str != want[f] {
-				lost = append(lost, Mismatch{Path: "$." + f, Expected: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}})), Got: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: got}}))})
+				lost = append(lost, Mismatch{Path: "$." + f, Expected: judge.RedactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}})), Got: judge.RedactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: got}}))})
 			}
 		}
 		if len(lost) > 0 {
-			res.Status, res.Rule = StatusFailed, RuleConcurrency
+			res.Status, res.Rule = StatusFailed, judge.RuleConcurrency
 			res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
-			res.Steps = []CaseStep{{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: "{}",
-				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(emptyPatch(id), session)}}
+			res.Steps = []CaseStep{{Method: http.MethodPatch, Path: judge.NumberPath(id), ContentType: &jsonCT, Body: "{}",
+				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(judge.EmptyPatch(id), session)}}
 			return res
 		}
 	}

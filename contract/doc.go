@@ -26,7 +26,3 @@
 // the same state, and reports the differences by the same comparison and rules as a
 // run (drift).
 package contract
-
-// A contract run checks the target's answers with libopenapi-validator, the general
-// JSON Schema validator, and accepts every document the binary does.
-import _ "github.com/verbex/verbex-mock/mock/spec/fullcheck"

@@ -5,13 +5,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net/http"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/contract/judge"
 )
 
 // Scenario outcomes.
@@ -214,7 +211,7 @@ type ruleGroup struct {
 func (r *Report) byRule() []ruleGroup {
 	var groups []ruleGroup
 	index := map[string]int{}
-	for _, rl := range Rules {
+	for _, rl := range judge.Rules {
 		index[rl.Name] = len(groups)
 		groups = append(groups, ruleGroup{rule: rl.Name, text: rl.Text})
 	}
@@ -243,7 +240,7 @@ func (r *Report) byRule() []ruleGroup {
 	return out
 }
 
-// Rules reports the rules broken, each with how many failures it had.
+// RulesBroken reports the rules broken, each with how many failures it had.
 func (r *Report) RulesBroken() map[string]int {
 	out := map[string]int{}
 	for _, g := range r.byRule() {
@@ -429,60 +426,3 @@ func (e *errWriter) printf(format string, a ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
 	}
 }
-
-const redacted = protocol.Redacted
-
-// redactValue renders v with every secret-named key's value replaced.
-func redactValue(v pyjson.Value) string { return text(redactTree(v)) }
-
-// redactTree replaces the value of every secret-named key (protocol.SecretKey) that
-// is not null, at any depth.
-func redactTree(v pyjson.Value) pyjson.Value {
-	return v.ReplaceMembers(func(key string, val pyjson.Value) (pyjson.Value, bool) {
-		if protocol.SecretKey(key) && val.Kind != pyjson.Null {
-			return pyjson.StringValue(redacted), true
-		}
-		return val, false
-	})
-}
-
-// redactBody redacts a body for reports: secret keys in JSON, and the token anywhere.
-func redactBody(b []byte, token string) string {
-	if v, err := pyjson.Decode(b); err == nil {
-		return redactText(redactValue(v), token)
-	}
-	return redactText(string(truncate(b)), token)
-}
-
-func redactText(s, token string) string {
-	if token != "" {
-		s = strings.ReplaceAll(s, token, redacted)
-	}
-	return s
-}
-
-// curl renders a request as a shell command that reproduces it, secrets redacted: the
-// token comes from $VERBEX_API_KEY.
-func curl(req *http.Request, body []byte, token string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "curl -sS -i -X %s %s", req.Method, shellQuote(req.URL.String()))
-	keys := make([]string, 0, len(req.Header))
-	for k := range req.Header {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := req.Header.Get(k)
-		if k == "Authorization" {
-			b.WriteString(` -H "Authorization: Bearer $VERBEX_API_KEY"`)
-			continue
-		}
-		fmt.Fprintf(&b, " -H %s", shellQuote(k+": "+v))
-	}
-	if len(body) > 0 {
-		fmt.Fprintf(&b, " --data-binary %s", shellQuote(redactBody(body, token)))
-	}
-	return b.String()
-}
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

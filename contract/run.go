@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -129,7 +130,8 @@ type runner struct {
 	cfg       Config
 	limit     *limiter
 	deadline  time.Time
-	oracle    *oracle
+	oracle    *judge.Oracle
+	judge     *judge.Judge
 	gen       *generator
 	doc       *spec.Document
 	scenarios []*Scenario
@@ -150,6 +152,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if r.doc, err = spec.Load(specBytes); err != nil {
 		return nil, &ConfigError{Msg: "spec: " + err.Error()}
 	}
+	r.judge = &judge.Judge{Doc: r.doc, Strict: cfg.Strict}
 	r.scenarios = cfg.Scenarios
 	if r.scenarios == nil {
 		if r.scenarios, err = LoadFS(scenarios.FS); err != nil {
@@ -384,7 +387,7 @@ func (r *runner) preflight(ctx context.Context) error {
 	r.authorize(req)
 	resp, err := r.do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, redactText(err.Error(), r.cfg.Token))
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, judge.RedactText(err.Error(), r.cfg.Token))
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -595,13 +598,13 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 		req.Header.Set(k, val)
 	}
 	res.Method, res.URL = req.Method, url
-	res.RequestBody = redactBody(body, r.cfg.Token)
-	res.Curl = curl(req, body, r.cfg.Token)
+	res.RequestBody = judge.RedactBody(body, r.cfg.Token)
+	res.Curl = judge.Curl(req, body, r.cfg.Token)
 	start := time.Now()
 	resp, err := r.do(req)
 	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
-		fail("transport", "request failed: "+redactText(err.Error(), r.cfg.Token))
+		fail("transport", "request failed: "+judge.RedactText(err.Error(), r.cfg.Token))
 		return res
 	}
 	respBody, err := io.ReadAll(resp.Body)
@@ -611,7 +614,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 	}
 	res.Status = resp.StatusCode
 	res.ResponseHeaders = map[string]string{"Content-Type": resp.Header.Get("Content-Type")}
-	res.ResponseBody = redactBody(respBody, r.cfg.Token)
+	res.ResponseBody = judge.RedactBody(respBody, r.cfg.Token)
 
 	// 1. The document, for every answer to its operation, but the framework's own
 	// answers to a request meant to be off it (the real service sends those too).
@@ -648,9 +651,9 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 		if err != nil {
 			return inError("expect.body", err)
 		}
-		res.ExpectedBody = redactValue(want)
+		res.ExpectedBody = judge.RedactValue(want)
 		if decoded == nil {
-			fail("body", "the answer is not JSON", Mismatch{Path: "$", Expected: text(want), Got: string(truncate(respBody))})
+			fail("body", "the answer is not JSON", Mismatch{Path: "$", Expected: text(want), Got: string(judge.Truncate(respBody))})
 		} else if mm := match("$", want, decoded, s.Expect.Exact, nil); len(mm) > 0 {
 			msg := mm[0].String()
 			if len(mm) > 1 {
@@ -726,7 +729,7 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 	h.r.authorize(req)
 	resp, err := h.r.do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("provider-state route %s: %s", h.url, redactText(err.Error(), h.r.cfg.Token))
+		return nil, "", fmt.Errorf("provider-state route %s: %s", h.url, judge.RedactText(err.Error(), h.r.cfg.Token))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -739,7 +742,7 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 	}
 	v, err := pyjson.Decode(b)
 	if err != nil || v.Kind != pyjson.Object {
-		return nil, "", fmt.Errorf("provider-state route answered %s, want a JSON object", truncate(b))
+		return nil, "", fmt.Errorf("provider-state route answered %s, want a JSON object", judge.Truncate(b))
 	}
 	out := map[string]pyjson.Value{}
 	for _, m := range v.Obj {
@@ -794,7 +797,7 @@ type stateRouteError struct {
 }
 
 func (e *stateRouteError) Error() string {
-	return fmt.Sprintf("provider-state route answered %d: %s", e.status, truncate(e.body))
+	return fmt.Sprintf("provider-state route answered %d: %s", e.status, judge.Truncate(e.body))
 }
 
 // idStates provides states on a target without a states route from the numbers the
@@ -820,7 +823,7 @@ func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int
 	s.r.authorize(req)
 	resp, err := s.r.do(req)
 	if err != nil {
-		return 0, pyjson.Value{}, errors.New(redactText(err.Error(), s.r.cfg.Token))
+		return 0, pyjson.Value{}, errors.New(judge.RedactText(err.Error(), s.r.cfg.Token))
 	}
 	defer resp.Body.Close()
 	rb, _ := io.ReadAll(resp.Body)
@@ -840,54 +843,29 @@ func (s *idStates) snapshot(ctx context.Context) ([]ScenarioResult, error) {
 		if id == "" {
 			continue
 		}
-		a, err := s.r.send(ctx, "", emptyPatch(id))
+		a, err := s.r.send(ctx, "", judge.EmptyPatch(id))
 		if err != nil {
 			return nil, fmt.Errorf("%w: reading %s number %s: %v", ErrUnreachable, p, id, err)
 		}
 		if a.Status != http.StatusOK {
 			return nil, &ConfigError{Msg: fmt.Sprintf("--id %s=%s: the target answered %d to an empty PATCH; want 200", p, id, a.Status)}
 		}
-		rec, problem := s.r.checkRecord(a, id)
+		rec, problem := s.r.judge.CheckRecord(a, id)
 		if got, _ := rec.Get(spec.ProviderField); problem == "" && got.Str != p {
 			problem = fmt.Sprintf("its provider is %s, not %q as given", text(got), p)
 		}
 		if problem != "" {
 			failures = append(failures, ScenarioResult{
-				Name: fmt.Sprintf("preflight read of the %s number %s", p, id), File: "(preflight)", Rule: RuleRendering,
+				Name: fmt.Sprintf("preflight read of the %s number %s", p, id), File: "(preflight)", Rule: judge.RuleRendering,
 				Status: StatusFailed, Reason: "the answer to an empty PATCH is off the document: " + problem,
 				Steps: []StepResult{{Name: "read", Method: http.MethodPatch, URL: s.r.cfg.Target + spec.Path, Status: a.Status,
-					ResponseBody: redactBody(a.Body, s.r.cfg.Token), Failures: []Failure{{Kind: "preflight", Message: problem}}}},
+					ResponseBody: judge.RedactBody(a.Body, s.r.cfg.Token), Failures: []Failure{{Kind: "preflight", Message: problem}}}},
 			})
 			continue
 		}
 		s.snapshots[id] = rec
 	}
 	return failures, nil
-}
-
-// checkRecord checks a 200 answer that must be a whole record of the number id; the
-// problem is "" when it is one.
-func (r *runner) checkRecord(a answer, id string) (pyjson.Value, string) {
-	path := "/v1/phone-numbers/" + id
-	if probs := r.doc.CheckResponse(http.MethodPatch, path, a.Status, a.Header, a.Body); len(probs) > 0 {
-		return pyjson.Value{}, probs[0].String()
-	}
-	rec, err := pyjson.Decode(a.Body)
-	if err != nil || rec.Kind != pyjson.Object {
-		return pyjson.Value{}, "the body is not a JSON object"
-	}
-	prov, _ := rec.Get(spec.ProviderField)
-	p := r.doc.Provider(prov.Str)
-	if p == nil {
-		return rec, fmt.Sprintf("provider %s is not one of the document's (%s)", text(prov), strings.Join(r.doc.ProviderNames(), ", "))
-	}
-	if _, err := p.Record(rec); err != nil {
-		return rec, fmt.Sprintf("not a %s record: %v", p.Title, err)
-	}
-	if got, _ := rec.Get(spec.IDField); got.Str != id {
-		return rec, fmt.Sprintf("_id is %s, not the id read (%q)", text(got), id)
-	}
-	return rec, ""
 }
 
 // restorable are the fields of a record that an update can set.
@@ -927,7 +905,7 @@ func (s *idStates) restore(ctx context.Context) []string {
 		case err != nil:
 			done = append(done, fmt.Sprintf("%s: NOT restored: %v", id, err))
 		case status != http.StatusOK || !got.Equal(snap):
-			done = append(done, fmt.Sprintf("%s: NOT restored: the target answered %d %s", id, status, redactValue(got)))
+			done = append(done, fmt.Sprintf("%s: NOT restored: the target answered %d %s", id, status, judge.RedactValue(got)))
 		default:
 			done = append(done, id+": restored")
 		}
@@ -1067,10 +1045,3 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func sortedStrings(s []string) []string { sort.Strings(s); return s }
-
-func truncate(b []byte) []byte {
-	if len(b) > 2048 {
-		return append(b[:2048:2048], "…"...)
-	}
-	return b
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
@@ -24,7 +25,7 @@ type Scenario struct {
 	Line        int
 	Name        string
 	Description string
-	// Rule is the FIDELITY rule the scenario pins (one of Rules); a failure is
+	// Rule is the FIDELITY rule the scenario pins (one of judge.Rules); a failure is
 	// reported under it.
 	Rule  string
 	Tags  []string
@@ -181,7 +182,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		case "description":
 			sc.Description = val.Value
 		case "rule":
-			if !knownRule(val.Value) {
+			if !judge.KnownRule(val.Value) {
 				return nil, fail(val, "rule %q: want one of %s", val.Value, ruleNames())
 			}
 			sc.Rule = val.Value
@@ -546,8 +547,8 @@ func Select(scenarios []*Scenario, tags []string, run *regexp.Regexp) []*Scenari
 }
 
 func ruleNames() string {
-	names := make([]string, len(Rules))
-	for i, r := range Rules {
+	names := make([]string, len(judge.Rules))
+	for i, r := range judge.Rules {
 		names[i] = fmt.Sprintf("%q", r.Name)
 	}
 	return strings.Join(names, ", ")

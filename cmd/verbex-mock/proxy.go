@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/drift"
 	"github.com/verbex/verbex-mock/mock"
 )
 
@@ -37,7 +37,7 @@ rule and "N exchanges, N drifted" (stderr), and --record's fixtures. Exit codes:
 
 // proxyConfig is everything proxy needs, read from flags and environment.
 type proxyConfig struct {
-	cfg             contract.ProxyConfig
+	cfg             drift.ProxyConfig
 	addr            string
 	specFile        string
 	recordFile      string
@@ -66,9 +66,9 @@ func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer
 	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
 	fs.string(&timeout, "timeout", "VERBEX_MOCK_PROXY_TIMEOUT", "30s", "limit for one upstream exchange, answer included")
 	fs.string(&maxBody, "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", strconv.Itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
-	fs.string(&maxAnswer, "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", strconv.Itoa(contract.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
-	fs.string(&maxNumbers, "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", strconv.Itoa(contract.DefaultMaxNumbers), "numbers the model follows (and --record keeps); the least recently used is forgotten")
-	fs.string(&journal, "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", strconv.Itoa(contract.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
+	fs.string(&maxAnswer, "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", strconv.Itoa(drift.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
+	fs.string(&maxNumbers, "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", strconv.Itoa(drift.DefaultMaxNumbers), "numbers the model follows (and --record keeps); the least recently used is forgotten")
+	fs.string(&journal, "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", strconv.Itoa(drift.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
 	fs.string(&c.logFormat, "log-format", "VERBEX_MOCK_LOG_FORMAT", "text", "log format: text or json")
 	fs.string(&level, "log-level", "VERBEX_MOCK_LOG_LEVEL", "info", "log level: debug, info, warn (each drift) or error")
 	fs.string(&shutdown, "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight exchanges may finish after SIGINT/SIGTERM")
@@ -130,7 +130,7 @@ func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer
 	}
 	c.cfg.Record = c.recordFile != ""
 	c.cfg.AdminHosts = adminHosts(c.addr, nil)
-	c.cfg.UserAgent = contract.DefaultProxyUserAgent + "/" + versionString()
+	c.cfg.UserAgent = drift.DefaultProxyUserAgent + "/" + versionString()
 	return c, nil
 }
 
@@ -167,7 +167,7 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return &exitError{code: exitUsage, err: fmt.Errorf("the fake cannot serve this document as the model: %w", err)}
 	}
 	c.cfg.Oracle = model
-	p, err := contract.NewProxy(c.cfg)
+	p, err := drift.NewProxy(c.cfg)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -189,7 +189,7 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // proxyOn serves until ctx ends or SIGINT/SIGTERM arrives, then lets in-flight
 // exchanges finish, so that the report counts them.
-func proxyOn(ctx context.Context, ln net.Listener, p *contract.Proxy, c proxyConfig, log *slog.Logger) error {
+func proxyOn(ctx context.Context, ln net.Listener, p *drift.Proxy, c proxyConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	limited := limitConns(ln, c.maxConns)
@@ -229,7 +229,7 @@ func proxyOn(ctx context.Context, ln net.Listener, p *contract.Proxy, c proxyCon
 
 // proxyReport writes what the proxy saw: the JSON report, the fixtures, the drift by
 // rule and the summary line last.
-func proxyReport(p *contract.Proxy, c proxyConfig, stdout, stderr io.Writer) error {
+func proxyReport(p *drift.Proxy, c proxyConfig, stdout, stderr io.Writer) error {
 	rep := p.Report()
 	if c.jsonFile != "" {
 		if err := writeFileAtomic(c.jsonFile, rep.WriteJSON); err != nil {

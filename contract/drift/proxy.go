@@ -1,4 +1,4 @@
-package contract
+package drift
 
 import (
 	"bytes"
@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -108,8 +111,8 @@ type Proxy struct {
 	cfg    ProxyConfig
 	base   string // the upstream's scheme, host and base path, without a trailing slash
 	client *http.Client
-	model  *oracle
-	r      *runner // the document and the comparison settings diagnose reads
+	oracle *judge.Oracle
+	judge  *judge.Judge
 	log    *slog.Logger
 
 	mu      sync.Mutex
@@ -143,18 +146,18 @@ const (
 // NewProxy checks the configuration and builds the proxy.
 func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	if cfg.Oracle == nil {
-		return nil, &ConfigError{Msg: "proxy: no model (ProxyConfig.Oracle)"}
+		return nil, errors.New("contract: " + "proxy: no model (ProxyConfig.Oracle)")
 	}
 	u, err := url.Parse(cfg.Upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &ConfigError{Msg: fmt.Sprintf("proxy: upstream %q is not an http or https base URL", cfg.Upstream)}
+		return nil, fmt.Errorf("contract: "+"proxy: upstream %q is not an http or https base URL", cfg.Upstream)
 	}
 	if u.User != nil {
 		// A credential in the URL would be in every log line that names the upstream.
-		return nil, &ConfigError{Msg: "proxy: the upstream URL carries credentials; give the token with --token (VERBEX_API_KEY)"}
+		return nil, errors.New("contract: " + "proxy: the upstream URL carries credentials; give the token with --token (VERBEX_API_KEY)")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, &ConfigError{Msg: fmt.Sprintf("proxy: upstream %q: want a base URL without query or fragment", cfg.Upstream)}
+		return nil, fmt.Errorf("contract: "+"proxy: upstream %q: want a base URL without query or fragment", cfg.Upstream)
 	}
 	specBytes := cfg.Spec
 	if specBytes == nil {
@@ -162,7 +165,7 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	}
 	doc, err := spec.Load(specBytes)
 	if err != nil {
-		return nil, &ConfigError{Msg: "spec: " + err.Error()}
+		return nil, fmt.Errorf("contract: spec: %w", err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultProxyTimeout
@@ -189,8 +192,8 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		cfg:     cfg,
 		base:    strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
 		client:  cfg.Client,
-		model:   &oracle{h: cfg.Oracle, host: u.Host},
-		r:       &runner{cfg: Config{Strict: cfg.Strict}, doc: doc},
+		oracle:  judge.NewOracle(cfg.Oracle, u.Host),
+		judge:   &judge.Judge{Doc: doc, Strict: cfg.Strict},
 		log:     cfg.Logger,
 		numbers: map[string]*number{},
 		drift:   newDriftStore(u.Redacted(), cfg.MaxKinds, cfg.Record, cfg.MaxNumbers),
@@ -244,9 +247,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client went away while sending: nothing was forwarded
 	}
 	e.Body = p.shown(body)
-	wr := wireRequest{Method: r.Method, Path: r.URL.RequestURI(), Body: body}
+	wr := judge.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}
 	if ct, ok := r.Header["Content-Type"]; ok && len(ct) > 0 {
-		wr.ContentType = strPtr(ct[0])
+		wr.ContentType = &ct[0]
 	}
 	if r.RequestURI != "" && strings.HasPrefix(r.RequestURI, "/") {
 		wr.Path = r.RequestURI // as sent, not re-encoded
@@ -298,7 +301,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.lose(ctx, n, id, false)
 	default:
 		e.Upstream.Body = p.shown(up.decoded)
-		p.compare(ctx, e, n, id, wr, answer{Status: up.status, Header: up.header, Body: up.decoded})
+		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: up.header, Body: up.decoded})
 	}
 	p.finish(e, start)
 	// The model has followed: the next exchange with the number need not wait for
@@ -309,14 +312,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // compare asks the model the same request, compares the answers, and makes the
 // model follow the upstream.
-func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string, wr wireRequest, up answer) {
+func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string, wr judge.Request, up judge.Reply) {
 	var before pyjson.Value
 	if n.state == modelKnown {
-		if b, err := p.model.send(ctx, "", emptyPatch(id)); err == nil {
+		if b, err := p.oracle.Send(ctx, "", judge.EmptyPatch(id)); err == nil {
 			before, _ = pyjson.Decode(b.Body)
 		}
 	}
-	fake, err := p.model.send(ctx, "", wr)
+	fake, err := p.oracle.Send(ctx, "", wr)
 	if err != nil {
 		e.Verdict, e.Reason = VerdictNotCompared, "the model failed: "+err.Error()
 		p.lose(ctx, n, id, false)
@@ -333,23 +336,22 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 		// the framework's rules the fake models: the upstream did not serve the
 		// request, and that is not drift.
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the upstream did not serve the request (%d)", up.Status)
-	case n.state == modelUnknown && fake.Status == http.StatusNotFound && isErrorResponse(fv):
+	case n.state == modelUnknown && fake.Status == http.StatusNotFound && judge.IsErrorResponse(fv):
 		// The model answered from its lookup, and it does not know the number.
 		e.Verdict, e.Reason = VerdictNotCompared, "the model does not know the number (learning is off, or the learning read failed or was off the document: see the journal)"
 	default:
-		diffs := compareAnswers(fake, up, p.cfg.Strict)
+		diffs := judge.Compare(fake, up, p.cfg.Strict)
 		if len(diffs) == 0 {
 			e.Verdict = VerdictEqual
 			break
 		}
 		e.Verdict = VerdictDrift
-		step := genStep{Method: wr.Method, Path: wr.Path, ContentType: wr.ContentType, Raw: string(wr.Body)}
-		e.Rule = p.r.diagnose(genCase{Category: categoryOf(wr), Steps: []genStep{step}}, 0, wr, before, fake, up)
+		e.Rule = p.judge.Diagnose(judge.Origin{Category: categoryOf(wr), Path: wr.Path}, wr, before, fake, up)
 		if untouchedChanged(wr, before, fv, up) {
-			e.Rule = RuleStoredState
+			e.Rule = judge.RuleStoredState
 		}
 		e.Mismatches = diffs[:min(len(diffs), maxMismatchesKept)]
-		e.Reason = diffText(diffs)
+		e.Reason = judge.DiffText(diffs)
 		e.curl = p.curl(wr, e)
 	}
 	if e.Verdict == VerdictEqual && n.state == modelKnown {
@@ -383,7 +385,7 @@ func deploymentStatus(status int) bool {
 // upstream did not store what it answered last time. The contract runner sees this
 // with a read after each case; the proxy, which adds no reads, sees it on the next
 // exchange.
-func untouchedChanged(w wireRequest, before, fake pyjson.Value, up answer) bool {
+func untouchedChanged(w judge.Request, before, fake pyjson.Value, up judge.Reply) bool {
 	if before.Kind != pyjson.Object || fake.Kind != pyjson.Object || up.Status != http.StatusOK {
 		return false
 	}
@@ -413,7 +415,7 @@ func untouchedChanged(w wireRequest, before, fake pyjson.Value, up answer) bool 
 // applied an update the upstream refused (a 4xx: nothing was stored), the model gets
 // its record back; after any other answer it cannot know, so it learns the number
 // again before the next exchange.
-func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest, before pyjson.Value, fake, up answer) {
+func (p *Proxy) follow(ctx context.Context, n *number, id string, wr judge.Request, before pyjson.Value, fake, up judge.Reply) {
 	path, _, _ := strings.Cut(wr.Path, "?")
 	op := spec.IsOperation(wr.Method, path)
 	switch {
@@ -445,8 +447,8 @@ func (p *Proxy) follow(ctx context.Context, n *number, id string, wr wireRequest
 // that adds a field to its records (or sends them as another content type) is
 // reported as drift on every exchange that shows it, and the model still follows
 // it; problem says why even that was not possible.
-func (p *Proxy) recordOf(a answer, id string) (rec pyjson.Value, problem string) {
-	rec, problem = p.r.checkRecord(a, id)
+func (p *Proxy) recordOf(a judge.Reply, id string) (rec pyjson.Value, problem string) {
+	rec, problem = p.judge.CheckRecord(a, id)
 	if problem == "" {
 		return rec, ""
 	}
@@ -455,7 +457,7 @@ func (p *Proxy) recordOf(a answer, id string) (rec pyjson.Value, problem string)
 		return rec, problem
 	}
 	prov, _ := v.Get(spec.ProviderField)
-	pr := p.r.doc.Provider(prov.Str)
+	pr := p.judge.Doc.Provider(prov.Str)
 	if pr == nil {
 		return rec, problem
 	}
@@ -476,19 +478,19 @@ func (p *Proxy) recordOf(a answer, id string) (rec pyjson.Value, problem string)
 
 func isErrorResponseBody(b []byte) bool {
 	v, err := pyjson.Decode(b)
-	return err == nil && isErrorResponse(v)
+	return err == nil && judge.IsErrorResponse(v)
 }
 
 // categoryOf names the generator's category a request falls in, for the few
 // differences diagnose cannot read from the answers alone.
-func categoryOf(w wireRequest) string {
+func categoryOf(w judge.Request) string {
 	path, _, _ := strings.Cut(w.Path, "?")
 	switch {
 	case w.Method != http.MethodPatch:
 		return "method"
 	case !spec.IsOperation(w.Method, path):
 		return "path"
-	case w.ContentType == nil || *w.ContentType != jsonCT:
+	case w.ContentType == nil || *w.ContentType != judge.JSONType:
 		return "content type"
 	}
 	return "update: set, clear, leave"
@@ -586,10 +588,9 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 			// The model cannot take it, and the fake would never answer so: drift, under
 			// rendering as the contract runner reports a read off the document. (What
 			// recordOf could take shows as drift on the application's exchanges.)
-			e.Verdict, e.Rule, e.Reason = VerdictDrift, RuleRendering, "the answer to a learning read is off the document: "+problem
-			e.Mismatches = []Mismatch{{Path: "learning read", Expected: "a record of the document", Got: problem}}
-			jsonCT := jsonCT
-			e.curl = p.curl(wireRequest{Method: http.MethodPatch, Path: e.Path, ContentType: &jsonCT, Body: []byte("{}")}, e)
+			e.Verdict, e.Rule, e.Reason = VerdictDrift, judge.RuleRendering, "the answer to a learning read is off the document: "+problem
+			e.Mismatches = []judge.Mismatch{{Path: "learning read", Expected: "a record of the document", Got: problem}}
+			e.curl = p.curl(judge.JSONRequest(http.MethodPatch, e.Path, []byte("{}")), e)
 			break
 		}
 		p.store(ctx, n, id, rec)
@@ -610,12 +611,12 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 
 // learn reads a number with PATCH {}, which changes nothing (README: "PATCH {}
 // changes nothing and answers the current record").
-func (p *Proxy) learn(ctx context.Context, seg, auth string) (answer, error) {
+func (p *Proxy) learn(ctx context.Context, seg, auth string) (judge.Reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, p.base+operationPrefix+seg, strings.NewReader("{}"))
 	if err != nil {
-		return answer{}, fmt.Errorf("learning read: %w", err)
+		return judge.Reply{}, fmt.Errorf("learning read: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", p.cfg.UserAgent)
@@ -627,18 +628,18 @@ func (p *Proxy) learn(ctx context.Context, seg, auth string) (answer, error) {
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return answer{}, errors.New(p.transportError(err))
+		return judge.Reply{}, errors.New(p.transportError(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, p.cfg.MaxAnswerBytes))
 	if err != nil {
-		return answer{}, errors.New(p.transportError(err))
+		return judge.Reply{}, errors.New(p.transportError(err))
 	}
-	return answer{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	return judge.Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 func (p *Proxy) store(ctx context.Context, n *number, id string, rec pyjson.Value) {
-	if err := p.model.store(ctx, "", rec); err != nil {
+	if err := p.oracle.Store(ctx, "", rec); err != nil {
 		p.log.Warn("the model refused a record", "id", id, "error", err)
 		p.lose(ctx, n, id, false)
 		return
@@ -659,24 +660,8 @@ func (p *Proxy) lose(ctx context.Context, n *number, id string, relearn bool) {
 	n.state, n.learned = modelUnknown, !relearn
 }
 
-// free makes the model answer that no number has the id.
-func (p *Proxy) free(ctx context.Context, id string) error {
-	body, err := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{
-		{Key: "state", Value: pyjson.StringValue(protocol.StateNoPhoneNumber)},
-		{Key: "params", Value: pyjson.ObjectValue([]pyjson.Member{{Key: "phone_number_id", Value: pyjson.StringValue(id)}})},
-	}))
-	if err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	a, err := p.model.send(ctx, "", wireRequest{Method: http.MethodPost, Path: protocol.StatesPath, ContentType: &jsonCT, Body: body})
-	if err != nil {
-		return err
-	}
-	if a.Status != http.StatusOK {
-		return fmt.Errorf("model: freeing %q answered %d", id, a.Status)
-	}
-	return nil
-}
+// free makes the oracle answer that no number has the id.
+func (p *Proxy) free(ctx context.Context, id string) error { return p.oracle.Forget(ctx, "", id) }
 
 // upstreamAnswer is the upstream's answer, buffered (or, past MaxAnswerBytes, its
 // first part and the rest still to stream).
@@ -828,7 +813,7 @@ func (p *Proxy) transportError(err error) string {
 		u.URL, _, _ = strings.Cut(u.URL, "?")
 		err = &u
 	}
-	return redactText(fmt.Sprintf("%s: %v", kind, err), p.cfg.Token)
+	return judge.RedactText(fmt.Sprintf("%s: %v", kind, err), p.cfg.Token)
 }
 
 // shown is a body as the journal and reports keep it: credentials redacted (JSON
@@ -837,7 +822,7 @@ func (p *Proxy) shown(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	s := redactBody(b, p.cfg.Token)
+	s := judge.RedactBody(b, p.cfg.Token)
 	if len(s) > journalBodyBytes {
 		s = s[:journalBodyBytes] + "…"
 	}
@@ -848,7 +833,7 @@ func (p *Proxy) shown(b []byte) string {
 // redacted), its content type, and the token from $VERBEX_API_KEY if the
 // application sent one. Other headers are left out: they may carry secrets and
 // the fake reads none of them.
-func (p *Proxy) curl(w wireRequest, e *ProxyEntry) string {
+func (p *Proxy) curl(w judge.Request, e *ProxyEntry) string {
 	req, err := http.NewRequest(w.Method, p.base+w.Path, nil)
 	if err != nil {
 		return ""
@@ -860,7 +845,7 @@ func (p *Proxy) curl(w wireRequest, e *ProxyEntry) string {
 	if _, ok := e.Header["Authorization"]; ok || p.cfg.Token != "" {
 		req.Header.Set("Authorization", "set")
 	}
-	return curl(req, w.Body, p.cfg.Token)
+	return judge.Curl(req, w.Body, p.cfg.Token)
 }
 
 // boundedHeader keeps values of at most 1 KiB, as the fake's journal does, and
@@ -868,7 +853,7 @@ func (p *Proxy) curl(w wireRequest, e *ProxyEntry) string {
 func boundedHeader(h http.Header) http.Header {
 	out := make(http.Header, min(len(h), 64))
 	budget := 16 << 10
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		vs := make([]string, 0, len(h[k]))
 		for _, s := range h[k] {
 			if len(s) > 1<<10 {
@@ -886,7 +871,7 @@ func boundedHeader(h http.Header) http.Header {
 
 // finish journals an exchange and counts it (and logs it if it drifted).
 func (p *Proxy) finish(e *ProxyEntry, start time.Time) {
-	e.DurationMS = ms(time.Since(start))
+	e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	p.journal.add(e)
 	p.drift.add(e)
 	if e.Verdict == VerdictDrift {
