@@ -1,21 +1,17 @@
 package drift
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/verbex/verbex-mock/contract/judge"
@@ -30,7 +26,7 @@ type ProxyConfig struct {
 	// Upstream is the base URL of the service the application's requests go to (the
 	// real service, a staging deployment). Required.
 	Upstream string
-	// Oracle is the model: a handler speaking the fake's protocol (provider states at
+	// Oracle is the fake the upstream is judged against, in-process: a handler speaking the fake's protocol (provider states at
 	// protocol.StatesPath), such as mock.New with the same document and no fixtures.
 	// Required.
 	Oracle http.Handler
@@ -40,7 +36,7 @@ type ProxyConfig struct {
 	// added to the application's requests, journaled or logged. Without it a learning
 	// read carries the Authorization header of the request that needed it.
 	Token string
-	// NoLearn forbids learning reads: the model knows a number only from the
+	// NoLearn forbids learning reads: the oracle knows a number only from the
 	// upstream's 200 answers, and until then compares only answers that do not depend
 	// on the record.
 	NoLearn bool
@@ -54,7 +50,7 @@ type ProxyConfig struct {
 	// MaxAnswerBytes bounds an upstream answer the proxy buffers to compare (0: 4 MiB);
 	// a larger one is streamed to the client unchanged and not compared.
 	MaxAnswerBytes int64
-	// MaxNumbers bounds the numbers the model follows (0: 10,000); past it the least
+	// MaxNumbers bounds the numbers the oracle follows (0: 10,000); past it the least
 	// recently used is forgotten (and learnt again when it comes back).
 	MaxNumbers int
 	// MaxKinds bounds the kinds of drift kept with an example (0: 200); past it a
@@ -104,7 +100,7 @@ const (
 )
 
 // Proxy forwards every request to the upstream unchanged and answers with the
-// upstream's answer unchanged, while the model (the fake, in-process) answers the
+// upstream's answer unchanged, while the oracle (the fake, in-process) answers the
 // same request from the same state; the two answers are compared by the contract
 // runner's rules (compareAnswers) and each difference is classified by diagnose.
 type Proxy struct {
@@ -123,41 +119,27 @@ type Proxy struct {
 	journal *proxyJournal
 }
 
-// number is what the model knows of one phone number id. Its lock makes the
-// exchanges with one number go one at a time, so that the model sees them in the
-// order the upstream answered them (exchanges with different numbers run in
-// parallel).
-type number struct {
-	mu      sync.Mutex
-	state   modelState
-	learned bool // a learning read was tried since the model last lost track
-	used    uint64
-	busy    int // exchanges holding or waiting for mu; guarded by Proxy.mu
-}
-
-type modelState int
-
 const (
-	modelUnknown modelState = iota // not learnt: only record-independent answers compare
-	modelKnown                     // the upstream's record is stored in the model
-	modelAbsent                    // the upstream says no number has the id
+	unknown knowledge = iota // not learnt: only record-independent answers compare
+	known                     // the upstream's record is stored in the oracle
+	absent                    // the upstream says no number has the id
 )
 
 // NewProxy checks the configuration and builds the proxy.
 func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	if cfg.Oracle == nil {
-		return nil, errors.New("contract: " + "proxy: no model (ProxyConfig.Oracle)")
+		return nil, errors.New("contract: proxy: no oracle (ProxyConfig.Oracle)")
 	}
 	u, err := url.Parse(cfg.Upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("contract: "+"proxy: upstream %q is not an http or https base URL", cfg.Upstream)
+		return nil, fmt.Errorf("contract: proxy: upstream %q is not an http or https base URL", cfg.Upstream)
 	}
 	if u.User != nil {
 		// A credential in the URL would be in every log line that names the upstream.
-		return nil, errors.New("contract: " + "proxy: the upstream URL carries credentials; give the token with --token (VERBEX_API_KEY)")
+		return nil, errors.New("contract: proxy: the upstream URL carries credentials; give the token with --token (VERBEX_API_KEY)")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("contract: "+"proxy: upstream %q: want a base URL without query or fragment", cfg.Upstream)
+		return nil, fmt.Errorf("contract: proxy: upstream %q: want a base URL without query or fragment", cfg.Upstream)
 	}
 	specBytes := cfg.Spec
 	if specBytes == nil {
@@ -232,32 +214,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	e := &ProxyEntry{Kind: "exchange", Time: start, Method: r.Method, Path: r.URL.EscapedPath(), Query: protocol.RedactQuery(r.URL.RawQuery),
 		Header: boundedHeader(protocol.RedactHeader(r.Header))}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		e.Verdict, e.Reason = VerdictNotForwarded, fmt.Sprintf("the body is larger than %d bytes (--max-body-bytes)", p.cfg.MaxBodyBytes)
-		p.finish(e, start)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Connection", "close")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		fmt.Fprintf(w, `{"error":"request_too_large","message":"The request body is larger than %d bytes."}`, p.cfg.MaxBodyBytes)
+	body, ok := p.readBody(w, r, e, start)
+	if !ok {
 		return
-	case err != nil:
-		return // the client went away while sending: nothing was forwarded
 	}
 	e.Body = p.shown(body)
-	wr := judge.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}
-	if ct, ok := r.Header["Content-Type"]; ok && len(ct) > 0 {
-		wr.ContentType = &ct[0]
-	}
-	if r.RequestURI != "" && strings.HasPrefix(r.RequestURI, "/") {
-		wr.Path = r.RequestURI // as sent, not re-encoded
-	}
 	// The exchange runs to its end even if the client hangs up: the upstream may have
-	// applied the request, and the model must follow it.
+	// applied the request, and the oracle must follow it.
 	ctx := context.WithoutCancel(r.Context())
-	id, seg, inModel := operationID(r.URL.EscapedPath())
+	id, seg, inOperation := operationID(r.URL.EscapedPath())
 	var n *number
 	done := func() {
 		if n != nil {
@@ -266,7 +231,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer done()
-	if inModel {
+	if inOperation {
 		n = p.acquire(ctx, id)
 		p.prepare(ctx, n, id, seg, r.Header.Get("Authorization"))
 	}
@@ -284,6 +249,50 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	defer up.close()
+	p.judgeExchange(ctx, e, n, id, sentRequest(r, body), up, inOperation)
+	p.finish(e, start)
+	// The oracle has followed: the next exchange with the number need not wait for
+	// this client to read its answer.
+	done()
+	up.write(w, r.Method)
+}
+
+// readBody reads the request's body, bounded by MaxBodyBytes; past it the client is
+// answered 413 and nothing is forwarded. ok is false when nothing is to be forwarded.
+func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, e *ProxyEntry, start time.Time) (body []byte, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		e.Verdict, e.Reason = VerdictNotForwarded, fmt.Sprintf("the body is larger than %d bytes (--max-body-bytes)", p.cfg.MaxBodyBytes)
+		p.finish(e, start)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprintf(w, `{"error":"request_too_large","message":"The request body is larger than %d bytes."}`, p.cfg.MaxBodyBytes)
+		return nil, false
+	case err != nil:
+		return nil, false // the client went away while sending: nothing was forwarded
+	}
+	return body, true
+}
+
+// sentRequest is the request as the client sent it: the target as sent, not
+// re-encoded, and the content type given first.
+func sentRequest(r *http.Request, body []byte) judge.Request {
+	wr := judge.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}
+	if ct, ok := r.Header["Content-Type"]; ok && len(ct) > 0 {
+		wr.ContentType = &ct[0]
+	}
+	if r.RequestURI != "" && strings.HasPrefix(r.RequestURI, "/") {
+		wr.Path = r.RequestURI
+	}
+	return wr
+}
+
+// judgeExchange sets the exchange's verdict from the upstream's answer: compared
+// with the oracle's when it can be.
+func (p *Proxy) judgeExchange(ctx context.Context, e *ProxyEntry, n *number, id string, wr judge.Request, up *upstreamAnswer, inOperation bool) {
 	e.Upstream = &ProxyAnswer{Status: up.status, Header: boundedHeader(protocol.RedactHeader(up.header))}
 	switch {
 	case up.streamed:
@@ -292,9 +301,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// Not learnt again: the next read would likely be as large.
 			p.lose(ctx, n, id, false)
 		}
-	case !inModel:
+	case !inOperation:
 		e.Upstream.Body = p.shown(up.decoded)
-		e.Verdict, e.Reason = VerdictNotCompared, "outside the modelled operation (/v1/phone-numbers/{phone_number_id})"
+		e.Verdict, e.Reason = VerdictNotCompared, "outside the oracleled operation (/v1/phone-numbers/{phone_number_id})"
 	case up.encoding != "":
 		e.Upstream.Body = p.shown(up.decoded)
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the answer is %s-encoded", up.encoding)
@@ -303,25 +312,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.Upstream.Body = p.shown(up.decoded)
 		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: up.header, Body: up.decoded})
 	}
-	p.finish(e, start)
-	// The model has followed: the next exchange with the number need not wait for
-	// this client to read its answer.
-	done()
-	up.write(w, r.Method)
 }
 
-// compare asks the model the same request, compares the answers, and makes the
-// model follow the upstream.
+// compare asks the oracle the same request, compares the answers, and makes the
+// oracle follow the upstream.
 func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string, wr judge.Request, up judge.Reply) {
 	var before pyjson.Value
-	if n.state == modelKnown {
+	if n.state == known {
 		if b, err := p.oracle.Send(ctx, "", judge.EmptyPatch(id)); err == nil {
 			before, _ = pyjson.Decode(b.Body)
 		}
 	}
 	fake, err := p.oracle.Send(ctx, "", wr)
 	if err != nil {
-		e.Verdict, e.Reason = VerdictNotCompared, "the model failed: "+err.Error()
+		e.Verdict, e.Reason = VerdictNotCompared, "the oracle failed: "+err.Error()
 		p.lose(ctx, n, id, false)
 		return
 	}
@@ -336,9 +340,9 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 		// the framework's rules the fake models: the upstream did not serve the
 		// request, and that is not drift.
 		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the upstream did not serve the request (%d)", up.Status)
-	case n.state == modelUnknown && fake.Status == http.StatusNotFound && judge.IsErrorResponse(fv):
-		// The model answered from its lookup, and it does not know the number.
-		e.Verdict, e.Reason = VerdictNotCompared, "the model does not know the number (learning is off, or the learning read failed or was off the document: see the journal)"
+	case n.state == unknown && fake.Status == http.StatusNotFound && judge.IsErrorResponse(fv):
+		// The oracle answered from its lookup, and it does not know the number.
+		e.Verdict, e.Reason = VerdictNotCompared, "the oracle does not know the number (learning is off, or the learning read failed or was off the document: see the journal)"
 	default:
 		diffs := judge.Compare(fake, up, p.cfg.Strict)
 		if len(diffs) == 0 {
@@ -354,8 +358,8 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 		e.Reason = judge.DiffText(diffs)
 		e.curl = p.curl(wr, e)
 	}
-	if e.Verdict == VerdictEqual && n.state == modelKnown {
-		// The model answered what the upstream did from the same record: it already
+	if e.Verdict == VerdictEqual && n.state == known {
+		// The oracle answered what the upstream did from the same record: it already
 		// holds what the upstream holds (and --record has it, if it changed).
 		if fake.Status == http.StatusOK && p.cfg.Record {
 			if rec, err := pyjson.Decode(up.Body); err == nil {
@@ -369,7 +373,7 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 
 // deploymentStatus: statuses a deployment sends in front of the service
 // (authentication, rate limits, gateways), which the document and the fake do not
-// model.
+// oracle.
 func deploymentStatus(status int) bool {
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired, http.StatusRequestTimeout,
@@ -380,8 +384,8 @@ func deploymentStatus(status int) bool {
 }
 
 // untouchedChanged: both sides answered 200, and the upstream's record differs from
-// its own previous word (the model's record before the exchange) in a field the
-// request did not name, which the model kept. The request did not cause that: the
+// its own previous word (the oracle's record before the exchange) in a field the
+// request did not name, which the oracle kept. The request did not cause that: the
 // upstream did not store what it answered last time. The contract runner sees this
 // with a read after each case; the proxy, which adds no reads, sees it on the next
 // exchange.
@@ -410,72 +414,6 @@ func untouchedChanged(w judge.Request, before, fake pyjson.Value, up judge.Reply
 	return false
 }
 
-// follow makes the model take the upstream's word after an exchange: a 200 record
-// replaces the model's, a 404 ErrorResponse removes the number. When the model
-// applied an update the upstream refused (a 4xx: nothing was stored), the model gets
-// its record back; after any other answer it cannot know, so it learns the number
-// again before the next exchange.
-func (p *Proxy) follow(ctx context.Context, n *number, id string, wr judge.Request, before pyjson.Value, fake, up judge.Reply) {
-	path, _, _ := strings.Cut(wr.Path, "?")
-	op := spec.IsOperation(wr.Method, path)
-	switch {
-	case up.Status == http.StatusOK:
-		// Any 200 that is the number's record is the upstream's word on it, also one
-		// to a request the model answered otherwise (a trailing slash served, another
-		// method): taking it keeps one routing drift from showing again as stored state.
-		rec, problem := p.recordOf(up, id)
-		switch {
-		case problem == "":
-			p.store(ctx, n, id, rec)
-		case op:
-			// A learning read would likely answer off the document as well; the drift
-			// is reported on this exchange.
-			p.lose(ctx, n, id, false)
-		}
-	case up.Status == http.StatusNotFound && op && isErrorResponseBody(up.Body):
-		p.absent(ctx, n, id)
-	case fake.Status == http.StatusOK && op && up.Status >= 400 && up.Status < 500 && before.Kind == pyjson.Object:
-		p.store(ctx, n, id, before)
-	case fake.Status == http.StatusOK && op:
-		p.lose(ctx, n, id, true)
-	}
-}
-
-// recordOf is the number's record in a 200, for the model to take: the answer as it
-// is when it is on the document, or else its JSON object without the keys the
-// provider does not declare, if that is a whole record of the number. A service
-// that adds a field to its records (or sends them as another content type) is
-// reported as drift on every exchange that shows it, and the model still follows
-// it; problem says why even that was not possible.
-func (p *Proxy) recordOf(a judge.Reply, id string) (rec pyjson.Value, problem string) {
-	rec, problem = p.judge.CheckRecord(a, id)
-	if problem == "" {
-		return rec, ""
-	}
-	v, err := pyjson.Decode(a.Body)
-	if err != nil || v.Kind != pyjson.Object {
-		return rec, problem
-	}
-	prov, _ := v.Get(spec.ProviderField)
-	pr := p.judge.Doc.Provider(prov.Str)
-	if pr == nil {
-		return rec, problem
-	}
-	kept := pyjson.ObjectValue(nil)
-	for _, m := range v.Obj {
-		if pr.Index(m.Key) >= 0 {
-			kept.Obj = append(kept.Obj, m)
-		}
-	}
-	if got, _ := kept.Get(spec.IDField); got.Str != id {
-		return rec, problem
-	}
-	if _, err := pr.Record(kept); err != nil {
-		return rec, problem
-	}
-	return kept, ""
-}
-
 func isErrorResponseBody(b []byte) bool {
 	v, err := pyjson.Decode(b)
 	return err == nil && judge.IsErrorResponse(v)
@@ -494,326 +432,6 @@ func categoryOf(w judge.Request) string {
 		return "content type"
 	}
 	return "update: set, clear, leave"
-}
-
-// operationID is the phone number id of a path to the modelled operation (any
-// method, with or without a trailing slash), as the model's key and as sent.
-func operationID(escaped string) (id, seg string, ok bool) {
-	rest, ok := strings.CutPrefix(escaped, operationPrefix)
-	if !ok {
-		return "", "", false
-	}
-	rest = strings.TrimSuffix(rest, "/")
-	if rest == "" || strings.Contains(rest, "/") {
-		return "", "", false
-	}
-	id, err := url.PathUnescape(rest)
-	if err != nil || strings.Contains(id, "/") {
-		return "", "", false
-	}
-	return id, rest, true
-}
-
-// acquire takes the number's lock, creating its entry (and forgetting the least
-// recently used one past MaxNumbers).
-func (p *Proxy) acquire(ctx context.Context, id string) *number {
-	p.mu.Lock()
-	p.clock++
-	n := p.numbers[id]
-	if n == nil {
-		p.evictLocked(ctx, 1)
-		n = &number{}
-		p.numbers[id] = n
-	}
-	n.busy++
-	n.used = p.clock
-	p.mu.Unlock()
-	n.mu.Lock()
-	return n
-}
-
-func (p *Proxy) release(ctx context.Context, n *number) {
-	n.mu.Unlock()
-	p.mu.Lock()
-	n.busy--
-	// Numbers all busy at once may have taken the map past its bound; back to it.
-	p.evictLocked(ctx, 0)
-	p.mu.Unlock()
-}
-
-// evictLocked forgets the least recently used idle numbers until room more fit in
-// MaxNumbers (or none is idle). The model must not answer for a forgotten number
-// from an old record, so it is freed there, under p.mu, so that nobody meets the
-// number again before.
-func (p *Proxy) evictLocked(ctx context.Context, room int) {
-	for len(p.numbers) > p.cfg.MaxNumbers-room {
-		var oldest *number
-		var evicted string
-		for k, m := range p.numbers {
-			if m.busy == 0 && (oldest == nil || m.used < oldest.used) {
-				oldest, evicted = m, k
-			}
-		}
-		if oldest == nil {
-			return
-		}
-		delete(p.numbers, evicted)
-		_ = p.free(ctx, evicted)
-	}
-}
-
-// prepare learns the number before its first exchange (and after the model lost
-// track of it), unless learning is off.
-func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
-	if n.state != modelUnknown || n.learned {
-		return
-	}
-	n.learned = true
-	_ = p.free(ctx, id) // the model answers "not found" for what it has not learnt
-	if p.cfg.NoLearn {
-		return
-	}
-	start := time.Now()
-	e := &ProxyEntry{Kind: "learn", Time: start, Method: http.MethodPatch, Path: operationPrefix + seg, Body: "{}"}
-	a, err := p.learn(ctx, seg, auth)
-	p.drift.learnt()
-	switch {
-	case err != nil:
-		e.Verdict, e.Reason = VerdictUpstreamFailed, err.Error()
-		p.log.Warn("learning read failed", "path", e.Path, "error", e.Reason)
-	case a.Status == http.StatusOK:
-		e.Upstream = &ProxyAnswer{Status: a.Status, Header: boundedHeader(protocol.RedactHeader(a.Header)), Body: p.shown(a.Body)}
-		rec, problem := p.recordOf(a, id)
-		if problem != "" {
-			// The model cannot take it, and the fake would never answer so: drift, under
-			// rendering as the contract runner reports a read off the document. (What
-			// recordOf could take shows as drift on the application's exchanges.)
-			e.Verdict, e.Rule, e.Reason = VerdictDrift, judge.RuleRendering, "the answer to a learning read is off the document: "+problem
-			e.Mismatches = []judge.Mismatch{{Path: "learning read", Expected: "a record of the document", Got: problem}}
-			e.curl = p.curl(judge.JSONRequest(http.MethodPatch, e.Path, []byte("{}")), e)
-			break
-		}
-		p.store(ctx, n, id, rec)
-		e.Verdict, e.Reason = VerdictEqual, "learnt"
-	case a.Status == http.StatusNotFound:
-		// Not found, in whatever shape: the shape is compared on the application's
-		// own requests.
-		e.Upstream = &ProxyAnswer{Status: a.Status, Header: boundedHeader(protocol.RedactHeader(a.Header)), Body: p.shown(a.Body)}
-		n.state = modelAbsent
-		e.Verdict, e.Reason = VerdictEqual, "no number has the id"
-	default:
-		e.Upstream = &ProxyAnswer{Status: a.Status, Header: boundedHeader(protocol.RedactHeader(a.Header)), Body: p.shown(a.Body)}
-		e.Verdict, e.Reason = VerdictNotCompared, fmt.Sprintf("the learning read answered %d: the model does not know the number", a.Status)
-		p.log.Warn("learning read refused", "path", e.Path, "status", a.Status)
-	}
-	p.finish(e, start)
-}
-
-// learn reads a number with PATCH {}, which changes nothing (README: "PATCH {}
-// changes nothing and answers the current record").
-func (p *Proxy) learn(ctx context.Context, seg, auth string) (judge.Reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, p.base+operationPrefix+seg, strings.NewReader("{}"))
-	if err != nil {
-		return judge.Reply{}, fmt.Errorf("learning read: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", p.cfg.UserAgent)
-	switch {
-	case p.cfg.Token != "":
-		req.Header.Set("Authorization", "Bearer "+p.cfg.Token)
-	case auth != "":
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return judge.Reply{}, errors.New(p.transportError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, p.cfg.MaxAnswerBytes))
-	if err != nil {
-		return judge.Reply{}, errors.New(p.transportError(err))
-	}
-	return judge.Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
-}
-
-func (p *Proxy) store(ctx context.Context, n *number, id string, rec pyjson.Value) {
-	if err := p.oracle.Store(ctx, "", rec); err != nil {
-		p.log.Warn("the model refused a record", "id", id, "error", err)
-		p.lose(ctx, n, id, false)
-		return
-	}
-	n.state = modelKnown
-	p.drift.record(id, rec)
-}
-
-func (p *Proxy) absent(ctx context.Context, n *number, id string) {
-	_ = p.free(ctx, id)
-	n.state = modelAbsent
-}
-
-// lose forgets what the model knows of a number; with relearn the next exchange
-// learns it again (a learning read), otherwise the model waits for a 200.
-func (p *Proxy) lose(ctx context.Context, n *number, id string, relearn bool) {
-	_ = p.free(ctx, id)
-	n.state, n.learned = modelUnknown, !relearn
-}
-
-// free makes the oracle answer that no number has the id.
-func (p *Proxy) free(ctx context.Context, id string) error { return p.oracle.Forget(ctx, "", id) }
-
-// upstreamAnswer is the upstream's answer, buffered (or, past MaxAnswerBytes, its
-// first part and the rest still to stream).
-type upstreamAnswer struct {
-	status   int
-	header   http.Header
-	raw      []byte // as received
-	decoded  []byte // raw without its gzip Content-Encoding, for comparing
-	encoding string // a Content-Encoding the proxy cannot undo ("" otherwise)
-	streamed bool
-	resp     *http.Response
-	length   int64
-}
-
-func (u *upstreamAnswer) close() {
-	if u.resp != nil {
-		u.resp.Body.Close()
-	}
-}
-
-// hopHeaders belong to one connection, not to the message (RFC 9110, 7.6.1).
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
-func withoutHop(h http.Header) http.Header {
-	c := h.Clone()
-	if c == nil {
-		c = http.Header{}
-	}
-	for _, v := range c.Values("Connection") {
-		for _, name := range strings.Split(v, ",") {
-			c.Del(strings.TrimSpace(name))
-		}
-	}
-	for _, name := range hopHeaders {
-		c.Del(name)
-	}
-	return c
-}
-
-// forward sends the request to the upstream as it came: method, path and query as
-// sent, headers but those of the connection, the body's bytes. It adds nothing: no
-// X-Forwarded-For, no User-Agent or Accept-Encoding of its own.
-func (p *Proxy) forward(ctx context.Context, r *http.Request, body []byte) (*upstreamAnswer, error) {
-	target := r.URL.RequestURI()
-	if strings.HasPrefix(r.RequestURI, "/") {
-		target = r.RequestURI
-	}
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.base+target, bytes.NewReader(body))
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("the request cannot be forwarded: %w", err)
-	}
-	req.Header = withoutHop(r.Header)
-	if _, ok := req.Header["User-Agent"]; !ok {
-		req.Header["User-Agent"] = []string{""} // the transport then sends none
-	}
-	if len(body) == 0 {
-		req.Body, req.ContentLength = http.NoBody, 0
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		cancel()
-		return nil, errors.New(p.transportError(err))
-	}
-	u := &upstreamAnswer{status: resp.StatusCode, header: withoutHop(resp.Header), resp: resp, length: resp.ContentLength}
-	// The body's reading is bounded by the context's timeout; the cancel runs when the
-	// body is closed.
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	u.raw, err = io.ReadAll(io.LimitReader(resp.Body, p.cfg.MaxAnswerBytes+1))
-	if err != nil {
-		resp.Body.Close()
-		return nil, errors.New(p.transportError(err))
-	}
-	if int64(len(u.raw)) > p.cfg.MaxAnswerBytes {
-		u.streamed = true
-		return u, nil
-	}
-	u.decoded = u.raw
-	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(u.raw))
-		if err == nil {
-			u.decoded, err = io.ReadAll(io.LimitReader(zr, p.cfg.MaxAnswerBytes+1))
-		}
-		if err != nil || int64(len(u.decoded)) > p.cfg.MaxAnswerBytes {
-			u.decoded, u.encoding = u.raw, "gzip (undecodable or too large)"
-		}
-	default:
-		u.encoding = enc
-	}
-	return u, nil
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
-}
-
-// write sends the upstream's answer to the client unchanged.
-func (u *upstreamAnswer) write(w http.ResponseWriter, method string) {
-	h := w.Header()
-	for k, v := range u.header {
-		h[k] = v
-	}
-	h.Del("Content-Length")
-	switch {
-	case method == http.MethodHead && u.length >= 0:
-		h.Set("Content-Length", fmt.Sprint(u.length))
-	case !u.streamed:
-		h.Set("Content-Length", fmt.Sprint(len(u.raw)))
-	case u.length >= 0:
-		h.Set("Content-Length", fmt.Sprint(u.length))
-	}
-	w.WriteHeader(u.status)
-	_, _ = w.Write(u.raw)
-	if u.streamed {
-		if _, err := io.Copy(w, u.resp.Body); err != nil {
-			// The upstream broke off: so does the client's answer.
-			panic(http.ErrAbortHandler)
-		}
-	}
-}
-
-// transportError says how the upstream failed (refused, timeout, reset), without
-// the token.
-func (p *Proxy) transportError(err error) string {
-	kind := "failed"
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		kind = fmt.Sprintf("timeout (no whole answer within %s)", p.cfg.Timeout)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		kind = "connection refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		kind = "connection reset or closed"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		// The URL's query is the application's and may name a credential (?api_key=).
-		u := *ue
-		u.URL, _, _ = strings.Cut(u.URL, "?")
-		err = &u
-	}
-	return judge.RedactText(fmt.Sprintf("%s: %v", kind, err), p.cfg.Token)
 }
 
 // shown is a body as the journal and reports keep it: credentials redacted (JSON

@@ -29,7 +29,7 @@ type ProxyEntry struct {
 	Header http.Header `json:"header,omitempty"`
 	Body   string      `json:"body,omitempty"`
 	// Upstream is its answer (nil when it failed or nothing was forwarded), Fake the
-	// model's (nil when it was not asked).
+	// oracle's (nil when it was not asked).
 	Upstream *ProxyAnswer `json:"upstream,omitempty"`
 	Fake     *ProxyAnswer `json:"fake,omitempty"`
 	// Verdict is equal, drift, not compared, upstream failed or not forwarded.
