@@ -121,8 +121,8 @@ type Proxy struct {
 
 const (
 	unknown knowledge = iota // not learnt: only record-independent answers compare
-	known                     // the upstream's record is stored in the oracle
-	absent                    // the upstream says no number has the id
+	known                    // the upstream's record is stored in the oracle
+	absent                   // the upstream says no number has the id
 )
 
 // NewProxy checks the configuration and builds the proxy.
