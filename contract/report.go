@@ -332,38 +332,40 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteJUnit writes the report as JUnit XML: one testcase per scenario, classed by file.
+// JUnit XML, as CI tools read it.
+type junitResult struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",chardata"`
+}
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+type junitCase struct {
+	Classname  string          `xml:"classname,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Time       string          `xml:"time,attr"`
+	Failure    *junitResult    `xml:"failure,omitempty"`
+	Error      *junitResult    `xml:"error,omitempty"`
+	Skipped    *junitResult    `xml:"skipped,omitempty"`
+}
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
 func (r *Report) WriteJUnit(w io.Writer) error {
-	type result struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr,omitempty"`
-		Body    string `xml:",chardata"`
-	}
-	type property struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	}
-	type testcase struct {
-		Classname  string     `xml:"classname,attr"`
-		Properties []property `xml:"properties>property,omitempty"`
-		Name       string     `xml:"name,attr"`
-		Time       string     `xml:"time,attr"`
-		Failure    *result    `xml:"failure,omitempty"`
-		Error      *result    `xml:"error,omitempty"`
-		Skipped    *result    `xml:"skipped,omitempty"`
-	}
-	type testsuite struct {
-		XMLName  xml.Name   `xml:"testsuite"`
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Errors   int        `xml:"errors,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Time     string     `xml:"time,attr"`
-		Cases    []testcase `xml:"testcase"`
-	}
-	suite := testsuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
+	suite := junitSuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
 	for _, s := range r.Scenarios {
-		tc := testcase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}
+		tc := junitCase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}
 		detail := func() string {
 			var b strings.Builder
 			one := *r
@@ -373,30 +375,30 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		switch s.Status {
 		case StatusFailed:
-			tc.Failure = &result{Message: s.Reason, Type: "contract", Body: detail()}
+			tc.Failure = &junitResult{Message: s.Reason, Type: "contract", Body: detail()}
 		case StatusError:
-			tc.Error = &result{Message: s.Reason, Type: "scenario", Body: detail()}
+			tc.Error = &junitResult{Message: s.Reason, Type: "scenario", Body: detail()}
 		case StatusSkipped:
-			tc.Skipped = &result{Message: s.Reason}
+			tc.Skipped = &junitResult{Message: s.Reason}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
 	if g := r.Generated; g != nil {
 		for _, c := range g.Cases {
-			tc := testcase{Classname: "generated", Name: c.ID + " " + c.Category, Time: seconds(c.DurationMS),
-				Properties: []property{{"seed", fmt.Sprint(g.Seed)}, {"replay", "--replay " + c.ID}}}
+			tc := junitCase{Classname: "generated", Name: c.ID + " " + c.Category, Time: seconds(c.DurationMS),
+				Properties: []junitProperty{{"seed", fmt.Sprint(g.Seed)}, {"replay", "--replay " + c.ID}}}
 			suite.Tests++
 			switch c.Status {
 			case StatusFailed:
 				var b strings.Builder
 				r.writeCase(&errWriter{w: &b}, c)
-				tc.Failure = &result{Message: c.Rule + ": " + c.Reason, Type: c.Rule, Body: strings.TrimSpace(b.String())}
+				tc.Failure = &junitResult{Message: c.Rule + ": " + c.Reason, Type: c.Rule, Body: strings.TrimSpace(b.String())}
 				suite.Failures++
 			case StatusSkipped:
-				tc.Skipped = &result{Message: c.Reason}
+				tc.Skipped = &junitResult{Message: c.Reason}
 				suite.Skipped++
 			case StatusInfo:
-				tc.Skipped = &result{Message: "informational: " + c.Reason}
+				tc.Skipped = &junitResult{Message: "informational: " + c.Reason}
 				suite.Skipped++
 			}
 			suite.Cases = append(suite.Cases, tc)
