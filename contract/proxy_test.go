@@ -19,6 +19,7 @@ import (
 	"github.com/verbex/verbex-mock/contract/drift"
 	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -684,5 +685,49 @@ func TestProxyStaysInStep(t *testing.T) {
 	// Three numbers, room for two: some were forgotten and learnt again.
 	if rep.LearningReads <= len(ids) {
 		t.Errorf("%d learning reads for %d numbers and room for 2", rep.LearningReads, len(ids))
+	}
+}
+
+// TestAdminHostGuardIsTheFakes: the proxy refuses a Host its admin routes do not
+// answer with the fake's status and error code (one guard, mock/protocol).
+func TestAdminHostGuardIsTheFakes(t *testing.T) {
+	t.Parallel()
+	fake, err := mock.New(mock.Options{AdminHosts: []string{"localhost"}, JournalSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(fakeSrv.Close)
+	pr := startProxy(t, fakeSrv.URL, drift.ProxyConfig{AdminHosts: []string{"localhost"}})
+	refusal := func(base, path string) (int, protocol.ErrorResponse) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "rebound.example:80"
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body protocol.ErrorResponse
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return resp.StatusCode, body
+	}
+	fs, fb := refusal(fakeSrv.URL, "/__admin/requests")
+	ps, pb := refusal(pr.url, "/__admin/requests")
+	if fs != http.StatusForbidden || ps != fs || fb.Error != protocol.CodeHostNotAllowed || pb.Error != fb.Error {
+		t.Errorf("fake %d %q, proxy %d %q; want both 403 %q", fs, fb.Error, ps, pb.Error, protocol.CodeHostNotAllowed)
+	}
+	for _, host := range []string{"localhost", "LOCALHOST:8080"} {
+		if !protocol.AdminHostAllowed([]string{"localhost"}, host) {
+			t.Errorf("%s refused", host)
+		}
+	}
+	if protocol.AdminHostAllowed([]string{"localhost"}, "localhost.rebound.example") || !protocol.AdminHostAllowed(nil, "any") {
+		t.Error("AdminHostAllowed: a suffix passed, or nil refused")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -359,18 +358,11 @@ func (p *Proxy) admin(w http.ResponseWriter, r *http.Request) {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(v)
 	}
-	if p.cfg.AdminHosts != nil {
+	if !protocol.AdminHostAllowed(p.cfg.AdminHosts, r.Host) {
 		// As the fake's: a web page reaching a loopback proxy through DNS rebinding
 		// must not read the journal.
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-		if !slices.ContainsFunc(p.cfg.AdminHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
-			send(http.StatusForbidden, protocol.ErrorResponse{Error: "forbidden_host", Message: fmt.Sprintf("The admin routes do not answer Host %q.", r.Host)})
-			return
-		}
+		send(http.StatusForbidden, protocol.HostRefused(r.Host, ""))
+		return
 	}
 	switch r.URL.Path {
 	case proxyDriftPath, proxyRequestsPath, proxyHealthPath:
