@@ -377,11 +377,10 @@ func bodySummary(req *Request) string {
 // preflight sends one harmless request (an empty PATCH to an id nobody has) so that a
 // target that never answers is told apart from a contract failure.
 func (r *runner) preflight(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, r.cfg.Target+"/v1/phone-numbers/"+randomID(), strings.NewReader("{}"))
+	req, err := judge.EmptyPatch(randomID()).HTTP(ctx, r.cfg.Target)
 	if err != nil {
 		return &ConfigError{Msg: fmt.Sprintf("target %q: %v", r.cfg.Target, err)}
 	}
-	req.Header.Set("Content-Type", "application/json")
 	r.authorize(req)
 	resp, err := r.do(req)
 	if err != nil {

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,11 +34,10 @@ func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[
 		params[k] = v.Interface()
 	}
 	payload, _ := json.Marshal(map[string]any{"state": g.State, "params": params})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(payload))
+	req, err := judge.JSONRequest(http.MethodPost, h.url, payload).HTTP(ctx, "")
 	if err != nil {
 		return nil, "", err
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SessionHeader, session)
 	h.r.authorize(req)
 	resp, err := h.r.do(req)
@@ -91,7 +89,7 @@ func (h *httpStates) check(ctx context.Context) error {
 
 // looksLikeTheFake reports whether the target serves this fake's states route.
 func (r *runner) looksLikeTheFake(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.Target+protocol.StatesPath, nil)
+	req, err := judge.Request{Method: http.MethodGet, Path: protocol.StatesPath}.HTTP(ctx, r.cfg.Target)
 	if err != nil {
 		return false
 	}
@@ -130,20 +128,12 @@ func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int
 	if err != nil {
 		return 0, pyjson.Value{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, s.r.cfg.Target+"/v1/phone-numbers/"+id, bytes.NewReader(b))
+	a, err := s.r.send(ctx, "", judge.JSONRequest(http.MethodPatch, judge.NumberPath(id), b))
 	if err != nil {
 		return 0, pyjson.Value{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	s.r.authorize(req)
-	resp, err := s.r.do(req)
-	if err != nil {
-		return 0, pyjson.Value{}, errors.New(judge.RedactText(err.Error(), s.r.cfg.Token))
-	}
-	defer resp.Body.Close()
-	rb, _ := io.ReadAll(resp.Body)
-	v, _ := pyjson.Decode(rb)
-	return resp.StatusCode, v, nil
+	v, _ := pyjson.Decode(a.Body)
+	return a.Status, v, nil
 }
 
 // snapshot reads each given number with an empty PATCH, which changes nothing. A

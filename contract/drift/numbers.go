@@ -215,11 +215,10 @@ func (p *Proxy) prepare(ctx context.Context, n *number, id, seg, auth string) {
 func (p *Proxy) learn(ctx context.Context, seg, auth string) (judge.Reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, p.base+operationPrefix+seg, strings.NewReader("{}"))
+	req, err := judge.JSONRequest(http.MethodPatch, operationPrefix+seg, []byte("{}")).HTTP(ctx, p.base)
 	if err != nil {
 		return judge.Reply{}, fmt.Errorf("learning read: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", p.cfg.UserAgent)
 	switch {
 	case p.cfg.Token != "":

@@ -86,7 +86,7 @@ const (
 	proxyDriftPath          = "/__admin/drift"
 	proxyRequestsPath       = "/__admin/requests"
 	proxyHealthPath         = "/__admin/health"
-	operationPrefix         = "/v1/phone-numbers/"
+	operationPrefix         = judge.NumberPrefix
 	secretPlaceholderPrefix = "placeholder-"
 )
 
@@ -452,7 +452,7 @@ func (p *Proxy) shown(b []byte) string {
 // application sent one. Other headers are left out: they may carry secrets and
 // the fake reads none of them.
 func (p *Proxy) curl(w judge.Request, e *ProxyEntry) string {
-	req, err := http.NewRequest(w.Method, p.base+w.Path, nil)
+	req, err := judge.Request{Method: w.Method, Path: w.Path}.HTTP(context.Background(), p.base)
 	if err != nil {
 		return ""
 	}

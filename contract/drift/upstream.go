@@ -63,7 +63,7 @@ func (p *Proxy) forward(ctx context.Context, r *http.Request, body []byte) (*ups
 		target = r.RequestURI
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.base+target, bytes.NewReader(body))
+	req, err := judge.Request{Method: r.Method, Path: target, Body: body}.HTTP(ctx, p.base)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("the request cannot be forwarded: %w", err)
@@ -71,9 +71,6 @@ func (p *Proxy) forward(ctx context.Context, r *http.Request, body []byte) (*ups
 	req.Header = withoutHop(r.Header)
 	if _, ok := req.Header["User-Agent"]; !ok {
 		req.Header["User-Agent"] = []string{""} // the transport then sends none
-	}
-	if len(body) == 0 {
-		req.Body, req.ContentLength = http.NoBody, 0
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
