@@ -290,7 +290,7 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 	c := r.gen.caseAt(seed, index)
 	res := CaseResult{ID: caseID(seed, index), Index: index, Category: c.Category, Provider: c.Provider, Status: StatusPassed}
 	if r.overBudget() {
-		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
 	start := time.Now()
@@ -513,7 +513,7 @@ func (r *runner) startBoth(ctx context.Context, run *caseRun, read judge.Request
 func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 	res := CaseResult{ID: fmt.Sprintf("%d:probe", seed), Index: -1, Category: "concurrency: parallel updates of distinct fields", Status: StatusPassed}
 	if r.overBudget() {
-		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
 	start := time.Now()

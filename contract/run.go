@@ -271,7 +271,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 				defer wg.Done()
 				defer func() { <-sem }()
 				if r.overBudget() {
-					results[i] = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Rule: sc.Rule, Status: StatusSkipped, Reason: "not run: the time budget (--max-duration) was spent"}
+					results[i] = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Rule: sc.Rule, Status: StatusSkipped, Reason: skipOverBudget}
 				} else {
 					results[i] = r.scenario(ctx, sc, fmt.Sprintf("contract-%s-%d", r.runID, i))
 				}
@@ -325,7 +325,7 @@ func (r *runner) plan(sc *Scenario) string {
 
 // wouldSkip says why a scenario would be skipped, as far as it can be known without
 // sending anything: on a target without a states route, what the given numbers
-// (--sip-id, …) cannot provide. With a states route (or no target named) nothing is
+// (--id PROVIDER=ID) cannot provide. With a states route (or no target named) nothing is
 // known until it is asked.
 func (r *runner) wouldSkip(sc *Scenario) string {
 	if r.cfg.States != "" || r.cfg.Target == "" {
@@ -336,19 +336,14 @@ func (r *runner) wouldSkip(sc *Scenario) string {
 		if g.State == protocol.StateNoPhoneNumber {
 			continue
 		}
-		var prov *spec.Provider
-		for _, p := range r.doc.Providers {
-			if g.State == protocol.ProviderStateName(p.Name) {
-				prov = p
-			}
-		}
+		prov := r.providerOf(g.State)
 		switch {
 		case prov == nil:
-			return fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State)
+			return skipNoStatesRoute(g.State)
 		case r.cfg.IDs[prov.Name] == "":
-			return fmt.Sprintf("state %q needs a %s number: give --%s-id", g.State, prov.Name, prov.Name)
+			return skipNoNumber(g.State, prov.Name)
 		case used[prov.Name]:
-			return fmt.Sprintf("the scenario needs two %s numbers; only one was given", prov.Name)
+			return skipTwoNumbers(prov.Name)
 		}
 		used[prov.Name] = true
 	}

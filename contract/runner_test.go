@@ -247,7 +247,7 @@ func TestDryRunPlan(t *testing.T) {
 	for file, want := range map[string]string{
 		"sip-update.yaml":         "dry run: would send PATCH /v1/phone-numbers/{{ sip.phone_number_id }} {",
 		"duplicate-keys.yaml":     "(raw, ",
-		"pia-update.yaml":         `dry run: would be skipped: state "a Pia number exists" needs a pia number: give --pia-id`,
+		"pia-update.yaml":         `dry run: would be skipped: state "a Pia number exists" needs a pia number: give --id pia=ID`,
 		"server-error.yaml":       `dry run: would be skipped: state "the next update fails" needs a provider-state route (--states)`,
 		"method-not-allowed.yaml": "GET /v1/phone-numbers/{{ sip.phone_number_id }} (no body)",
 	} {

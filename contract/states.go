@@ -228,13 +228,10 @@ func (r *runner) providerState(provider string) string {
 }
 
 func (s *idStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
-	for _, p := range s.r.doc.Providers {
-		if g.State != protocol.StateName(p.Label) && g.State != protocol.ProviderStateName(p.Name) {
-			continue
-		}
+	if p := s.r.providerOf(g.State); p != nil {
 		id := s.ids[p.Name]
 		if id == "" {
-			return nil, fmt.Sprintf("state %q needs a %s number: give --id %s=ID", g.State, p.Name, p.Name), nil
+			return nil, skipNoNumber(g.State, p.Name), nil
 		}
 		s.mu.Lock()
 		if s.used == nil {
@@ -247,7 +244,7 @@ func (s *idStates) provide(ctx context.Context, session string, g Given) (map[st
 		s.used[session][p.Name] = true
 		s.mu.Unlock()
 		if twice {
-			return nil, fmt.Sprintf("the scenario needs two %s numbers; only one was given", p.Name), nil
+			return nil, skipTwoNumbers(p.Name), nil
 		}
 		body := pyjson.ObjectValue(nil)
 		for _, k := range sortedKeys(g.Params) {
@@ -274,5 +271,5 @@ func (s *idStates) provide(ctx context.Context, session string, g Given) (map[st
 		}
 		return map[string]pyjson.Value{"phone_number_id": pyjson.StringValue(id)}, "", nil
 	}
-	return nil, fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State), nil
+	return nil, skipNoStatesRoute(g.State), nil
 }
