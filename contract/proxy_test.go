@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -729,5 +730,36 @@ func TestAdminHostGuardIsTheFakes(t *testing.T) {
 	}
 	if protocol.AdminHostAllowed([]string{"localhost"}, "localhost.rebound.example") || !protocol.AdminHostAllowed(nil, "any") {
 		t.Error("AdminHostAllowed: a suffix passed, or nil refused")
+	}
+}
+
+// TestJournalFieldNamesMatchTheFakes: /__admin/requests names a field the fake's
+// journal and the proxy's journal both have the same way (headers, not header).
+func TestJournalFieldNamesMatchTheFakes(t *testing.T) {
+	t.Parallel()
+	jsonNames := func(typ reflect.Type) map[string]string {
+		out := map[string]string{}
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.IsExported() && name != "-" {
+				out[f.Name] = name
+			}
+		}
+		return out
+	}
+	fake := jsonNames(reflect.TypeFor[mock.JournalEntry]())
+	shared := 0
+	for _, typ := range []reflect.Type{reflect.TypeFor[drift.ProxyEntry](), reflect.TypeFor[drift.ProxyAnswer]()} {
+		for field, name := range jsonNames(typ) {
+			if want, ok := fake[field]; ok {
+				shared++
+				if name != want {
+					t.Errorf("%s.%s is %q in JSON; the fake's journal says %q", typ.Name(), field, name, want)
+				}
+			}
+		}
+	}
+	if shared < 6 {
+		t.Fatalf("only %d fields shared: the comparison compares nothing", shared)
 	}
 }

@@ -25,7 +25,7 @@ type ProxyEntry struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`
 	Query  string      `json:"query,omitempty"`
-	Header http.Header `json:"header,omitempty"`
+	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
 	// Upstream is its answer (nil when it failed or nothing was forwarded), Fake the
 	// oracle's (nil when it was not asked).
@@ -44,7 +44,7 @@ type ProxyEntry struct {
 // ProxyAnswer is one side's answer in a journal entry.
 type ProxyAnswer struct {
 	Status int         `json:"status"`
-	Header http.Header `json:"header,omitempty"`
+	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
 }
 
