@@ -50,7 +50,7 @@ type CaseResult struct {
 	Category string `json:"category"`
 	Provider string `json:"provider,omitempty"`
 	Status   string `json:"status"`
-	// Rule is the FIDELITY rule a failure broke.
+	// Rule is the docs/fidelity.md rule a failure broke (one of judge.Rules).
 	Rule   string     `json:"rule,omitempty"`
 	Reason string     `json:"reason,omitempty"`
 	Steps  []CaseStep `json:"steps,omitempty"`

@@ -237,7 +237,7 @@ type mutantCase struct {
 }
 
 // mutants are realistic one-flaw variants of the fake, written layer by layer from
-// FIDELITY.md's rules: routing, decoding, validation, the union pick, lookup, update
+// docs/fidelity.md's rules: routing, decoding, validation, the union pick, lookup, update
 // semantics, rendering, error paths and concurrency.
 func mutants() []mutantCase {
 	return []mutantCase{

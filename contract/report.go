@@ -206,7 +206,7 @@ type ruleGroup struct {
 	cases      []CaseResult
 }
 
-// byRule groups failed scenarios and cases by the rule they broke, in FIDELITY's
+// byRule groups failed scenarios and cases by the rule they broke, in docs/fidelity.md's
 // order; failures without a rule come last.
 func (r *Report) byRule() []ruleGroup {
 	var groups []ruleGroup

@@ -25,7 +25,7 @@ type Scenario struct {
 	Line        int
 	Name        string
 	Description string
-	// Rule is the FIDELITY rule the scenario pins (one of judge.Rules); a failure is
+	// Rule is the docs/fidelity.md rule the scenario pins (one of judge.Rules); a failure is
 	// reported under it.
 	Rule  string
 	Tags  []string

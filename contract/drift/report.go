@@ -33,7 +33,7 @@ type ProxyEntry struct {
 	Fake     *ProxyAnswer `json:"fake,omitempty"`
 	// Verdict is equal, drift, not compared, upstream failed or not forwarded.
 	Verdict string `json:"verdict"`
-	// Rule is the FIDELITY rule a drift broke.
+	// Rule is the docs/fidelity.md rule a drift broke (one of judge.Rules).
 	Rule       string           `json:"rule,omitempty"`
 	Reason     string           `json:"reason,omitempty"`
 	Mismatches []judge.Mismatch `json:"mismatches,omitempty"`
@@ -235,7 +235,7 @@ func (d *driftStore) kind(e *ProxyEntry) {
 	k.LastSeen = e.Time
 }
 
-// report is a copy of the counts and the drift, rules in FIDELITY's order and kinds
+// report is a copy of the counts and the drift, rules in docs/fidelity.md's order and kinds
 // most frequent first.
 func (d *driftStore) report() *DriftReport {
 	d.mu.Lock()
