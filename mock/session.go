@@ -22,7 +22,7 @@ const SessionHeader = protocol.SessionHeader
 //
 // Its mutex is taken only by the methods in this file: every other file works on
 // copies, or hands a function (such as a fault pick) to run under the lock.
-type session struct {
+type sessionState struct {
 	name  string
 	seed  *seed   // the seeded records, shared by every session and never written
 	state *budget // the bytes all sessions' own records and rules may hold
@@ -53,14 +53,14 @@ func newSeed(records []*record) *seed {
 	return sd
 }
 
-func (s *Server) newSession(name string) *session {
-	ss := &session{name: name, seed: s.seed, state: &s.state}
+func (s *Server) newSession(name string) *sessionState {
+	ss := &sessionState{name: name, seed: s.seed, state: &s.state}
 	s.resetSession(ss)
 	return ss
 }
 
 // resetSession restores the fixtures and start faults and clears the journal.
-func (s *Server) resetSession(ss *session) {
+func (s *Server) resetSession(ss *sessionState) {
 	ss.mu.Lock()
 	ss.release()
 	for _, c := range s.startFaults {
@@ -72,7 +72,7 @@ func (s *Server) resetSession(ss *session) {
 
 // release drops the session's own records and rules and gives their bytes back; the
 // caller holds ss.mu.
-func (ss *session) release() {
+func (ss *sessionState) release() {
 	ss.own, ss.removed, ss.added = nil, nil, nil
 	ss.faults, ss.faultSeq = nil, 0
 	ss.state.take(-ss.held)
@@ -80,7 +80,7 @@ func (ss *session) release() {
 }
 
 // charge takes n bytes from the state budget for this session (n < 0 gives back).
-func (ss *session) charge(n int64) bool {
+func (ss *sessionState) charge(n int64) bool {
 	if !ss.state.take(n) {
 		return false
 	}
@@ -90,7 +90,7 @@ func (ss *session) charge(n int64) bool {
 
 // lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
 // must not write a seeded record (writable makes it the session's own).
-func (ss *session) lookup(id string) (*record, bool) {
+func (ss *sessionState) lookup(id string) (*record, bool) {
 	if r, ok := ss.own[id]; ok {
 		return r, true
 	}
@@ -102,7 +102,7 @@ func (ss *session) lookup(id string) (*record, bool) {
 }
 
 // writable returns the session's own copy of a record, copying a seeded one first.
-func (ss *session) writable(id string) (*record, bool) {
+func (ss *sessionState) writable(id string) (*record, bool) {
 	if r, ok := ss.own[id]; ok {
 		return r, true
 	}
@@ -118,20 +118,20 @@ func (ss *session) writable(id string) (*record, bool) {
 	return c, true
 }
 
-func (ss *session) taken(id string) bool {
+func (ss *sessionState) taken(id string) bool {
 	_, ok := ss.lookup(id)
 	return ok
 }
 
 // size is how many records the session has.
-func (ss *session) size() int {
+func (ss *sessionState) size() int {
 	n := len(ss.seed.order) - len(ss.removed) + len(ss.added)
 	return n
 }
 
 // session returns the named session, creating it from the fixtures on first use (the
 // Go API's way: it never fails).
-func (s *Server) session(name string) *session {
+func (s *Server) lookupSession(name string) *sessionState {
 	ss, _, ok := s.findSession(name, true)
 	if !ok || ss == nil {
 		return s.newSession(name) // a name too long: a session of its own, not kept
@@ -143,7 +143,7 @@ func (s *Server) session(name string) *session {
 // changes state and may create it; a read of a session that does not exist gets nil.
 // A session dropped under pressure answers the next request naming it with an error
 // that says so (ok false, with the answer to send), instead of silently starting over.
-func (s *Server) findSession(name string, create bool) (ss *session, a answer, ok bool) {
+func (s *Server) findSession(name string, create bool) (ss *sessionState, a answer, ok bool) {
 	if name == "" {
 		return s.def, answer{}, true
 	}
@@ -169,7 +169,7 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		return nil, answer{}, true
 	}
 	if len(s.sessions) >= s.opts.MaxSessions {
-		var oldest *session
+		var oldest *sessionState
 		for _, ss := range s.sessions {
 			if oldest == nil || ss.lastUsed.Before(oldest.lastUsed) {
 				oldest = ss
@@ -210,7 +210,7 @@ func (s *Server) sessionNames() []string {
 }
 
 // drop gives back what a session that is gone held.
-func (ss *session) drop() {
+func (ss *sessionState) drop() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.release()
@@ -225,7 +225,7 @@ var errUnencodable = errors.New("mock: value cannot be encoded")
 // identity fields, are dropped; a string sets, null clears. unencodable[i] marks a
 // field whose value no answer could carry: if such a field would be stored, nothing
 // is stored and errUnencodable is returned.
-func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool, dst []pyjson.Value) (values []pyjson.Value, p *spec.Provider, found bool, err error) {
+func (ss *sessionState) update(id string, fields []pyjson.Member, unencodable []bool, dst []pyjson.Value) (values []pyjson.Value, p *spec.Provider, found bool, err error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	rec, ok := ss.lookup(id)
@@ -274,7 +274,7 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 
 // list returns copies of every record: the seeded ones in seed order, then the ones
 // the session created.
-func (ss *session) list() []*record {
+func (ss *sessionState) list() []*record {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	out := make([]*record, 0, ss.size())
@@ -290,7 +290,7 @@ func (ss *session) list() []*record {
 }
 
 // get returns a copy of one record.
-func (ss *session) get(id string) (*record, bool) {
+func (ss *sessionState) get(id string) (*record, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	r, ok := ss.lookup(id)
@@ -301,14 +301,14 @@ func (ss *session) get(id string) (*record, bool) {
 }
 
 // put stores a record, replacing one with the same id in its place.
-func (ss *session) put(rec *record) error {
+func (ss *sessionState) put(rec *record) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return ss.store(rec)
 }
 
 // store adds or replaces a record; the caller holds ss.mu.
-func (ss *session) store(rec *record) error {
+func (ss *sessionState) store(rec *record) error {
 	id := rec.id()
 	cost := recordSize(rec)
 	if old, ok := ss.own[id]; ok {
@@ -330,7 +330,7 @@ func (ss *session) store(rec *record) error {
 }
 
 // remove deletes a record; the caller holds ss.mu.
-func (ss *session) remove(id string) {
+func (ss *sessionState) remove(id string) {
 	if _, seeded := ss.seed.byID[id]; seeded {
 		if ss.removed == nil {
 			ss.removed = map[string]bool{}
@@ -347,7 +347,7 @@ func (ss *session) remove(id string) {
 
 // create stores the record that build makes; build runs under the lock, so that the
 // id it picks stays free, and is told the session's size to seed itself from.
-func (ss *session) create(build func(taken func(string) bool, records, faultSeq int) (*record, error)) (*record, error) {
+func (ss *sessionState) create(build func(taken func(string) bool, records, faultSeq int) (*record, error)) (*record, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	rec, err := build(ss.taken, ss.size(), ss.faultSeq)
@@ -362,7 +362,7 @@ func (ss *session) create(build func(taken func(string) bool, records, faultSeq 
 
 // freeID returns an id no record has (made by next from an attempt number), deleting
 // want first when it is given.
-func (ss *session) freeID(want string, next func(attempt uint64, size int) string) string {
+func (ss *sessionState) freeID(want string, next func(attempt uint64, size int) string) string {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if want != "" {
@@ -378,7 +378,7 @@ func (ss *session) freeID(want string, next func(attempt uint64, size int) strin
 
 // addFault adds a rule checkFault accepted, unless the session holds max rules; the
 // rule returned has its id.
-func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, error) {
+func (ss *sessionState) addFault(c checkedRule, seed uint64, max int) (FaultRule, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.faults) >= max {
@@ -390,7 +390,7 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 	return ss.insertFault(c, seed), nil
 }
 
-func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
+func (ss *sessionState) insertFault(c checkedRule, seed uint64) FaultRule {
 	ss.faultSeq++
 	f := newFault(c, ss.faultSeq, seed)
 	ss.faults = insertSorted(ss.faults, f)
@@ -399,14 +399,14 @@ func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
 
 // pickFault finds the rule that answers a request and counts its use; nil when none
 // does.
-func (ss *session) pickFault(fr *faultRequest) *fault {
+func (ss *sessionState) pickFault(fr *faultRequest) *fault {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return pick(ss.faults, fr)
 }
 
 // faultStatuses lists the rules in the order they were added.
-func (ss *session) faultStatuses() []FaultStatus {
+func (ss *sessionState) faultStatuses() []FaultStatus {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	out := make([]FaultStatus, len(ss.faults))
@@ -418,7 +418,7 @@ func (ss *session) faultStatuses() []FaultStatus {
 }
 
 // removeFault deletes one rule; it reports whether the id existed.
-func (ss *session) removeFault(id string) bool {
+func (ss *sessionState) removeFault(id string) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	n := len(ss.faults)
@@ -433,7 +433,7 @@ func (ss *session) removeFault(id string) bool {
 }
 
 // clearFaults deletes every rule.
-func (ss *session) clearFaults() {
+func (ss *sessionState) clearFaults() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for _, f := range ss.faults {
