@@ -26,9 +26,9 @@ type ProxyConfig struct {
 	// Upstream is the base URL of the service the application's requests go to (the
 	// real service, a staging deployment). Required.
 	Upstream string
-	// Oracle is the fake the upstream is judged against, in-process: a handler speaking the fake's protocol (provider states at
-	// protocol.StatesPath), such as mock.New with the same document and no fixtures.
-	// Required.
+	// Oracle is the fake the upstream is judged against, in-process: a handler
+	// speaking the fake's protocol (provider states at protocol.StatesPath), such as
+	// mock.New with the same document and no fixtures. Required.
 	Oracle http.Handler
 	// Spec is the OpenAPI document (nil: the embedded one).
 	Spec []byte
