@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -50,7 +50,7 @@ type CaseResult struct {
 	Category string `json:"category"`
 	Provider string `json:"provider,omitempty"`
 	Status   string `json:"status"`
-	// Rule is the FIDELITY rule a failure broke.
+	// Rule is the docs/fidelity.md rule a failure broke (one of judge.Rules).
 	Rule   string     `json:"rule,omitempty"`
 	Reason string     `json:"reason,omitempty"`
 	Steps  []CaseStep `json:"steps,omitempty"`
@@ -109,8 +109,8 @@ type caseRun struct {
 }
 
 type stepRun struct {
-	req          wireRequest
-	fake, target answer
+	req          judge.Request
+	fake, target judge.Reply
 	diffs        []Mismatch
 }
 
@@ -122,28 +122,13 @@ func (c *caseRun) failing() bool {
 // bug it meets on the way (the false positive Schemathesis users report).
 func (c *caseRun) signature() string {
 	if c.read != nil {
-		return "read " + diffKinds(c.read.diffs)
+		return "read " + judge.DiffKinds(c.read.diffs)
 	}
 	if c.failed < 0 {
 		return "state " + diffPaths(c.state)
 	}
 	s := c.steps[c.failed]
-	return fmt.Sprintf("step %d/%d %s", s.fake.Status, s.target.Status, diffKinds(s.diffs))
-}
-
-func diffKinds(mm []Mismatch) string {
-	var kinds []string
-	for _, m := range mm {
-		k := m.Path
-		if strings.HasPrefix(k, "$") {
-			k = "body"
-		}
-		if !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	sort.Strings(kinds)
-	return strings.Join(kinds, ",")
+	return fmt.Sprintf("step %d/%d %s", s.fake.Status, s.target.Status, judge.DiffKinds(s.diffs))
 }
 
 func diffPaths(mm []Mismatch) string {
@@ -164,34 +149,18 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		_, _ = rand.Read(b[:])
 		gr.Seed = binary.LittleEndian.Uint64(b[:]) >> 12 // short enough to type
 	}
+	providers, off := r.generatedProviders()
+	if off != "" {
+		gr.Off = off
+		return gr
+	}
+	u, _ := url.Parse(r.cfg.Target)
+	r.oracle = judge.NewOracle(r.cfg.Oracle, u.Host)
+	r.gen = newGenerator(r.doc, providers)
 	n := r.cfg.Generate
 	if n == 0 {
 		n = DefaultGenerate
 	}
-	switch {
-	case r.cfg.Generate < 0:
-		gr.Off = "generated cases are off (--generate 0)"
-		return gr
-	case r.cfg.Oracle == nil:
-		gr.Off = "generated cases are off: no oracle was given (Config.Oracle)"
-		return gr
-	}
-	providers := r.doc.ProviderNames()
-	if r.cfg.States == "" {
-		providers = nil
-		for _, p := range r.doc.ProviderNames() {
-			if r.cfg.IDs[p] != "" {
-				providers = append(providers, p)
-			}
-		}
-		if len(providers) == 0 {
-			gr.Off = offWithoutANumber
-			return gr
-		}
-	}
-	u, _ := url.Parse(r.cfg.Target)
-	r.oracle = &oracle{h: r.cfg.Oracle, host: u.Host}
-	r.gen = newGenerator(r.doc, providers)
 	indices := make([]int, n)
 	for i := range indices {
 		indices[i] = i
@@ -201,6 +170,44 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 	}
 	gr.Requested = len(indices)
 	r.meter.plan(len(indices))
+	results := r.runCases(ctx, gr.Seed, indices)
+	shrinkStart := time.Now()
+	r.shrinkFailures(ctx, gr.Seed, results)
+	gr.ShrinkMS = ms(time.Since(shrinkStart))
+	if r.cfg.Replay == nil || *r.cfg.Replay < 0 {
+		if ctx.Err() == nil {
+			results = append(results, r.probe(ctx, gr.Seed))
+		}
+	}
+	gr.count(results, indices)
+	gr.DurationMS = ms(time.Since(start))
+	return gr
+}
+
+// generatedProviders are the providers cases may run on, or why none run.
+func (r *runner) generatedProviders() (providers []string, off string) {
+	switch {
+	case r.cfg.Generate < 0:
+		return nil, "generated cases are off (--generate 0)"
+	case r.cfg.Oracle == nil:
+		return nil, "generated cases are off: no oracle was given (Config.Oracle)"
+	case r.cfg.States != "":
+		return r.doc.ProviderNames(), ""
+	}
+	for _, p := range r.doc.ProviderNames() {
+		if r.cfg.IDs[p] != "" {
+			providers = append(providers, p)
+		}
+	}
+	if len(providers) == 0 {
+		return nil, offWithoutANumber
+	}
+	return providers, ""
+}
+
+// runCases runs the cases at indices, in parallel with a states route (each case
+// has a session of its own), one at a time on named numbers.
+func (r *runner) runCases(ctx context.Context, seed uint64, indices []int) []CaseResult {
 	results := make([]CaseResult, len(indices))
 	workers := 1
 	if r.cfg.States != "" {
@@ -213,7 +220,7 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = r.runGenerated(ctx, gr.Seed, indices[i])
+				results[i] = r.runGenerated(ctx, seed, indices[i])
 				r.meter.finished(results[i].Status)
 			}
 		}()
@@ -226,9 +233,13 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 	}
 	close(next)
 	wg.Wait()
-	// Shrink after the run so that its time is spent on failures only, one at a time:
-	// one case of each kind of failure (category and signature), whose rule the
-	// others of its kind take; the rest are listed as they failed.
+	return results
+}
+
+// shrinkFailures shrinks after the run so that its time is spent on failures only,
+// one at a time: one case of each kind of failure (category and signature), whose
+// rule the others of its kind take; the rest are listed as they failed.
+func (r *runner) shrinkFailures(ctx context.Context, seed uint64, results []CaseResult) {
 	shrinkStart := time.Now()
 	shrunk := map[string]int{}
 	for i := range results {
@@ -241,21 +252,19 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		if seen || len(shrunk) >= maxShrunk || time.Since(shrinkStart) > maxShrinkTime || ctx.Err() != nil || r.overBudget() {
 			// One try only: the plainest request that still fails the same way, so
 			// that the rule is read from the cause, not from the decoration.
-			*res = r.plainest(ctx, gr.Seed, *res)
+			*res = r.plainest(ctx, seed, *res)
 			if seen && res.Rule == results[j].Rule {
 				res.SameAs = results[j].ID
 			}
 			continue
 		}
 		shrunk[kind] = i
-		*res = r.shrinkCase(ctx, gr.Seed, *res)
+		*res = r.shrinkCase(ctx, seed, *res)
 	}
-	gr.ShrinkMS = ms(time.Since(shrinkStart))
-	if r.cfg.Replay == nil || *r.cfg.Replay < 0 {
-		if ctx.Err() == nil {
-			results = append(results, r.probe(ctx, gr.Seed))
-		}
-	}
+}
+
+// count fills in the cases never started (the run was stopped) and counts outcomes.
+func (gr *GenerationReport) count(results []CaseResult, indices []int) {
 	for i := range results {
 		if results[i].ID == "" { // never started: the run was stopped
 			results[i] = CaseResult{ID: caseID(gr.Seed, indices[i]), Index: indices[i], Status: StatusSkipped, Reason: "not run: the run was stopped"}
@@ -272,8 +281,6 @@ func (r *runner) generated(ctx context.Context) *GenerationReport {
 		}
 	}
 	gr.Cases = results
-	gr.DurationMS = ms(time.Since(start))
-	return gr
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -285,7 +292,7 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 	c := r.gen.caseAt(seed, index)
 	res := CaseResult{ID: caseID(seed, index), Index: index, Category: c.Category, Provider: c.Provider, Status: StatusPassed}
 	if r.overBudget() {
-		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
 	start := time.Now()
@@ -302,24 +309,24 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	case run.err != nil:
 		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
 	case run.offDoc != "":
-		res.Status, res.Rule, res.Reason = StatusFailed, RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
+		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
 	case run.limited:
 		res.Status, res.Reason = StatusInfo, "the target answered a server limit (not the framework's rule)"
 	case run.read != nil:
 		s := run.read
 		res.Status, res.sig = StatusFailed, run.signature()
-		res.Rule = r.diagnose(genCase{Category: c.Category, Steps: []genStep{patch()}}, 0, s.req, run.before, s.fake, s.target)
-		res.Reason = "reading the number before the case: " + diffText(s.diffs)
+		res.Rule = r.judge.Diagnose(patch().origin(c.Category), s.req, run.before, s.fake, s.target)
+		res.Reason = "reading the number before the case: " + judge.DiffText(s.diffs)
 		res.Steps = []CaseStep{r.caseStep(*s, run.session)}
 		return
 	case run.failed >= 0:
 		s := run.steps[run.failed]
 		res.Status, res.sig = StatusFailed, run.signature()
-		res.Rule = r.diagnose(c, run.failed, s.req, run.before, s.fake, s.target)
-		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, diffText(s.diffs))
+		res.Rule = r.judge.Diagnose(c.Steps[run.failed].origin(c.Category), s.req, run.before, s.fake, s.target)
+		res.Reason = fmt.Sprintf("step %d: %s", run.failed+1, judge.DiffText(s.diffs))
 	case len(run.state) > 0:
-		res.Status, res.Rule, res.sig = StatusFailed, RuleStoredState, run.signature()
-		res.Reason = "the answers agree but a later read differs: " + diffText(run.state)
+		res.Status, res.Rule, res.sig = StatusFailed, judge.RuleStoredState, run.signature()
+		res.Reason = "the answers agree but a later read differs: " + judge.DiffText(run.state)
 	default:
 		res.Status = StatusPassed
 		return
@@ -340,23 +347,14 @@ func (r *runner) caseStep(s stepRun, session string) CaseStep {
 		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
 }
 
-// diffText is the first difference, fake against target, and how many more.
-func diffText(mm []Mismatch) string {
-	out := fmt.Sprintf("%s: fake %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
-	if len(mm) > 1 {
-		out += fmt.Sprintf(" (and %d more)", len(mm)-1)
-	}
-	return out
-}
-
 func bodyShown(b []byte, token string) string {
 	if v, err := pyjson.Decode(b); err == nil && !strings.HasPrefix(string(b), "\xef\xbb\xbf") && len(b) > 0 && b[0] != 0 && (len(b) < 2 || b[1] != 0) {
-		return redactText(redactValue(v), token)
+		return judge.RedactText(judge.RedactValue(v), token)
 	}
-	return redactText(fmt.Sprintf("%q", truncate(b)), token)
+	return judge.RedactText(fmt.Sprintf("%q", judge.Truncate(b)), token)
 }
 
-func answerText(a answer, token string) string {
+func answerText(a judge.Reply, token string) string {
 	ct := a.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "no content type"
@@ -368,17 +366,17 @@ func answerText(a answer, token string) string {
 	if allow := a.Header.Get("Allow"); allow != "" {
 		extra += " Allow: " + allow
 	}
-	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, redactBody(a.Body, token))
+	return fmt.Sprintf("%d (%s%s) %s", a.Status, ct, extra, judge.RedactBody(a.Body, token))
 }
 
 // curlFor reproduces a request, in its session when the target has states (the
 // number lives there).
-func (r *runner) curlFor(w wireRequest, session string) string {
+func (r *runner) curlFor(w judge.Request, session string) string {
 	req, err := r.newRequest(context.Background(), session, w)
 	if err != nil {
 		return ""
 	}
-	return curl(req, w.Body, r.cfg.Token)
+	return judge.Curl(req, w.Body, r.cfg.Token)
 }
 
 // runCase sets up the same number on both sides, sends every step to both, and
@@ -387,284 +385,128 @@ func (r *runner) curlFor(w wireRequest, session string) string {
 // from, when not nil, is the record an earlier run started from: a shrinking attempt
 // starts from the same values, or its failure could vanish with them.
 func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt string, from *pyjson.Value) *caseRun {
-	session := fmt.Sprintf("contract-%s-g%d%s", r.runID, c.Index, attempt)
-	run := &caseRun{failed: -1, session: session}
-	var id string
-	params := map[string]pyjson.Value{}
-	if from != nil {
-		for _, m := range from.Obj {
-			if m.Key != spec.IDField && m.Key != spec.ProviderField && m.Key != spec.NumberField {
-				params[m.Key] = m.Value
-			}
-		}
-	}
-	if r.cfg.States != "" {
-		vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(c.Provider), Params: params})
-		if err == nil && skip != "" {
-			err = fmt.Errorf("state %q: %s", r.providerState(c.Provider), skip)
-		}
-		if err != nil {
-			run.err = fmt.Errorf("setting up a %s number: %w", c.Provider, err)
-			return run
-		}
-		id = vals["phone_number_id"].Str
-	} else {
-		id = r.cfg.IDs[c.Provider]
-		if from != nil {
-			body := pyjson.ObjectValue(nil)
-			for _, f := range r.restorable(r.doc.Provider(c.Provider)) {
-				if v, ok := from.Get(f); ok {
-					body.Set(f, v)
-				}
-			}
-			if b, err := pyjson.Append(nil, body); err == nil {
-				if _, err := r.send(ctx, session, wireRequest{Method: http.MethodPatch, Path: emptyPatch(id).Path, ContentType: &jsonCT, Body: b}); err != nil {
-					run.err = err
-					return run
-				}
-			}
-		}
-	}
-	run.id = id
-	read := emptyPatch(id)
-	a, err := r.send(ctx, session, read)
-	if err != nil {
-		run.err = err
+	run := &caseRun{failed: -1, session: fmt.Sprintf("contract-%s-g%d%s", r.runID, c.Index, attempt)}
+	if run.id, run.err = r.caseNumber(ctx, run.session, c, from); run.err != nil {
 		return run
 	}
-	rec, problem := r.checkRecord(a, id)
-	if a.Status != http.StatusOK {
-		problem = fmt.Sprintf("reading the number answered %d", a.Status)
-	}
-	if problem != "" {
-		run.offDoc = problem
-		return run
-	}
-	if err := r.oracle.store(ctx, session, rec); err != nil {
-		run.err = err
-		return run
-	}
-	// The oracle stored exactly what the target answered; reading it back on both
-	// sides must agree, or the target renders a record differently from its store
-	// (a read is step 0 then).
-	f, err := r.oracle.send(ctx, session, read)
-	if err != nil {
-		run.err = err
-		return run
-	}
-	run.before, _ = pyjson.Decode(f.Body)
-	if diffs := compareAnswers(f, a, r.cfg.Strict); len(diffs) > 0 {
-		run.read = &stepRun{req: read, fake: f, target: a, diffs: diffs}
+	read := judge.EmptyPatch(run.id)
+	if !r.startBoth(ctx, run, read) {
 		return run
 	}
 	unknown := unknownID(seed, c.Index)
 	for i, s := range c.Steps {
-		w := s.wire(id, unknown)
-		t, err := r.send(ctx, session, w)
+		sr, err := r.sendBoth(ctx, run.session, s.wire(run.id, unknown))
 		if err != nil {
 			run.err = err
 			return run
 		}
-		f, err := r.oracle.send(ctx, session, w)
-		if err != nil {
-			run.err = err
-			return run
-		}
-		sr := stepRun{req: w, fake: f, target: t, diffs: compareAnswers(f, t, r.cfg.Strict)}
 		run.steps = append(run.steps, sr)
-		if t.Status == http.StatusRequestEntityTooLarge || t.Status == http.StatusRequestURITooLong || t.Status == http.StatusRequestHeaderFieldsTooLarge {
-			run.limited = f.Status != t.Status
+		if t := sr.target.Status; t == http.StatusRequestEntityTooLarge || t == http.StatusRequestURITooLong || t == http.StatusRequestHeaderFieldsTooLarge {
+			run.limited = sr.fake.Status != t
 		}
 		if len(sr.diffs) > 0 {
 			run.failed = i
 			return run
 		}
 	}
-	t, err := r.send(ctx, session, read)
+	after, err := r.sendBoth(ctx, run.session, read)
 	if err != nil {
 		run.err = err
 		return run
 	}
-	f, err = r.oracle.send(ctx, session, read)
-	if err != nil {
-		run.err = err
-		return run
-	}
-	for _, m := range compareAnswers(f, t, r.cfg.Strict) {
+	for _, m := range after.diffs {
 		m.Path = "read after: " + m.Path
 		run.state = append(run.state, m)
 	}
 	return run
 }
 
-// shrinkCase reduces a failing case to a minimal one that fails the same way:
-// fewer steps, the plainest method, path, content type and encoding, fewer object
-// members, simpler values, shorter raw bodies. Each candidate is run again from a
-// fresh state on both sides and kept only if its failure has the same signature.
-func (r *runner) shrinkCase(ctx context.Context, seed uint64, res CaseResult) CaseResult {
-	start := time.Now()
-	c := r.gen.caseAt(seed, res.Index)
-	orig := c
-	from := &res.before
-	if res.before.Kind != pyjson.Object {
-		from = nil
+// sendBoth sends w to the target, then to the oracle, and compares the replies.
+func (r *runner) sendBoth(ctx context.Context, session string, w judge.Request) (stepRun, error) {
+	t, err := r.send(ctx, session, w)
+	if err != nil {
+		return stepRun{}, err
 	}
-	run := r.runCase(ctx, seed, c, "-s0", from)
-	if !run.failing() {
-		return res // not reproducible (a flaky target): report the first run as it was
+	f, err := r.oracle.Send(ctx, session, w)
+	if err != nil {
+		return stepRun{}, err
 	}
-	sig := run.signature()
-	limit := maxShrinkTry
-	if r.cfg.States == "" {
-		limit = 40 // a real service, at a polite rate
-	}
-	tries := 0
-	try := func(cand genCase) bool {
-		if tries >= limit || ctx.Err() != nil {
-			return false
+	return stepRun{req: w, fake: f, target: t, diffs: judge.Compare(f, t, r.cfg.Strict)}, nil
+}
+
+// caseNumber sets up the case's number on the target: a new one in the case's
+// session with a states route, else the named one, set back to from's values.
+func (r *runner) caseNumber(ctx context.Context, session string, c genCase, from *pyjson.Value) (string, error) {
+	if r.cfg.States != "" {
+		params := map[string]pyjson.Value{}
+		if from != nil {
+			for _, m := range from.Obj {
+				if m.Key != spec.IDField && m.Key != spec.ProviderField && m.Key != spec.NumberField {
+					params[m.Key] = m.Value
+				}
+			}
 		}
-		tries++
-		got := r.runCase(ctx, seed, cand, fmt.Sprintf("-s%d", tries+1), from)
-		if got.failing() && got.signature() == sig {
-			c, run = cand, got
-			return true
+		vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(c.Provider), Params: params})
+		if err == nil && skip != "" {
+			err = fmt.Errorf("state %q: %s", r.providerState(c.Provider), skip)
 		}
+		if err != nil {
+			return "", fmt.Errorf("setting up a %s number: %w", c.Provider, err)
+		}
+		return vals["phone_number_id"].Str, nil
+	}
+	id := r.cfg.IDs[c.Provider]
+	if from == nil {
+		return id, nil
+	}
+	body := pyjson.ObjectValue(nil)
+	for _, f := range r.restorable(r.doc.Provider(c.Provider)) {
+		if v, ok := from.Get(f); ok {
+			body.Set(f, v)
+		}
+	}
+	if b, err := pyjson.Append(nil, body); err == nil {
+		if _, err := r.send(ctx, session, judge.JSONRequest(http.MethodPatch, judge.NumberPath(id), b)); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// startBoth reads the number on the target and teaches the oracle that record; it
+// reports whether the case can go on.
+func (r *runner) startBoth(ctx context.Context, run *caseRun, read judge.Request) bool {
+	a, err := r.send(ctx, run.session, read)
+	if err != nil {
+		run.err = err
 		return false
 	}
-	for changed := true; changed && tries < limit; {
-		changed = false
-		for i := 0; len(c.Steps) > 1 && i < len(c.Steps); i++ {
-			cand := c
-			cand.Steps = slices.Delete(slices.Clone(c.Steps), i, i+1)
-			if try(cand) {
-				changed = true
-				i--
-			}
-		}
-		for i := range c.Steps {
-			for _, simplify := range stepSimplifiers {
-				if s, ok := simplify(c.Steps[i]); ok {
-					cand := c
-					cand.Steps = slices.Clone(c.Steps)
-					cand.Steps[i] = s
-					if try(cand) {
-						changed = true
-					}
-				}
-			}
-			changed = r.shrinkBody(c.Steps[i], func(s genStep) bool {
-				cand := c
-				cand.Steps = slices.Clone(c.Steps)
-				cand.Steps[i] = s
-				return try(cand)
-			}) || changed
-		}
+	rec, problem := r.judge.CheckRecord(a, run.id)
+	if a.Status != http.StatusOK {
+		problem = fmt.Sprintf("reading the number answered %d", a.Status)
 	}
-	out := res
-	out.Steps = nil
-	r.fill(&out, c, run)
-	origBody := ""
-	if len(orig.Steps) > 0 {
-		origBody = bodyShown(orig.Steps[0].body(), r.cfg.Token)
+	if problem != "" {
+		run.offDoc = problem
+		return false
 	}
-	out.Shrunk = &Shrink{OriginalBody: origBody, OriginalSteps: len(orig.Steps), Tries: tries, DurationMS: ms(time.Since(start))}
-	return out
-}
-
-// plainest retries a failing case with every step made plain at once (PATCH to the
-// number, application/json, UTF-8) and keeps it if it fails the same way.
-func (r *runner) plainest(ctx context.Context, seed uint64, res CaseResult) CaseResult {
-	c := r.gen.caseAt(seed, res.Index)
-	cand := c
-	cand.Steps = slices.Clone(c.Steps)
-	changed := false
-	for i := range cand.Steps {
-		for _, simplify := range stepSimplifiers {
-			if s, ok := simplify(cand.Steps[i]); ok {
-				cand.Steps[i], changed = s, true
-			}
-		}
+	if err := r.oracle.Store(ctx, run.session, rec); err != nil {
+		run.err = err
+		return false
 	}
-	if !changed {
-		return res
+	// The oracle stored exactly what the target answered; reading it back on both
+	// sides must agree, or the target renders a record differently from its store
+	// (a read is step 0 then).
+	f, err := r.oracle.Send(ctx, run.session, read)
+	if err != nil {
+		run.err = err
+		return false
 	}
-	from := &res.before
-	if res.before.Kind != pyjson.Object {
-		from = nil
+	run.before, _ = pyjson.Decode(f.Body)
+	if diffs := judge.Compare(f, a, r.cfg.Strict); len(diffs) > 0 {
+		run.read = &stepRun{req: read, fake: f, target: a, diffs: diffs}
+		return false
 	}
-	run := r.runCase(ctx, seed, cand, "-p", from)
-	if !run.failing() || run.signature() != res.sig {
-		return res
-	}
-	out := res
-	r.fill(&out, cand, run)
-	return out
-}
-
-// stepSimplifiers make one request attribute plainer.
-var stepSimplifiers = []func(genStep) (genStep, bool){
-	func(s genStep) (genStep, bool) {
-		ok := s.Method != http.MethodPatch
-		s.Method = http.MethodPatch
-		return s, ok
-	},
-	func(s genStep) (genStep, bool) {
-		p := "/v1/phone-numbers/{id}"
-		ok := s.Path != p
-		s.Path = p
-		return s, ok
-	},
-	func(s genStep) (genStep, bool) {
-		ok := s.ContentType == nil || *s.ContentType != jsonCT
-		s.ContentType = &jsonCT
-		return s, ok
-	},
-	func(s genStep) (genStep, bool) { ok := s.Encoding != ""; s.Encoding = ""; return s, ok },
-	func(s genStep) (genStep, bool) { ok := s.Space; s.Space = false; return s, ok },
-}
-
-// shrinkBody removes members, then makes values plainer; a raw body loses chunks.
-func (r *runner) shrinkBody(s genStep, try func(genStep) bool) bool {
-	changed := false
-	if s.Object {
-		for i := 0; i < len(s.Members); i++ {
-			cand := s
-			cand.Members = slices.Delete(slices.Clone(s.Members), i, i+1)
-			if try(cand) {
-				s, changed = cand, true
-				i--
-			}
-		}
-		for i := range s.Members {
-			for _, v := range []string{`"x"`, "null", "1"} {
-				if s.Members[i].Value == v || len(s.Members[i].Value) <= len(v) {
-					continue
-				}
-				cand := s
-				cand.Members = slices.Clone(s.Members)
-				cand.Members[i].Value = v
-				if try(cand) {
-					s, changed = cand, true
-					break
-				}
-			}
-		}
-		return changed
-	}
-	text := []rune(s.Raw)
-	for size := len(text) / 2; size >= 1; size /= 2 {
-		for at := 0; at+size <= len(text); {
-			cand := s
-			cand.Raw = string(slices.Delete(slices.Clone(text), at, at+size))
-			if try(cand) {
-				s, changed = cand, true
-				text = []rune(s.Raw)
-				continue
-			}
-			at += size
-		}
-	}
-	return changed
+	return true
 }
 
 // probe is the concurrency check: parallel PATCHes, each of one distinct field of
@@ -673,7 +515,7 @@ func (r *runner) shrinkBody(s genStep, try func(genStep) bool) bool {
 func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 	res := CaseResult{ID: fmt.Sprintf("%d:probe", seed), Index: -1, Category: "concurrency: parallel updates of distinct fields", Status: StatusPassed}
 	if r.overBudget() {
-		res.Status, res.Reason = StatusSkipped, "not run: the time budget (--max-duration) was spent"
+		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
 	start := time.Now()
@@ -693,69 +535,83 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 	}
 	const rounds = 3
 	for round := range rounds {
-		session := fmt.Sprintf("contract-%s-probe%d", r.runID, round)
-		id := r.cfg.IDs[provider]
-		if r.cfg.States != "" {
-			vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(provider)})
-			if err != nil || skip != "" {
-				res.Status, res.Reason = StatusFailed, fmt.Sprintf("setting up a %s number: %v%s", provider, err, skip)
-				return res
-			}
-			id = vals["phone_number_id"].Str
-		}
-		want := map[string]string{}
-		reqs := make([]wireRequest, len(fields))
-		for i, f := range fields {
-			want[f] = fmt.Sprintf("probe-%d-%d-%s", seed%1000, round, f)
-			body, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}}))
-			reqs[i] = wireRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: body}
-		}
-		errs := make([]error, len(reqs))
-		statuses := make([]int, len(reqs))
-		release := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range reqs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-release // all at once, as far as the client allows
-				a, err := r.send(ctx, session, reqs[i])
-				errs[i], statuses[i] = err, a.Status
-			}()
-		}
-		close(release)
-		wg.Wait()
-		for i, err := range errs {
-			if err == nil && statuses[i] != http.StatusOK {
-				err = fmt.Errorf("answered %d", statuses[i])
-			}
-			if err != nil {
-				res.Status, res.Rule, res.Reason = StatusFailed, RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
-				return res
-			}
-		}
-		a, err := r.send(ctx, session, emptyPatch(id))
-		if err != nil {
-			res.Status, res.Reason = StatusFailed, err.Error()
-			return res
-		}
-		rec, _ := pyjson.Decode(a.Body)
-		var lost []Mismatch
-		for _, f := range fields {
-			got, ok := rec.Get(f)
-			if !ok || got.Kind != pyjson.String || got.Str != want[f] {
-				lost = append(lost, Mismatch{Path: "$." + f, Expected: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}})), Got: redactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: got}}))})
-			}
-		}
-		if len(lost) > 0 {
-			res.Status, res.Rule = StatusFailed, RuleConcurrency
-			res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
-			res.Steps = []CaseStep{{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + url.PathEscape(id), ContentType: &jsonCT, Body: "{}",
-				Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(emptyPatch(id), session)}}
+		if !r.probeRound(ctx, seed, round, provider, fields, &res) {
 			return res
 		}
 	}
 	return res
+}
+
+// probeRound updates each field of one number at once and reads it back; it
+// reports whether the round passed (res says why not).
+func (r *runner) probeRound(ctx context.Context, seed uint64, round int, provider string, fields []string, res *CaseResult) bool {
+	session := fmt.Sprintf("contract-%s-probe%d", r.runID, round)
+	id := r.cfg.IDs[provider]
+	if r.cfg.States != "" {
+		vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(provider)})
+		if err != nil || skip != "" {
+			res.Status, res.Reason = StatusFailed, fmt.Sprintf("setting up a %s number: %v%s", provider, err, skip)
+			return false
+		}
+		id = vals["phone_number_id"].Str
+	}
+	want := map[string]string{}
+	reqs := make([]judge.Request, len(fields))
+	for i, f := range fields {
+		want[f] = fmt.Sprintf("probe-%d-%d-%s", seed%1000, round, f)
+		body, _ := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}}))
+		reqs[i] = judge.JSONRequest(http.MethodPatch, judge.NumberPath(id), body)
+	}
+	for i, err := range r.sendAtOnce(ctx, session, reqs) {
+		if err != nil {
+			res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
+			return false
+		}
+	}
+	a, err := r.send(ctx, session, judge.EmptyPatch(id))
+	if err != nil {
+		res.Status, res.Reason = StatusFailed, err.Error()
+		return false
+	}
+	rec, _ := pyjson.Decode(a.Body)
+	var lost []Mismatch
+	for _, f := range fields {
+		got, ok := rec.Get(f)
+		if !ok || got.Kind != pyjson.String || got.Str != want[f] {
+			lost = append(lost, Mismatch{Path: "$." + f, Expected: judge.RedactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: pyjson.StringValue(want[f])}})), Got: judge.RedactValue(pyjson.ObjectValue([]pyjson.Member{{Key: f, Value: got}}))})
+		}
+	}
+	if len(lost) == 0 {
+		return true
+	}
+	res.Status, res.Rule = StatusFailed, judge.RuleConcurrency
+	res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
+	res.Steps = []CaseStep{{Method: http.MethodPatch, Path: judge.NumberPath(id), ContentType: &jsonCT, Body: "{}",
+		Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(judge.EmptyPatch(id), session)}}
+	return false
+}
+
+// sendAtOnce sends the requests all at once, as far as the client allows; an answer
+// other than 200 is an error.
+func (r *runner) sendAtOnce(ctx context.Context, session string, reqs []judge.Request) []error {
+	errs := make([]error, len(reqs))
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-release
+			a, err := r.send(ctx, session, reqs[i])
+			if err == nil && a.Status != http.StatusOK {
+				err = fmt.Errorf("answered %d", a.Status)
+			}
+			errs[i] = err
+		}()
+	}
+	close(release)
+	wg.Wait()
+	return errs
 }
 
 // probeFields are the fields of a provider that a one-field update sets: the field

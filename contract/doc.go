@@ -21,12 +21,8 @@
 // without states, anything needing a fault (those scenarios are skipped with the
 // reason).
 //
-// Proxy (verbex-mock proxy) checks the real service on the requests an application
-// actually sends: it forwards them unchanged, asks the fake the same from a model of
-// the same state, and reports the differences by the same comparison and rules as a
-// run (drift).
+// The comparison of a target's replies with the oracle's (the fake, in-process), the
+// rule a difference breaks and the redaction of reports are package contract/judge,
+// which the drift proxy (package contract/drift) uses too; this package imports
+// neither the proxy nor the fake.
 package contract
-
-// A contract run checks the target's answers with libopenapi-validator, the general
-// JSON Schema validator, and accepts every document the binary does.
-import _ "github.com/verbex/verbex-mock/mock/spec/fullcheck"

@@ -38,3 +38,8 @@ func GeneratedRequests(seed uint64, n int, ids map[string]string) []GenRequest {
 	}
 	return out
 }
+
+// SkipReasons are the skip reasons the dry run and the run share, one of each.
+func SkipReasons() []string {
+	return []string{skipOverBudget, skipNoStatesRoute("a number exists"), skipNoNumber("a SIP number exists", "vonage"), skipTwoNumbers("sip")}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
@@ -110,9 +111,24 @@ func encode(text, enc string) []byte {
 }
 
 // wire resolves the step for a number.
-func (s genStep) wire(id, unknown string) wireRequest {
+// origin is what the judge reads of the step beyond its bytes.
+func (s genStep) origin(category string) judge.Origin {
+	o := judge.Origin{Category: category, Path: s.Path, Encoding: s.Encoding}
+	if s.Object {
+		seen := map[string]bool{}
+		for _, m := range s.Members {
+			if seen[m.Key] {
+				o.Duplicates = append(o.Duplicates, strings.Trim(m.Key, `"`))
+			}
+			seen[m.Key] = true
+		}
+	}
+	return o
+}
+
+func (s genStep) wire(id, unknown string) judge.Request {
 	p := strings.NewReplacer("{id}", url.PathEscape(id), "{ID}", url.PathEscape(otherCase(id)), "{unknown}", unknown).Replace(s.Path)
-	return wireRequest{Method: s.Method, Path: p, ContentType: s.ContentType, Body: s.body()}
+	return judge.Request{Method: s.Method, Path: p, ContentType: s.ContentType, Body: s.body()}
 }
 
 // otherCase swaps the case of every letter of an id.
@@ -235,7 +251,7 @@ func pick[T any](rng *rand.Rand, list []T) T { return list[rng.IntN(len(list))] 
 // N cases covers the first N/len(categories) of them whatever the seed.
 func nth[T any](c *genCase, list []T) T { return list[c.round%len(list)] }
 
-var jsonCT = "application/json"
+var jsonCT = judge.JSONType
 
 // patch is a step on the number with an object body.
 func patch(members ...member) genStep {
@@ -559,7 +575,7 @@ func (g *generator) contentType(rng *rand.Rand, c *genCase) {
 	if ct := nth(c, contentTypes); ct == "" {
 		s.ContentType = nil
 	} else {
-		s.ContentType = strPtr(ct)
+		s.ContentType = &ct
 	}
 	c.Steps = []genStep{s}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock"
 )
 
@@ -97,7 +98,7 @@ func TestReplayShrinksToTheCause(t *testing.T) {
 		t.Fatalf("replay of %s: %d scenarios, cases %+v", failed.ID, len(replayed.Scenarios), g.Cases)
 	}
 	c := g.Cases[0]
-	if c.Shrunk == nil || c.Rule != contract.RuleUpdate || len(c.Steps) != 1 {
+	if c.Shrunk == nil || c.Rule != judge.RuleUpdate || len(c.Steps) != 1 {
 		t.Fatalf("replayed case %+v", c)
 	}
 	body := c.Steps[0].Body

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -236,15 +237,15 @@ type mutantCase struct {
 }
 
 // mutants are realistic one-flaw variants of the fake, written layer by layer from
-// FIDELITY.md's rules: routing, decoding, validation, the union pick, lookup, update
+// docs/fidelity.md's rules: routing, decoding, validation, the union pick, lookup, update
 // semantics, rendering, error paths and concurrency.
 func mutants() []mutantCase {
 	return []mutantCase{
 		// Routing.
-		{"405 without Allow", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"405 without Allow", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) { a.header.Del("Allow") })
 		}},
-		{"every method updates like PATCH", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"every method updates like PATCH", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if r.Method != http.MethodPatch && spec.IsOperation(http.MethodPatch, r.URL.Path) {
 					r = patchWith(r)
@@ -252,14 +253,14 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"unrouted 404 in ErrorResponse shape", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"unrouted 404 in ErrorResponse shape", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if string(a.body) == `{"detail":"Not Found"}` {
 					a.body = []byte(`{"error":"not_found","message":"Not Found"}`)
 				}
 			})
 		}},
-		{"a trailing slash served instead of redirected", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"a trailing slash served instead of redirected", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if p := strings.TrimSuffix(r.URL.Path, "/"); p != r.URL.Path && spec.IsOperation(r.Method, p) {
 					r = r.Clone(r.Context())
@@ -268,7 +269,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"only one trailing slash stripped (several are a 404)", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"only one trailing slash stripped (several are a 404)", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if strings.HasSuffix(r.URL.Path, "//") {
 					return answer{http.StatusNotFound, http.Header{"Content-Type": {"application/json"}}, []byte(`{"detail":"Not Found"}`)}
@@ -276,7 +277,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"a redirect's Location escaped the Go way, the query copied", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"a redirect's Location escaped the Go way, the query copied", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == http.StatusTemporaryRedirect {
 					loc := "http://" + r.Host + (&url.URL{Path: strings.TrimRight(r.URL.Path, "/")}).EscapedPath()
@@ -287,7 +288,7 @@ func mutants() []mutantCase {
 				}
 			})
 		}},
-		{"405 in ErrorResponse shape", contract.RuleRouting, func(f *mock.Server) http.Handler {
+		{"405 in ErrorResponse shape", judge.RuleRouting, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 405 {
 					a.body = []byte(`{"error":"method_not_allowed","message":"Method Not Allowed"}`)
@@ -295,7 +296,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Lookup.
-		{"ids matched in any case", contract.RuleLookup, func(f *mock.Server) http.Handler {
+		{"ids matched in any case", judge.RuleLookup, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if isOp(r) {
 					r = r.Clone(r.Context())
@@ -304,7 +305,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"lookup before validation (404 before 422)", contract.RuleLookup, func(f *mock.Server) http.Handler {
+		{"lookup before validation (404 before 422)", judge.RuleLookup, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 422 && isOp(r) {
 					if first := readRecord(f, r); first.status == 404 {
@@ -314,7 +315,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Decoding.
-		{"media type parameters make a body text", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"media type parameters make a body text", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if strings.Contains(r.Header.Get("Content-Type"), ";") {
 					r = r.Clone(r.Context())
@@ -323,7 +324,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"application/*+json read as text", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"application/*+json read as text", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if strings.Contains(r.Header.Get("Content-Type"), "+json") {
 					r = r.Clone(r.Context())
@@ -332,7 +333,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"a body without a content type parsed as JSON (FastAPI before 0.132)", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"a body without a content type parsed as JSON (FastAPI before 0.132)", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if r.Header.Get("Content-Type") == "" && isOp(r) {
 					r = patchWith(r)
@@ -340,7 +341,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"a UTF-8 BOM refused as invalid JSON", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"a UTF-8 BOM refused as invalid JSON", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if isOp(r) && jsonCT(r) && bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
 					return sendJSON(422, `{"detail":[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}`)
@@ -348,7 +349,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"UTF-16 and UTF-32 bodies undecodable", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"UTF-16 and UTF-32 bodies undecodable", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if isOp(r) && jsonCT(r) && len(body) >= 2 && (body[0] == 0 || body[1] == 0 || body[0] == 0xFF || body[0] == 0xFE) {
 					return sendJSON(400, `{"detail":"There was an error parsing the body"}`)
@@ -356,7 +357,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"a blank body is missing, not json_invalid", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"a blank body is missing, not json_invalid", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				if jsonCT(r) && len(bytes.TrimSpace(body)) == 0 {
 					return nil
@@ -364,7 +365,7 @@ func mutants() []mutantCase {
 				return body
 			}, nil)
 		}},
-		{"the first of duplicate keys wins", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"the first of duplicate keys wins", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				if jsonCT(r) {
 					return firstKeyWins(body)
@@ -372,19 +373,19 @@ func mutants() []mutantCase {
 				return body
 			}, nil)
 		}},
-		{"Go's JSON error messages", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"Go's JSON error messages", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				a.body = regexp.MustCompile(`"error":"[^"]*"\}`).ReplaceAll(a.body, []byte(`"error":"unexpected end of JSON input"}`))
 			})
 		}},
-		{"undecodable bytes a 422 instead of the framework's 400", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"undecodable bytes a 422 instead of the framework's 400", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 400 && isOp(r) {
 					*a = sendJSON(422, `{"detail":[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error","input":{},"ctx":{"error":"Invalid UTF-8"}}]}`)
 				}
 			})
 		}},
-		{"NaN and Infinity literals refused as invalid JSON", contract.RuleDecoding, func(f *mock.Server) http.Handler {
+		{"NaN and Infinity literals refused as invalid JSON", judge.RuleDecoding, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if isOp(r) && jsonCT(r) && regexp.MustCompile(`(^|[\[:,\s])-?(NaN|Infinity)`).Match(body) {
 					return sendJSON(422, `{"detail":[{"type":"json_invalid","loc":["body",1],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}`)
@@ -393,7 +394,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Validation.
-		{"undeclared keys refused (extra=forbid)", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"undeclared keys refused (extra=forbid)", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			u := &f.Document().Union
 			return wrap(func(r *http.Request, body []byte) answer {
 				if v, ok := object(r, body); ok && isOp(r) {
@@ -408,7 +409,7 @@ func mutants() []mutantCase {
 				return through(f, r, body)
 			})
 		}},
-		{"numbers coerced to strings (lax mode)", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"numbers coerced to strings (lax mode)", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
 				if !ok {
@@ -422,7 +423,7 @@ func mutants() []mutantCase {
 				return encodeBody(v)
 			}, nil)
 		}},
-		{"booleans accepted as strings", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"booleans accepted as strings", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
 				if !ok {
@@ -436,7 +437,7 @@ func mutants() []mutantCase {
 				return encodeBody(v)
 			}, nil)
 		}},
-		{"errors of the first branch only", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"errors of the first branch only", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			first := f.Document().Union.Branches[0].Title
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status != 422 || !isOp(r) {
@@ -453,7 +454,7 @@ func mutants() []mutantCase {
 				setDetail(a, out)
 			})
 		}},
-		{"errors sorted by field name, not schema order", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"errors sorted by field name, not schema order", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status != 422 || !isOp(r) {
 					return
@@ -467,7 +468,7 @@ func mutants() []mutantCase {
 				setDetail(a, d)
 			})
 		}},
-		{"input echoes the whole body, not the value", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"input echoes the whole body, not the value", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				a := through(f, r, body)
 				v, ok := object(r, body)
@@ -484,7 +485,7 @@ func mutants() []mutantCase {
 				return a
 			})
 		}},
-		{"loc without the branch title", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"loc without the branch title", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status != 422 {
 					return
@@ -500,19 +501,19 @@ func mutants() []mutantCase {
 				setDetail(a, d)
 			})
 		}},
-		{"Go's wording of the type error", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"Go's wording of the type error", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				a.body = bytes.ReplaceAll(a.body, []byte("Input should be a valid string"), []byte("value must be a string"))
 			})
 		}},
-		{"undocumented 400 instead of 422", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"undocumented 400 instead of 422", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if t, _ := detail(a), 0; a.status == 422 && len(t) > 0 && !bytes.Contains(a.body, []byte(`"json_invalid"`)) && !bytes.Contains(a.body, []byte(`"missing"`)) {
 					a.status = 400
 				}
 			})
 		}},
-		{"echoed floats in Go's format (1.0 as 1)", contract.RuleValidation, func(f *mock.Server) http.Handler {
+		{"echoed floats in Go's format (1.0 as 1)", judge.RuleValidation, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status != 422 {
 					return
@@ -529,7 +530,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Union pick.
-		{"union pick: first passing branch instead of most fields", contract.RuleUnionPick, func(f *mock.Server) http.Handler {
+		{"union pick: first passing branch instead of most fields", judge.RuleUnionPick, func(f *mock.Server) http.Handler {
 			u := &f.Document().Union
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
@@ -545,7 +546,7 @@ func mutants() []mutantCase {
 				return body
 			}, nil)
 		}},
-		{"union pick: a tie goes to the later branch", contract.RuleUnionPick, func(f *mock.Server) http.Handler {
+		{"union pick: a tie goes to the later branch", judge.RuleUnionPick, func(f *mock.Server) http.Handler {
 			u := &f.Document().Union
 			return wrap(func(r *http.Request, body []byte) answer {
 				v, ok := object(r, body)
@@ -565,7 +566,7 @@ func mutants() []mutantCase {
 				return applyEach(f, r, fields)
 			})
 		}},
-		{"union pick: every passing branch's fields apply", contract.RuleUnionPick, func(f *mock.Server) http.Handler {
+		{"union pick: every passing branch's fields apply", judge.RuleUnionPick, func(f *mock.Server) http.Handler {
 			u := &f.Document().Union
 			return wrap(func(r *http.Request, body []byte) answer {
 				v, ok := object(r, body)
@@ -586,7 +587,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Update semantics.
-		{"null ignored (does not clear)", contract.RuleUpdate, func(f *mock.Server) http.Handler {
+		{"null ignored (does not clear)", judge.RuleUpdate, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
 				if !ok {
@@ -596,7 +597,7 @@ func mutants() []mutantCase {
 				return encodeBody(v)
 			}, nil)
 		}},
-		{"absent fields cleared (PUT semantics)", contract.RuleUpdate, func(f *mock.Server) http.Handler {
+		{"absent fields cleared (PUT semantics)", judge.RuleUpdate, func(f *mock.Server) http.Handler {
 			u := &f.Document().Union
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
@@ -615,7 +616,7 @@ func mutants() []mutantCase {
 				return encodeBody(v)
 			}, nil)
 		}},
-		{"an empty string clears the field", contract.RuleUpdate, func(f *mock.Server) http.Handler {
+		{"an empty string clears the field", judge.RuleUpdate, func(f *mock.Server) http.Handler {
 			return mutant(f, func(r *http.Request, body []byte) []byte {
 				v, ok := object(r, body)
 				if !ok {
@@ -629,7 +630,7 @@ func mutants() []mutantCase {
 				return encodeBody(v)
 			}, nil)
 		}},
-		{"fields of another provider applied to the record", contract.RuleUpdate, func(f *mock.Server) http.Handler {
+		{"fields of another provider applied to the record", judge.RuleUpdate, func(f *mock.Server) http.Handler {
 			doc := f.Document()
 			return wrap(func(r *http.Request, body []byte) answer {
 				a := through(f, r, body)
@@ -649,7 +650,7 @@ func mutants() []mutantCase {
 				return a
 			})
 		}},
-		{"phone_number writable though no branch declares it", contract.RuleUpdate, func(f *mock.Server) http.Handler {
+		{"phone_number writable though no branch declares it", judge.RuleUpdate, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				a := through(f, r, body)
 				v, ok := object(r, body)
@@ -665,7 +666,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Stored state.
-		{"update answered but not stored", contract.RuleStoredState, func(f *mock.Server) http.Handler {
+		{"update answered but not stored", judge.RuleStoredState, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				if !isOp(r) {
 					return through(f, r, body)
@@ -681,14 +682,14 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Rendering.
-		{"text/plain content type", contract.RuleRendering, func(f *mock.Server) http.Handler {
+		{"text/plain content type", judge.RuleRendering, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if isOp(r) {
 					a.header.Set("Content-Type", "text/plain")
 				}
 			})
 		}},
-		{"null fields left out of the record", contract.RuleRendering, func(f *mock.Server) http.Handler {
+		{"null fields left out of the record", judge.RuleRendering, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 200 && isOp(r) {
 					rewriteJSON(a, func(v *pyjson.Value) {
@@ -697,7 +698,7 @@ func mutants() []mutantCase {
 				}
 			})
 		}},
-		{"a field the provider does not have in the record", contract.RuleRendering, func(f *mock.Server) http.Handler {
+		{"a field the provider does not have in the record", judge.RuleRendering, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 200 && isOp(r) {
 					rewriteJSON(a, func(v *pyjson.Value) {
@@ -708,7 +709,7 @@ func mutants() []mutantCase {
 				}
 			})
 		}},
-		{"the changed fields only, not the whole record", contract.RuleRendering, func(f *mock.Server) http.Handler {
+		{"the changed fields only, not the whole record", judge.RuleRendering, func(f *mock.Server) http.Handler {
 			return wrap(func(r *http.Request, body []byte) answer {
 				a := through(f, r, body)
 				v, ok := object(r, body)
@@ -724,7 +725,7 @@ func mutants() []mutantCase {
 				return a
 			})
 		}},
-		{"an unencodable value answered 200 instead of Starlette's 500", contract.RuleRendering, func(f *mock.Server) http.Handler {
+		{"an unencodable value answered 200 instead of Starlette's 500", judge.RuleRendering, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 500 && isOp(r) && strings.HasPrefix(a.header.Get("Content-Type"), "text/plain") {
 					if rec := readRecord(f, r); rec.status == 200 {
@@ -734,21 +735,21 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Error paths.
-		{"404 in Starlette's shape instead of ErrorResponse", contract.RuleErrors, func(f *mock.Server) http.Handler {
+		{"404 in Starlette's shape instead of ErrorResponse", judge.RuleErrors, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 404 && isOp(r) {
 					a.body = []byte(`{"detail":"Not Found"}`)
 				}
 			})
 		}},
-		{"404 with an empty body", contract.RuleErrors, func(f *mock.Server) http.Handler {
+		{"404 with an empty body", judge.RuleErrors, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 404 && isOp(r) {
 					a.body = nil
 				}
 			})
 		}},
-		{"500 as plain text", contract.RuleErrors, func(f *mock.Server) http.Handler {
+		{"500 as plain text", judge.RuleErrors, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 500 && isOp(r) && bytes.HasPrefix(a.body, []byte("{")) {
 					a.header.Set("Content-Type", "text/plain; charset=utf-8")
@@ -756,7 +757,7 @@ func mutants() []mutantCase {
 				}
 			})
 		}},
-		{"a server error answered 503", contract.RuleErrors, func(f *mock.Server) http.Handler {
+		{"a server error answered 503", judge.RuleErrors, func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 500 && isOp(r) && bytes.HasPrefix(a.body, []byte("{")) {
 					a.status = 503
@@ -764,7 +765,7 @@ func mutants() []mutantCase {
 			})
 		}},
 		// Concurrency.
-		{"read-modify-write of the whole record", contract.RuleConcurrency, concurrentLoser},
+		{"read-modify-write of the whole record", judge.RuleConcurrency, concurrentLoser},
 	}
 }
 

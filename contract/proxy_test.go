@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +17,10 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/drift"
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock"
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
@@ -32,7 +36,7 @@ func emptyModel(t testing.TB) *mock.Server {
 }
 
 type proxied struct {
-	proxy *contract.Proxy
+	proxy *drift.Proxy
 	url   string
 	log   *bytes.Buffer
 	logMu *sync.Mutex
@@ -40,7 +44,7 @@ type proxied struct {
 
 // startProxy serves a proxy in front of upstream (a URL); cfg's Upstream and Oracle
 // are filled in when empty.
-func startProxy(t testing.TB, upstream string, cfg contract.ProxyConfig) *proxied {
+func startProxy(t testing.TB, upstream string, cfg drift.ProxyConfig) *proxied {
 	t.Helper()
 	cfg.Upstream = upstream
 	if cfg.Oracle == nil {
@@ -48,7 +52,7 @@ func startProxy(t testing.TB, upstream string, cfg contract.ProxyConfig) *proxie
 	}
 	pr := &proxied{log: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(lockedWriter{pr.log, pr.logMu}, nil))
-	p, err := contract.NewProxy(cfg)
+	p, err := drift.NewProxy(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +114,14 @@ func firstIDs(s *mock.Server) map[string]string {
 	return ids
 }
 
-func driftOf(t testing.TB, base string) contract.DriftReport {
+func driftOf(t testing.TB, base string) drift.DriftReport {
 	t.Helper()
 	resp, err := http.Get(base + "/__admin/drift")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var rep contract.DriftReport
+	var rep drift.DriftReport
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +136,7 @@ func TestProxyInFrontOfTheFakeSeesNoDrift(t *testing.T) {
 	fake := newFake(t)
 	up := httptest.NewServer(fake)
 	t.Cleanup(up.Close)
-	pr := startProxy(t, up.URL, contract.ProxyConfig{Record: true})
+	pr := startProxy(t, up.URL, drift.ProxyConfig{Record: true})
 	reqs := contract.GeneratedRequests(7, contract.DefaultGenerate, firstIDs(fake))
 	for _, g := range reqs {
 		send(t, pr.url, g, nil)
@@ -194,7 +198,7 @@ func TestProxyReportsDriftUnderItsRule(t *testing.T) {
 			fake := newFake(t)
 			up := httptest.NewServer(m.make(fake))
 			t.Cleanup(up.Close)
-			pr := startProxy(t, up.URL, contract.ProxyConfig{})
+			pr := startProxy(t, up.URL, drift.ProxyConfig{})
 			for _, g := range contract.GeneratedRequests(3, contract.DefaultGenerate, firstIDs(fake)) {
 				send(t, pr.url, g, nil)
 			}
@@ -261,12 +265,12 @@ func TestProxyForwardsUnchanged(t *testing.T) {
 	id := firstIDs(fake)["sip"]
 	for _, tc := range []struct {
 		name      string
-		cfg       contract.ProxyConfig
+		cfg       drift.ProxyConfig
 		wantLearn string // the learning read's Authorization, "" for none
 	}{
-		{"learning with the token", contract.ProxyConfig{Token: "tok-learn"}, "Bearer tok-learn"},
-		{"learning with the application's credentials", contract.ProxyConfig{}, "Bearer app-token"},
-		{"no learning", contract.ProxyConfig{NoLearn: true}, ""},
+		{"learning with the token", drift.ProxyConfig{Token: "tok-learn"}, "Bearer tok-learn"},
+		{"learning with the application's credentials", drift.ProxyConfig{}, "Bearer app-token"},
+		{"no learning", drift.ProxyConfig{NoLearn: true}, ""},
 	} {
 		mu.Lock()
 		got = nil
@@ -296,7 +300,7 @@ func TestProxyForwardsUnchanged(t *testing.T) {
 		for _, s := range requests {
 			if s.body == "{}" {
 				learns++
-				if a := s.header.Get("Authorization"); a != tc.wantLearn || s.header.Get("User-Agent") != contract.DefaultProxyUserAgent {
+				if a := s.header.Get("Authorization"); a != tc.wantLearn || s.header.Get("User-Agent") != drift.DefaultProxyUserAgent {
 					t.Errorf("%s: learning read with Authorization %q, User-Agent %q", tc.name, a, s.header.Get("User-Agent"))
 				}
 				continue
@@ -345,7 +349,7 @@ func TestProxyNoLearnFollowsTheUpstream(t *testing.T) {
 	fake := newFake(t)
 	up := httptest.NewServer(fake)
 	t.Cleanup(up.Close)
-	pr := startProxy(t, up.URL, contract.ProxyConfig{NoLearn: true})
+	pr := startProxy(t, up.URL, drift.ProxyConfig{NoLearn: true})
 	id := firstIDs(fake)["pia"]
 	ct := "application/json"
 	for _, body := range []string{`{"friendly_name":1}`, `{"friendly_name":"A"}`, `{"inbound_agent_id":null}`, `{}`} {
@@ -406,7 +410,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			pr := startProxy(t, tc.upstream(t), contract.ProxyConfig{Timeout: 200 * time.Millisecond, NoLearn: true})
+			pr := startProxy(t, tc.upstream(t), drift.ProxyConfig{Timeout: 200 * time.Millisecond, NoLearn: true})
 			resp, err := noRedirects.Post(pr.url+"/v1/phone-numbers/abc", "application/json", strings.NewReader("{}"))
 			if err == nil {
 				resp.Body.Close()
@@ -421,9 +425,9 @@ func TestProxyUpstreamFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			var j struct{ Requests []contract.ProxyEntry }
+			var j struct{ Requests []drift.ProxyEntry }
 			_ = json.NewDecoder(resp.Body).Decode(&j)
-			if len(j.Requests) != 1 || j.Requests[0].Verdict != contract.VerdictUpstreamFailed || !strings.Contains(j.Requests[0].Reason, tc.reason) {
+			if len(j.Requests) != 1 || j.Requests[0].Verdict != drift.VerdictUpstreamFailed || !strings.Contains(j.Requests[0].Reason, tc.reason) {
 				t.Errorf("journal: %+v", j.Requests)
 			}
 		})
@@ -444,7 +448,7 @@ func TestProxyKeepsNoSecret(t *testing.T) {
 	up := httptest.NewServer(broken)
 	t.Cleanup(up.Close)
 	const token = "tok-7f3a9-very-secret"
-	pr := startProxy(t, up.URL, contract.ProxyConfig{Token: token})
+	pr := startProxy(t, up.URL, drift.ProxyConfig{Token: token})
 	id := firstIDs(fake)["sip"]
 	ct := "application/json"
 	auth := http.Header{"Authorization": {"Bearer " + token}}
@@ -491,7 +495,7 @@ func TestProxyBounds(t *testing.T) {
 		_, _ = io.WriteString(w, big)
 	}))
 	t.Cleanup(up.Close)
-	pr := startProxy(t, up.URL, contract.ProxyConfig{MaxBodyBytes: 100, MaxAnswerBytes: 1000, JournalSize: 2, NoLearn: true})
+	pr := startProxy(t, up.URL, drift.ProxyConfig{MaxBodyBytes: 100, MaxAnswerBytes: 1000, JournalSize: 2, NoLearn: true})
 	resp, err := http.Post(pr.url+"/v1/phone-numbers/abc", "application/json", strings.NewReader(strings.Repeat(" ", 101)))
 	if err != nil {
 		t.Fatal(err)
@@ -520,7 +524,7 @@ func TestProxyBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var j struct{ Requests []contract.ProxyEntry }
+	var j struct{ Requests []drift.ProxyEntry }
 	_ = json.NewDecoder(resp.Body).Decode(&j)
 	if len(j.Requests) != 2 || j.Requests[1].Seq != 4 {
 		t.Errorf("journal of size 2 holds %d entries", len(j.Requests))
@@ -557,14 +561,14 @@ func TestProxyVerdicts(t *testing.T) {
 					*a = answer{422, http.Header{"Content-Type": {"application/json"}}, []byte(`{"detail":[]}`)}
 				}
 			})
-		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`)}, [4]int{0, 2, 0, 0}, contract.RuleStoredState},
+		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`)}, [4]int{0, 2, 0, 0}, judge.RuleStoredState},
 		{"a field the document does not have in every record", func(f *mock.Server) http.Handler {
 			return mutant(f, nil, func(r *http.Request, a *answer) {
 				if a.status == 200 {
 					rewriteJSON(a, func(v *pyjson.Value) { v.Set("created_at", pyjson.StringValue("2026-01-01")) })
 				}
 			})
-		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 2, 0, 0}, contract.RuleRendering},
+		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 2, 0, 0}, judge.RuleRendering},
 		// A record the model cannot take at all: the learning read is the drift, and
 		// only what does not depend on the record is compared after it.
 		{"records without their phone_number", func(f *mock.Server) http.Handler {
@@ -575,7 +579,7 @@ func TestProxyVerdicts(t *testing.T) {
 					})
 				}
 			})
-		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 0, 2, 1}, contract.RuleRendering},
+		}, []contract.GenRequest{req(`{}`), req(`{"friendly_name":"A"}`), req(`{"friendly_name":1}`)}, [4]int{1, 0, 2, 1}, judge.RuleRendering},
 		{"one update refused with 422, nothing stored", func(f *mock.Server) http.Handler {
 			refused := false
 			var mu sync.Mutex
@@ -588,14 +592,14 @@ func TestProxyVerdicts(t *testing.T) {
 				}
 				return through(f, r, body)
 			})
-		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`), req(`{"inbound_agent_id":null}`)}, [4]int{2, 1, 0, 0}, contract.RuleValidation},
+		}, []contract.GenRequest{req(`{"friendly_name":"A"}`), req(`{}`), req(`{"inbound_agent_id":null}`)}, [4]int{2, 1, 0, 0}, judge.RuleValidation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			up := httptest.NewServer(tc.upstream(newFake(t)))
 			t.Cleanup(up.Close)
-			pr := startProxy(t, up.URL, contract.ProxyConfig{})
+			pr := startProxy(t, up.URL, drift.ProxyConfig{})
 			for _, g := range tc.requests {
 				send(t, pr.url, g, nil)
 			}
@@ -603,7 +607,7 @@ func TestProxyVerdicts(t *testing.T) {
 			if got := [4]int{rep.Equal, rep.Drifted, rep.NotCompared, rep.LearningDrifted}; got != tc.want {
 				t.Errorf("equal, drifted, not compared, learning reads drifted: %v, want %v (%s)", got, tc.want, rep.Summary())
 			}
-			if tc.rule != "" && !slices.ContainsFunc(rep.Rules, func(r contract.DriftRule) bool { return r.Rule == tc.rule }) {
+			if tc.rule != "" && !slices.ContainsFunc(rep.Rules, func(r drift.DriftRule) bool { return r.Rule == tc.rule }) {
 				var out bytes.Buffer
 				_ = rep.WriteText(&out)
 				t.Errorf("no drift under %q:\n%s", tc.rule, out.String())
@@ -621,7 +625,7 @@ func BenchmarkProxyExchange(b *testing.B) {
 	}
 	up := httptest.NewServer(fake)
 	b.Cleanup(up.Close)
-	pr := startProxy(b, up.URL, contract.ProxyConfig{JournalSize: -1})
+	pr := startProxy(b, up.URL, drift.ProxyConfig{JournalSize: -1})
 	ct := "application/json"
 	g := contract.GenRequest{Method: http.MethodPatch, Path: "/v1/phone-numbers/" + firstIDs(fake)["sip"], ContentType: &ct, Body: []byte(`{"friendly_name":"Bench","outbound_agent_id":null}`)}
 	for _, bc := range []struct{ name, url string }{{"direct", up.URL}, {"proxy", pr.url}} {
@@ -646,7 +650,7 @@ func TestProxyStaysInStep(t *testing.T) {
 	fake := newFake(t)
 	up := httptest.NewServer(fake)
 	t.Cleanup(up.Close)
-	pr := startProxy(t, up.URL, contract.ProxyConfig{MaxNumbers: 2})
+	pr := startProxy(t, up.URL, drift.ProxyConfig{MaxNumbers: 2})
 	ct := "application/json"
 	ids := fake.SeededIDs()["sip"]
 	fields := []string{"friendly_name", "inbound_agent_id", "outbound_agent_id", "sip_trunk_username", "sip_termination_uri"}
@@ -682,5 +686,80 @@ func TestProxyStaysInStep(t *testing.T) {
 	// Three numbers, room for two: some were forgotten and learnt again.
 	if rep.LearningReads <= len(ids) {
 		t.Errorf("%d learning reads for %d numbers and room for 2", rep.LearningReads, len(ids))
+	}
+}
+
+// TestAdminHostGuardIsTheFakes: the proxy refuses a Host its admin routes do not
+// answer with the fake's status and error code (one guard, mock/protocol).
+func TestAdminHostGuardIsTheFakes(t *testing.T) {
+	t.Parallel()
+	fake, err := mock.New(mock.Options{AdminHosts: []string{"localhost"}, JournalSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(fakeSrv.Close)
+	pr := startProxy(t, fakeSrv.URL, drift.ProxyConfig{AdminHosts: []string{"localhost"}})
+	refusal := func(base, path string) (int, protocol.ErrorResponse) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "rebound.example:80"
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body protocol.ErrorResponse
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return resp.StatusCode, body
+	}
+	fs, fb := refusal(fakeSrv.URL, "/__admin/requests")
+	ps, pb := refusal(pr.url, "/__admin/requests")
+	if fs != http.StatusForbidden || ps != fs || fb.Error != protocol.CodeHostNotAllowed || pb.Error != fb.Error {
+		t.Errorf("fake %d %q, proxy %d %q; want both 403 %q", fs, fb.Error, ps, pb.Error, protocol.CodeHostNotAllowed)
+	}
+	for _, host := range []string{"localhost", "LOCALHOST:8080"} {
+		if !protocol.AdminHostAllowed([]string{"localhost"}, host) {
+			t.Errorf("%s refused", host)
+		}
+	}
+	if protocol.AdminHostAllowed([]string{"localhost"}, "localhost.rebound.example") || !protocol.AdminHostAllowed(nil, "any") {
+		t.Error("AdminHostAllowed: a suffix passed, or nil refused")
+	}
+}
+
+// TestJournalFieldNamesMatchTheFakes: /__admin/requests names a field the fake's
+// journal and the proxy's journal both have the same way (headers, not header).
+func TestJournalFieldNamesMatchTheFakes(t *testing.T) {
+	t.Parallel()
+	jsonNames := func(typ reflect.Type) map[string]string {
+		out := map[string]string{}
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.IsExported() && name != "-" {
+				out[f.Name] = name
+			}
+		}
+		return out
+	}
+	fake := jsonNames(reflect.TypeFor[mock.JournalEntry]())
+	shared := 0
+	for _, typ := range []reflect.Type{reflect.TypeFor[drift.ProxyEntry](), reflect.TypeFor[drift.ProxyAnswer]()} {
+		for field, name := range jsonNames(typ) {
+			if want, ok := fake[field]; ok {
+				shared++
+				if name != want {
+					t.Errorf("%s.%s is %q in JSON; the fake's journal says %q", typ.Name(), field, name, want)
+				}
+			}
+		}
+	}
+	if shared < 6 {
+		t.Fatalf("only %d fields shared: the comparison compares nothing", shared)
 	}
 }

@@ -5,13 +5,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net/http"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/contract/judge"
 )
 
 // Scenario outcomes.
@@ -215,12 +212,12 @@ type ruleGroup struct {
 	cases      []CaseResult
 }
 
-// byRule groups failed scenarios and cases by the rule they broke, in FIDELITY's
+// byRule groups failed scenarios and cases by the rule they broke, in docs/fidelity.md's
 // order; failures without a rule come last.
 func (r *Report) byRule() []ruleGroup {
 	var groups []ruleGroup
 	index := map[string]int{}
-	for _, rl := range Rules {
+	for _, rl := range judge.Rules {
 		index[rl.Name] = len(groups)
 		groups = append(groups, ruleGroup{rule: rl.Name, text: rl.Text})
 	}
@@ -249,7 +246,7 @@ func (r *Report) byRule() []ruleGroup {
 	return out
 }
 
-// Rules reports the rules broken, each with how many failures it had.
+// RulesBroken reports the rules broken, each with how many failures it had.
 func (r *Report) RulesBroken() map[string]int {
 	out := map[string]int{}
 	for _, g := range r.byRule() {
@@ -341,38 +338,40 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteJUnit writes the report as JUnit XML: one testcase per scenario, classed by file.
+// JUnit XML, as CI tools read it.
+type junitResult struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",chardata"`
+}
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+type junitCase struct {
+	Classname  string          `xml:"classname,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Time       string          `xml:"time,attr"`
+	Failure    *junitResult    `xml:"failure,omitempty"`
+	Error      *junitResult    `xml:"error,omitempty"`
+	Skipped    *junitResult    `xml:"skipped,omitempty"`
+}
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
 func (r *Report) WriteJUnit(w io.Writer) error {
-	type result struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr,omitempty"`
-		Body    string `xml:",chardata"`
-	}
-	type property struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	}
-	type testcase struct {
-		Classname  string     `xml:"classname,attr"`
-		Properties []property `xml:"properties>property,omitempty"`
-		Name       string     `xml:"name,attr"`
-		Time       string     `xml:"time,attr"`
-		Failure    *result    `xml:"failure,omitempty"`
-		Error      *result    `xml:"error,omitempty"`
-		Skipped    *result    `xml:"skipped,omitempty"`
-	}
-	type testsuite struct {
-		XMLName  xml.Name   `xml:"testsuite"`
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Errors   int        `xml:"errors,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Time     string     `xml:"time,attr"`
-		Cases    []testcase `xml:"testcase"`
-	}
-	suite := testsuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
+	suite := junitSuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
 	for _, s := range r.Scenarios {
-		tc := testcase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}
+		tc := junitCase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}
 		detail := func() string {
 			var b strings.Builder
 			one := *r
@@ -382,30 +381,30 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		switch s.Status {
 		case StatusFailed:
-			tc.Failure = &result{Message: s.Reason, Type: "contract", Body: detail()}
+			tc.Failure = &junitResult{Message: s.Reason, Type: "contract", Body: detail()}
 		case StatusError:
-			tc.Error = &result{Message: s.Reason, Type: "scenario", Body: detail()}
+			tc.Error = &junitResult{Message: s.Reason, Type: "scenario", Body: detail()}
 		case StatusSkipped:
-			tc.Skipped = &result{Message: s.Reason}
+			tc.Skipped = &junitResult{Message: s.Reason}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
 	if g := r.Generated; g != nil {
 		for _, c := range g.Cases {
-			tc := testcase{Classname: "generated", Name: c.ID + " " + c.Category, Time: seconds(c.DurationMS),
-				Properties: []property{{"seed", fmt.Sprint(g.Seed)}, {"replay", "--replay " + c.ID}}}
+			tc := junitCase{Classname: "generated", Name: c.ID + " " + c.Category, Time: seconds(c.DurationMS),
+				Properties: []junitProperty{{"seed", fmt.Sprint(g.Seed)}, {"replay", "--replay " + c.ID}}}
 			suite.Tests++
 			switch c.Status {
 			case StatusFailed:
 				var b strings.Builder
 				r.writeCase(&errWriter{w: &b}, c)
-				tc.Failure = &result{Message: c.Rule + ": " + c.Reason, Type: c.Rule, Body: strings.TrimSpace(b.String())}
+				tc.Failure = &junitResult{Message: c.Rule + ": " + c.Reason, Type: c.Rule, Body: strings.TrimSpace(b.String())}
 				suite.Failures++
 			case StatusSkipped:
-				tc.Skipped = &result{Message: c.Reason}
+				tc.Skipped = &junitResult{Message: c.Reason}
 				suite.Skipped++
 			case StatusInfo:
-				tc.Skipped = &result{Message: "informational: " + c.Reason}
+				tc.Skipped = &junitResult{Message: "informational: " + c.Reason}
 				suite.Skipped++
 			}
 			suite.Cases = append(suite.Cases, tc)
@@ -435,60 +434,3 @@ func (e *errWriter) printf(format string, a ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
 	}
 }
-
-const redacted = protocol.Redacted
-
-// redactValue renders v with every secret-named key's value replaced.
-func redactValue(v pyjson.Value) string { return text(redactTree(v)) }
-
-// redactTree replaces the value of every secret-named key (protocol.SecretKey) that
-// is not null, at any depth.
-func redactTree(v pyjson.Value) pyjson.Value {
-	return v.ReplaceMembers(func(key string, val pyjson.Value) (pyjson.Value, bool) {
-		if protocol.SecretKey(key) && val.Kind != pyjson.Null {
-			return pyjson.StringValue(redacted), true
-		}
-		return val, false
-	})
-}
-
-// redactBody redacts a body for reports: secret keys in JSON, and the token anywhere.
-func redactBody(b []byte, token string) string {
-	if v, err := pyjson.Decode(b); err == nil {
-		return redactText(redactValue(v), token)
-	}
-	return redactText(string(truncate(b)), token)
-}
-
-func redactText(s, token string) string {
-	if token != "" {
-		s = strings.ReplaceAll(s, token, redacted)
-	}
-	return s
-}
-
-// curl renders a request as a shell command that reproduces it, secrets redacted: the
-// token comes from $VERBEX_API_KEY.
-func curl(req *http.Request, body []byte, token string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "curl -sS -i -X %s %s", req.Method, shellQuote(req.URL.String()))
-	keys := make([]string, 0, len(req.Header))
-	for k := range req.Header {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := req.Header.Get(k)
-		if k == "Authorization" {
-			b.WriteString(` -H "Authorization: Bearer $VERBEX_API_KEY"`)
-			continue
-		}
-		fmt.Fprintf(&b, " -H %s", shellQuote(k+": "+v))
-	}
-	if len(body) > 0 {
-		fmt.Fprintf(&b, " --data-binary %s", shellQuote(redactBody(body, token)))
-	}
-	return b.String()
-}
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,11 +1,9 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -132,7 +131,8 @@ type runner struct {
 	cfg       Config
 	limit     *limiter
 	deadline  time.Time
-	oracle    *oracle
+	oracle    *judge.Oracle
+	judge     *judge.Judge
 	gen       *generator
 	doc       *spec.Document
 	scenarios []*Scenario
@@ -154,6 +154,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if r.doc, err = spec.Load(specBytes); err != nil {
 		return nil, &ConfigError{Msg: "spec: " + err.Error()}
 	}
+	r.judge = &judge.Judge{Doc: r.doc, Strict: cfg.Strict}
 	r.scenarios = cfg.Scenarios
 	if r.scenarios == nil {
 		if r.scenarios, err = LoadFS(scenarios.FS); err != nil {
@@ -278,7 +279,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 				defer wg.Done()
 				defer func() { <-sem }()
 				if r.overBudget() {
-					results[i] = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Rule: sc.Rule, Status: StatusSkipped, Reason: "not run: the time budget (--max-duration) was spent"}
+					results[i] = ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Rule: sc.Rule, Status: StatusSkipped, Reason: skipOverBudget}
 				} else {
 					results[i] = r.scenario(ctx, sc, fmt.Sprintf("contract-%s-%d", r.runID, i))
 				}
@@ -332,7 +333,7 @@ func (r *runner) plan(sc *Scenario) string {
 
 // wouldSkip says why a scenario would be skipped, as far as it can be known without
 // sending anything: on a target without a states route, what the given numbers
-// (--sip-id, …) cannot provide. With a states route (or no target named) nothing is
+// (--id PROVIDER=ID) cannot provide. With a states route (or no target named) nothing is
 // known until it is asked.
 func (r *runner) wouldSkip(sc *Scenario) string {
 	if r.cfg.States != "" || r.cfg.Target == "" {
@@ -343,19 +344,14 @@ func (r *runner) wouldSkip(sc *Scenario) string {
 		if g.State == protocol.StateNoPhoneNumber {
 			continue
 		}
-		var prov *spec.Provider
-		for _, p := range r.doc.Providers {
-			if g.State == protocol.ProviderStateName(p.Name) {
-				prov = p
-			}
-		}
+		prov := r.providerOf(g.State)
 		switch {
 		case prov == nil:
-			return fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State)
+			return skipNoStatesRoute(g.State)
 		case r.cfg.IDs[prov.Name] == "":
-			return fmt.Sprintf("state %q needs a %s number: give --%s-id", g.State, prov.Name, prov.Name)
+			return skipNoNumber(g.State, prov.Name)
 		case used[prov.Name]:
-			return fmt.Sprintf("the scenario needs two %s numbers; only one was given", prov.Name)
+			return skipTwoNumbers(prov.Name)
 		}
 		used[prov.Name] = true
 	}
@@ -384,15 +380,14 @@ func bodySummary(req *Request) string {
 // preflight sends one harmless request (an empty PATCH to an id nobody has) so that a
 // target that never answers is told apart from a contract failure.
 func (r *runner) preflight(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, r.cfg.Target+"/v1/phone-numbers/"+randomID(), strings.NewReader("{}"))
+	req, err := judge.EmptyPatch(randomID()).HTTP(ctx, r.cfg.Target)
 	if err != nil {
 		return &ConfigError{Msg: fmt.Sprintf("target %q: %v", r.cfg.Target, err)}
 	}
-	req.Header.Set("Content-Type", "application/json")
 	r.authorize(req)
 	resp, err := r.do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, redactText(err.Error(), r.cfg.Token))
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.cfg.Target, judge.RedactText(err.Error(), r.cfg.Token))
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -491,459 +486,6 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario, session string) (re
 	return res
 }
 
-// stepOrParallel runs a step; a parallel one sends its requests all at once and
-// fails if any answer does.
-func (r *runner) stepOrParallel(ctx context.Context, sc *Scenario, s *Step, v vars, session string) StepResult {
-	if len(s.Parallel) == 0 {
-		return r.step(ctx, sc, s, v, session)
-	}
-	ones := s.requests()
-	results := make([]StepResult, len(ones))
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range ones {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-release
-			results[i] = r.step(ctx, sc, &ones[i], v, session)
-		}()
-	}
-	close(release)
-	wg.Wait()
-	out := results[0]
-	out.Failures, out.Error = nil, ""
-	var methods []string
-	for i, res := range results {
-		methods = append(methods, res.Method)
-		if res.Error != "" && out.Error == "" {
-			out.Error = res.Error
-		}
-		for _, f := range res.Failures {
-			f.Message = fmt.Sprintf("parallel request %d: %s", i+1, f.Message)
-			out.Failures = append(out.Failures, f)
-		}
-		if len(res.Failures) > 0 && len(out.Failures) == len(res.Failures) {
-			out.Status, out.ResponseBody, out.Curl, out.RequestBody, out.URL = res.Status, res.ResponseBody, res.Curl, res.RequestBody, res.URL
-		}
-	}
-	out.Method = fmt.Sprintf("%d× parallel %s", len(results), strings.Join(slices.Compact(methods), "/"))
-	return out
-}
-
-// step sends one request and checks the answer against the document and the
-// expectation.
-func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, session string) StepResult {
-	res := StepResult{Name: s.Name, Line: s.Line}
-	// inError marks a mistake in the scenario itself, located by file and line.
-	inError := func(what string, err error) StepResult {
-		res.Error = fmt.Sprintf("%s:%d: %s: %s: %v", sc.File, s.Line, s.Name, what, err)
-		return res
-	}
-	fail := func(kind, msg string, mm ...Mismatch) {
-		res.Failures = append(res.Failures, Failure{Kind: kind, Message: msg, Mismatches: mm})
-	}
-	rendered := *s
-	var err error
-	if rendered.Request.Path, err = v.renderString(s.Request.Path); err != nil {
-		return inError("path", err)
-	}
-	var body []byte
-	contentType := "application/json"
-	if s.Request.ContentType != nil {
-		contentType = *s.Request.ContentType
-	}
-	switch {
-	case s.Request.JSON != nil:
-		val, err := v.render(*s.Request.JSON)
-		if err != nil {
-			return inError("json", err)
-		}
-		rendered.Request.JSON = &val
-		if body, err = pyjson.Append(nil, val); err != nil {
-			return inError("json", err)
-		}
-	case s.Request.Raw != nil:
-		raw, err := v.renderString(*s.Request.Raw)
-		if err != nil {
-			return inError("raw", err)
-		}
-		rendered.Request.Raw = &raw
-		body = []byte(raw)
-	default:
-		contentType = ""
-		if s.Request.ContentType != nil {
-			contentType = *s.Request.ContentType
-		}
-	}
-	if enc := s.Request.Encoding; enc != "" && enc != "utf-8" {
-		body = encode(string(body), enc)
-	}
-	if !s.Invalid {
-		if err := checkRequest(r.doc, &rendered); err != nil {
-			return inError("request is off the document but not marked invalid", err)
-		}
-	}
-	url := r.cfg.Target + rendered.Request.Path
-	req, err := http.NewRequestWithContext(ctx, s.Request.Method, url, bytes.NewReader(body))
-	if err != nil {
-		return inError("request", err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	r.authorize(req)
-	if r.cfg.States != "" {
-		req.Header.Set(SessionHeader, session)
-	}
-	for k, hv := range s.Request.Headers {
-		val, err := v.renderString(hv)
-		if err != nil {
-			return inError("header "+k, err)
-		}
-		req.Header.Set(k, val)
-	}
-	res.Method, res.URL = req.Method, url
-	res.RequestBody = redactBody(body, r.cfg.Token)
-	res.Curl = curl(req, body, r.cfg.Token)
-	start := time.Now()
-	resp, err := r.do(req)
-	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
-	if err != nil {
-		fail("transport", "request failed: "+redactText(err.Error(), r.cfg.Token))
-		return res
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		fail("transport", "reading the answer failed: "+err.Error())
-	}
-	res.Status = resp.StatusCode
-	res.ResponseHeaders = map[string]string{"Content-Type": resp.Header.Get("Content-Type")}
-	res.ResponseBody = redactBody(respBody, r.cfg.Token)
-
-	// 1. The document, for every answer to its operation, but the framework's own
-	// answers to a request meant to be off it (the real service sends those too).
-	if !(s.Invalid && frameworkAnswer(resp.StatusCode, resp.Header, respBody)) {
-		for _, p := range r.doc.CheckResponse(req.Method, req.URL.Path, resp.StatusCode, resp.Header, respBody) {
-			fail(p.Kind, p.Message)
-		}
-	}
-	// 2. The expectation.
-	if resp.StatusCode != s.Expect.Status {
-		fail("status", fmt.Sprintf("status %d, expected %d", resp.StatusCode, s.Expect.Status),
-			Mismatch{Path: "status", Expected: fmt.Sprint(s.Expect.Status), Got: fmt.Sprint(resp.StatusCode)})
-	}
-	for _, name := range sortedKeys(s.Expect.Headers) {
-		want, err := v.render(s.Expect.Headers[name])
-		if err != nil {
-			return inError("expect.headers."+name, err)
-		}
-		var got *pyjson.Value
-		if vals, ok := resp.Header[http.CanonicalHeaderKey(name)]; ok {
-			g := pyjson.StringValue(strings.Join(vals, ", "))
-			got = &g
-		}
-		if mm := match("header "+name, want, got, false, nil); len(mm) > 0 {
-			fail("header", mm[0].String(), mm...)
-		}
-	}
-	var decoded *pyjson.Value
-	if d, err := pyjson.Decode(respBody); err == nil {
-		decoded = &d
-	}
-	if s.Expect.Body != nil {
-		want, err := v.render(*s.Expect.Body)
-		if err != nil {
-			return inError("expect.body", err)
-		}
-		res.ExpectedBody = redactValue(want)
-		if decoded == nil {
-			fail("body", "the answer is not JSON", Mismatch{Path: "$", Expected: text(want), Got: string(truncate(respBody))})
-		} else if mm := match("$", want, decoded, s.Expect.Exact, nil); len(mm) > 0 {
-			msg := mm[0].String()
-			if len(mm) > 1 {
-				msg += fmt.Sprintf(" (and %d more)", len(mm)-1)
-			}
-			fail("body", msg, mm...)
-		}
-	}
-	// 3. Captures, for later steps.
-	for name, p := range s.Capture {
-		val, ok := capture(p, resp, decoded)
-		if !ok {
-			fail("capture", fmt.Sprintf("capture %s: nothing at %s", name, p))
-			continue
-		}
-		v[name] = val
-	}
-	return res
-}
-
-// frameworkAnswer: Starlette's plain-text 500 or FastAPI's 400 for a body json.loads
-// cannot decode, the two answers the document does not list that FastAPI sends.
-func frameworkAnswer(status int, h http.Header, body []byte) bool {
-	switch status {
-	case http.StatusInternalServerError:
-		return strings.HasPrefix(h.Get("Content-Type"), "text/plain") && string(body) == "Internal Server Error"
-	case http.StatusBadRequest:
-		return string(body) == `{"detail":"There was an error parsing the body"}`
-	}
-	return false
-}
-
-func capture(p string, resp *http.Response, body *pyjson.Value) (pyjson.Value, bool) {
-	switch {
-	case p == "status":
-		return pyjson.NumberValue(fmt.Sprint(resp.StatusCode)), true
-	case strings.HasPrefix(p, "header."):
-		h := resp.Header.Get(strings.TrimPrefix(p, "header."))
-		return pyjson.StringValue(h), h != ""
-	case body == nil:
-		return pyjson.Value{}, false
-	case p == "body":
-		return *body, true
-	default:
-		return walk(*body, strings.Split(strings.TrimPrefix(p, "body."), "."))
-	}
-}
-
-// stateProvider puts the target into a scenario's named state.
-type stateProvider interface {
-	// provide returns the state's variables, or a reason to skip the scenario.
-	provide(ctx context.Context, session string, g Given) (vals map[string]pyjson.Value, skip string, err error)
-}
-
-// httpStates speaks the provider-state protocol (POST {"state", "params"}).
-type httpStates struct {
-	r   *runner
-	url string
-}
-
-func (h *httpStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
-	params := map[string]any{}
-	for k, v := range g.Params {
-		params[k] = v.Interface()
-	}
-	payload, _ := json.Marshal(map[string]any{"state": g.State, "params": params})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(payload))
-	if err != nil {
-		return nil, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SessionHeader, session)
-	h.r.authorize(req)
-	resp, err := h.r.do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("provider-state route %s: %s", h.url, redactText(err.Error(), h.r.cfg.Token))
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var answer protocol.ErrorResponse
-	if resp.StatusCode == http.StatusBadRequest && json.Unmarshal(b, &answer) == nil && answer.Error == protocol.CodeUnknownState {
-		return nil, fmt.Sprintf("the target cannot provide state %q", g.State), nil
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", &stateRouteError{status: resp.StatusCode, body: b}
-	}
-	v, err := pyjson.Decode(b)
-	if err != nil || v.Kind != pyjson.Object {
-		return nil, "", fmt.Errorf("provider-state route answered %s, want a JSON object", truncate(b))
-	}
-	out := map[string]pyjson.Value{}
-	for _, m := range v.Obj {
-		out[m.Key] = m.Value
-	}
-	return out, "", nil
-}
-
-// check asks the states route for a harmless state (an id nobody has, which creates
-// nothing) before anything runs: a route that is not there (404, 405) is a usage
-// error, not a run of skipped scenarios that looks green.
-func (h *httpStates) check(ctx context.Context) error {
-	_, skip, err := h.provide(ctx, fmt.Sprintf("contract-%s-check", h.r.runID), Given{State: protocol.StateNoPhoneNumber})
-	var se *stateRouteError
-	switch {
-	case errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusMethodNotAllowed):
-		ce := &ConfigError{Msg: fmt.Sprintf("--states %s: the target has no provider-state route there (it answered %d)", h.r.cfg.States, se.status)}
-		if h.r.cfg.States != protocol.StatesPath && h.r.looksLikeTheFake(ctx) {
-			ce.Hint = "--states " + protocol.StatesPath
-		}
-		return ce
-	case err != nil:
-		return &ConfigError{Msg: fmt.Sprintf("--states %s: %v", h.r.cfg.States, err)}
-	case skip != "":
-		// A route that cannot even say an id is free is still a route; scenarios that
-		// need that state are skipped and say so.
-		return nil
-	}
-	return nil
-}
-
-// looksLikeTheFake reports whether the target serves this fake's states route.
-func (r *runner) looksLikeTheFake(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.Target+protocol.StatesPath, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := r.do(req)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	var list protocol.StateList
-	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&list) == nil && len(list.States) > 0
-}
-
-// stateRouteError is an answer of the states route that is neither a state nor a
-// refusal of one.
-type stateRouteError struct {
-	status int
-	body   []byte
-}
-
-func (e *stateRouteError) Error() string {
-	return fmt.Sprintf("provider-state route answered %d: %s", e.status, truncate(e.body))
-}
-
-// idStates provides states on a target without a states route from the numbers the
-// user named: it snapshots them first and restores them at the end.
-type idStates struct {
-	r         *runner
-	ids       map[string]string // provider → id
-	snapshots map[string]pyjson.Value
-	mu        sync.Mutex
-	used      map[string]map[string]bool // session → providers already handed out
-}
-
-func (s *idStates) patch(ctx context.Context, id string, body pyjson.Value) (int, pyjson.Value, error) {
-	b, err := pyjson.Append(nil, body)
-	if err != nil {
-		return 0, pyjson.Value{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, s.r.cfg.Target+"/v1/phone-numbers/"+id, bytes.NewReader(b))
-	if err != nil {
-		return 0, pyjson.Value{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	s.r.authorize(req)
-	resp, err := s.r.do(req)
-	if err != nil {
-		return 0, pyjson.Value{}, errors.New(redactText(err.Error(), s.r.cfg.Token))
-	}
-	defer resp.Body.Close()
-	rb, _ := io.ReadAll(resp.Body)
-	v, _ := pyjson.Decode(rb)
-	return resp.StatusCode, v, nil
-}
-
-// snapshot reads each given number with an empty PATCH, which changes nothing. A
-// number the target cannot read (a wrong id) is a usage error; a read answered off
-// the document (no or the wrong provider, a body off its schema) is a contract
-// failure, returned as a failed result.
-func (s *idStates) snapshot(ctx context.Context) ([]ScenarioResult, error) {
-	s.snapshots = map[string]pyjson.Value{}
-	var failures []ScenarioResult
-	for _, p := range sortedKeys(s.ids) {
-		id := s.ids[p]
-		if id == "" {
-			continue
-		}
-		a, err := s.r.send(ctx, "", emptyPatch(id))
-		if err != nil {
-			return nil, fmt.Errorf("%w: reading %s number %s: %v", ErrUnreachable, p, id, err)
-		}
-		if a.Status != http.StatusOK {
-			return nil, &ConfigError{Msg: fmt.Sprintf("--id %s=%s: the target answered %d to an empty PATCH; want 200", p, id, a.Status)}
-		}
-		rec, problem := s.r.checkRecord(a, id)
-		if got, _ := rec.Get(spec.ProviderField); problem == "" && got.Str != p {
-			problem = fmt.Sprintf("its provider is %s, not %q as given", text(got), p)
-		}
-		if problem != "" {
-			failures = append(failures, ScenarioResult{
-				Name: fmt.Sprintf("preflight read of the %s number %s", p, id), File: "(preflight)", Rule: RuleRendering,
-				Status: StatusFailed, Reason: "the answer to an empty PATCH is off the document: " + problem,
-				Steps: []StepResult{{Name: "read", Method: http.MethodPatch, URL: s.r.cfg.Target + spec.Path, Status: a.Status,
-					ResponseBody: redactBody(a.Body, s.r.cfg.Token), Failures: []Failure{{Kind: "preflight", Message: problem}}}},
-			})
-			continue
-		}
-		s.snapshots[id] = rec
-	}
-	return failures, nil
-}
-
-// checkRecord checks a 200 answer that must be a whole record of the number id; the
-// problem is "" when it is one.
-func (r *runner) checkRecord(a answer, id string) (pyjson.Value, string) {
-	path := "/v1/phone-numbers/" + id
-	if probs := r.doc.CheckResponse(http.MethodPatch, path, a.Status, a.Header, a.Body); len(probs) > 0 {
-		return pyjson.Value{}, probs[0].String()
-	}
-	rec, err := pyjson.Decode(a.Body)
-	if err != nil || rec.Kind != pyjson.Object {
-		return pyjson.Value{}, "the body is not a JSON object"
-	}
-	prov, _ := rec.Get(spec.ProviderField)
-	p := r.doc.Provider(prov.Str)
-	if p == nil {
-		return rec, fmt.Sprintf("provider %s is not one of the document's (%s)", text(prov), strings.Join(r.doc.ProviderNames(), ", "))
-	}
-	if _, err := p.Record(rec); err != nil {
-		return rec, fmt.Sprintf("not a %s record: %v", p.Title, err)
-	}
-	if got, _ := rec.Get(spec.IDField); got.Str != id {
-		return rec, fmt.Sprintf("_id is %s, not the id read (%q)", text(got), id)
-	}
-	return rec, ""
-}
-
-// restorable are the fields of a record that an update can set.
-func (s *idStates) restorable(p *spec.Provider) []string { return s.r.restorable(p) }
-
-func (r *runner) restorable(p *spec.Provider) []string {
-	var out []string
-	for _, f := range p.Fields {
-		for _, b := range r.doc.Union.Branches {
-			if b.Has(f.Name) {
-				out = append(out, f.Name)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// restore puts every given number back as it was; it returns what it did.
-func (s *idStates) restore(ctx context.Context) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var done []string
-	for _, id := range sortedKeys(s.snapshots) {
-		snap := s.snapshots[id]
-		prov, _ := snap.Get(spec.ProviderField)
-		p := s.r.doc.Provider(prov.Str)
-		body := pyjson.ObjectValue(nil)
-		for _, f := range s.restorable(p) {
-			val, _ := snap.Get(f)
-			body.Set(f, val)
-		}
-		status, got, err := s.patch(ctx, id, body)
-		switch {
-		case err != nil:
-			done = append(done, fmt.Sprintf("%s: NOT restored: %v", id, err))
-		case status != http.StatusOK || !got.Equal(snap):
-			done = append(done, fmt.Sprintf("%s: NOT restored: the target answered %d %s", id, status, redactValue(got)))
-		default:
-			done = append(done, id+": restored")
-		}
-	}
-	return done
-}
-
 // otherBranches says why a scenario cannot hold for the document: an expected 422
 // lists the errors of request branches (loc ["body", TITLE, …]) other than the
 // document's, which pydantic reports all of, in order. The embedded suite is written
@@ -1007,65 +549,6 @@ func branchTitles(v pyjson.Value, out []string) []string {
 	return out
 }
 
-// providerState is the state that makes a number of the provider exist, named from
-// its response schema's title as the fake names it ("a Vonage number exists").
-func (r *runner) providerState(provider string) string {
-	if p := r.doc.Provider(provider); p != nil && p.Label != "" {
-		return protocol.StateName(p.Label)
-	}
-	return protocol.ProviderStateName(provider)
-}
-
-func (s *idStates) provide(ctx context.Context, session string, g Given) (map[string]pyjson.Value, string, error) {
-	for _, p := range s.r.doc.Providers {
-		if g.State != protocol.StateName(p.Label) && g.State != protocol.ProviderStateName(p.Name) {
-			continue
-		}
-		id := s.ids[p.Name]
-		if id == "" {
-			return nil, fmt.Sprintf("state %q needs a %s number: give --id %s=ID", g.State, p.Name, p.Name), nil
-		}
-		s.mu.Lock()
-		if s.used == nil {
-			s.used = map[string]map[string]bool{}
-		}
-		if s.used[session] == nil {
-			s.used[session] = map[string]bool{}
-		}
-		twice := s.used[session][p.Name]
-		s.used[session][p.Name] = true
-		s.mu.Unlock()
-		if twice {
-			return nil, fmt.Sprintf("the scenario needs two %s numbers; only one was given", p.Name), nil
-		}
-		body := pyjson.ObjectValue(nil)
-		for _, k := range sortedKeys(g.Params) {
-			body.Set(k, g.Params[k])
-		}
-		status, rec, err := s.patch(ctx, id, body)
-		if err != nil {
-			return nil, "", err
-		}
-		if status != http.StatusOK {
-			return nil, "", fmt.Errorf("setting %v on %s answered %d", sortedKeys(g.Params), id, status)
-		}
-		number, _ := rec.Get(spec.NumberField)
-		return map[string]pyjson.Value{
-			"phone_number_id": pyjson.StringValue(id),
-			"phone_number":    number,
-			"provider":        pyjson.StringValue(p.Name),
-		}, "", nil
-	}
-	if g.State == protocol.StateNoPhoneNumber {
-		id := randomID()
-		if v, ok := g.Params["phone_number_id"]; ok {
-			id = v.Str
-		}
-		return map[string]pyjson.Value{"phone_number_id": pyjson.StringValue(id)}, "", nil
-	}
-	return nil, fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", g.State), nil
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -1076,10 +559,3 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func sortedStrings(s []string) []string { sort.Strings(s); return s }
-
-func truncate(b []byte) []byte {
-	if len(b) > 2048 {
-		return append(b[:2048:2048], "…"...)
-	}
-	return b
-}

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/verbex/verbex-mock/contract"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/mocktest"
+	"github.com/verbex/verbex-mock/scenarios"
 )
 
 func TestUnreachableTarget(t *testing.T) {
@@ -244,7 +247,7 @@ func TestDryRunPlan(t *testing.T) {
 	for file, want := range map[string]string{
 		"sip-update.yaml":         "dry run: would send PATCH /v1/phone-numbers/{{ sip.phone_number_id }} {",
 		"duplicate-keys.yaml":     "(raw, ",
-		"pia-update.yaml":         `dry run: would be skipped: state "a Pia number exists" needs a pia number: give --pia-id`,
+		"pia-update.yaml":         `dry run: would be skipped: state "a Pia number exists" needs a pia number: give --id pia=ID`,
 		"server-error.yaml":       `dry run: would be skipped: state "the next update fails" needs a provider-state route (--states)`,
 		"method-not-allowed.yaml": "GET /v1/phone-numbers/{{ sip.phone_number_id }} (no body)",
 	} {
@@ -286,5 +289,44 @@ func TestStatusMismatchPrintedOnce(t *testing.T) {
 	// Count the mismatch, not "404": the target's port may contain those digits.
 	if n := strings.Count(text.String(), "expected 404"); rep.Failed != 1 || n != 1 {
 		t.Errorf("the status mismatch appears %d times, want once:\n%s", n, text.String())
+	}
+}
+
+// TestNamedNumberWithReservedCharacter: on a target without states, the number named
+// is read (snapshot), changed and restored through the same escaped path, however
+// its id is spelled.
+func TestNamedNumberWithReservedCharacter(t *testing.T) {
+	t.Parallel()
+	const id = "sip 1?#%x"
+	fixtures := "phone_numbers:\n  - _id: \"" + id + "\"\n    provider: sip\n    phone_number: \"+14155550101\"\n    sip_trunk_password: s3cr3t\n"
+	fake, err := mock.New(mock.Options{Fixtures: []byte(fixtures), JournalSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	paths := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.Contains(r.RequestURI, "sip") {
+			mu.Lock()
+			paths[r.RequestURI]++
+			mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	scs, err := contract.LoadFS(scenarios.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contract.Run(context.Background(), contract.Config{Target: ts.URL, SIPID: id, Scenarios: scs, Generate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Restored) != 1 || rep.Restored[0] != id+": restored" {
+		t.Errorf("restored %q", rep.Restored)
+	}
+	want := "/v1/phone-numbers/" + url.PathEscape(id)
+	if len(paths) != 1 || paths[want] < 2 {
+		t.Errorf("PATCH paths %v; want every one to be %s (snapshot and restore at least)", paths, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
@@ -24,7 +25,7 @@ type Scenario struct {
 	Line        int
 	Name        string
 	Description string
-	// Rule is the FIDELITY rule the scenario pins (one of Rules); a failure is
+	// Rule is the docs/fidelity.md rule the scenario pins (one of judge.Rules); a failure is
 	// reported under it.
 	Rule  string
 	Tags  []string
@@ -181,7 +182,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		case "description":
 			sc.Description = val.Value
 		case "rule":
-			if !knownRule(val.Value) {
+			if !judge.KnownRule(val.Value) {
 				return nil, fail(val, "rule %q: want one of %s", val.Value, ruleNames())
 			}
 			sc.Rule = val.Value
@@ -286,6 +287,50 @@ func parseGiven(file string, n *yaml.Node) (Given, error) {
 	return g, nil
 }
 
+// parseExpect reads a step's expect: status, exact, headers and body.
+func parseExpect(file string, v *yaml.Node, e *Expect) error {
+	fail := func(at *yaml.Node, format string, a ...any) error {
+		return &ScenarioError{File: file, Line: at.Line, Msg: fmt.Sprintf(format, a...)}
+	}
+	if err := checkKeys(file, v, "expect"); err != nil {
+		return err
+	}
+	for ek, ev := range pairs(v) {
+		switch ek.Value {
+		case "status":
+			if err := ev.Decode(&e.Status); err != nil || e.Status < 100 || e.Status > 599 {
+				return fail(ev, "status: want an HTTP status")
+			}
+		case "exact":
+			if err := ev.Decode(&e.Exact); err != nil {
+				return fail(ev, "exact: want true or false")
+			}
+		case "headers":
+			hv, err := yamlvalue.Node(ev)
+			if err != nil || hv.Kind != pyjson.Object {
+				return fail(ev, "headers: want a mapping")
+			}
+			e.Headers = map[string]pyjson.Value{}
+			for _, m := range hv.Obj {
+				if err := checkMatchers(m.Value); err != nil {
+					return fail(ev, "headers.%s: %v", m.Key, err)
+				}
+				e.Headers[m.Key] = m.Value
+			}
+		case "body":
+			bv, err := yamlvalue.Node(ev)
+			if err != nil {
+				return fail(ev, "body: %v", err)
+			}
+			if err := checkMatchers(bv); err != nil {
+				return fail(ev, "body: %v", err)
+			}
+			e.Body = &bv
+		}
+	}
+	return nil
+}
+
 func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 	s := Step{Line: n.Line, Name: fmt.Sprintf("step %d", index+1)}
 	fail := func(at *yaml.Node, format string, a ...any) error {
@@ -331,41 +376,8 @@ func parseStep(file string, n *yaml.Node, index int) (Step, error) {
 			}
 		case "expect":
 			haveExpect = true
-			if err := checkKeys(file, v, "expect"); err != nil {
+			if err := parseExpect(file, v, &s.Expect); err != nil {
 				return s, err
-			}
-			for ek, ev := range pairs(v) {
-				switch ek.Value {
-				case "status":
-					if err := ev.Decode(&s.Expect.Status); err != nil || s.Expect.Status < 100 || s.Expect.Status > 599 {
-						return s, fail(ev, "status: want an HTTP status")
-					}
-				case "exact":
-					if err := ev.Decode(&s.Expect.Exact); err != nil {
-						return s, fail(ev, "exact: want true or false")
-					}
-				case "headers":
-					hv, err := yamlvalue.Node(ev)
-					if err != nil || hv.Kind != pyjson.Object {
-						return s, fail(ev, "headers: want a mapping")
-					}
-					s.Expect.Headers = map[string]pyjson.Value{}
-					for _, m := range hv.Obj {
-						if err := checkMatchers(m.Value); err != nil {
-							return s, fail(ev, "headers.%s: %v", m.Key, err)
-						}
-						s.Expect.Headers[m.Key] = m.Value
-					}
-				case "body":
-					bv, err := yamlvalue.Node(ev)
-					if err != nil {
-						return s, fail(ev, "body: %v", err)
-					}
-					if err := checkMatchers(bv); err != nil {
-						return s, fail(ev, "body: %v", err)
-					}
-					s.Expect.Body = &bv
-				}
 			}
 		}
 	}
@@ -546,8 +558,8 @@ func Select(scenarios []*Scenario, tags []string, run *regexp.Regexp) []*Scenari
 }
 
 func ruleNames() string {
-	names := make([]string, len(Rules))
-	for i, r := range Rules {
+	names := make([]string, len(judge.Rules))
+	for i, r := range judge.Rules {
 		names[i] = fmt.Sprintf("%q", r.Name)
 	}
 	return strings.Join(names, ", ")

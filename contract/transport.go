@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/verbex/verbex-mock/contract/judge"
 )
 
 // The runner's verdicts must not depend on how a server handles its connections:
@@ -219,7 +221,7 @@ func (t *resilientTransport) send(rt http.RoundTripper, req *http.Request) (resp
 			t.note(func(n *TransportNotes) { n.Retired++ }, fmt.Sprintf("%s %s: %d; its connection is not used again", req.Method, req.URL.Path, resp.StatusCode))
 		}
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel} // the attempt ends once the answer is read
+	resp.Body = &judge.CancelOnClose{ReadCloser: resp.Body, Cancel: cancel} // the attempt ends once the answer is read
 	return resp, wasReused.Load(), true, nil
 }
 

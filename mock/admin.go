@@ -81,7 +81,7 @@ func (s *Server) adminReset(x *exchange) answer {
 }
 
 // adminSession is the session dispatch found for an admin route.
-func (s *Server) adminSession(x *exchange) *session { return x.sess }
+func (s *Server) adminSession(x *exchange) *sessionState { return x.sess }
 
 func (s *Server) adminPhoneNumbers(x *exchange) answer {
 	b := append(x.out[:0], `{"phone_numbers":[`...)

@@ -33,7 +33,7 @@ const (
 	codeNoSession       = "session_not_found"
 	codeEvicted         = "session_evicted"
 	codeBadSession      = "invalid_session"
-	codeForbiddenHost   = "host_not_allowed"
+	codeForbiddenHost   = protocol.CodeHostNotAllowed
 	codeForbiddenOrigin = "origin_not_allowed"
 	codeBadMediaType    = "unsupported_media_type"
 	codeTooManyRules    = "too_many_fault_rules"

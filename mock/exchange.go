@@ -21,7 +21,7 @@ import (
 type exchange struct {
 	r         *http.Request
 	vars      map[string]string
-	sess      *session
+	sess      *sessionState
 	start     time.Time
 	journaled bool // requests to the Verbex API (not admin) go to the journal
 

@@ -3,9 +3,7 @@ package mock
 import (
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +78,7 @@ type journal struct {
 	budget     int64
 	perSession int
 	used       int64
-	logs       map[*session]*sessionLog
+	logs       map[*sessionState]*sessionLog
 }
 
 type sessionLog struct {
@@ -99,7 +97,7 @@ type entry struct {
 }
 
 func newJournal(budget int64, perSession int) *journal {
-	return &journal{budget: budget, perSession: perSession, logs: map[*session]*sessionLog{}}
+	return &journal{budget: budget, perSession: perSession, logs: map[*sessionState]*sessionLog{}}
 }
 
 func (j *journal) enabled() bool { return j.budget > 0 && j.perSession > 0 }
@@ -117,7 +115,7 @@ func entrySize(e *JournalEntry) int64 {
 }
 
 // add keeps an entry for ss, dropping the oldest ones that no longer fit.
-func (j *journal) add(ss *session, e JournalEntry) {
+func (j *journal) add(ss *sessionState, e JournalEntry) {
 	if !j.enabled() {
 		return
 	}
@@ -175,7 +173,7 @@ func (j *journal) killOldest(l *sessionLog) {
 }
 
 // clear drops a session's entries; its sequence numbers go on.
-func (j *journal) clear(ss *session) {
+func (j *journal) clear(ss *sessionState) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if l := j.logs[ss]; l != nil {
@@ -186,7 +184,7 @@ func (j *journal) clear(ss *session) {
 }
 
 // forget drops a session's entries and its log, for a session that is gone.
-func (j *journal) forget(ss *session) {
+func (j *journal) forget(ss *sessionState) {
 	j.clear(ss)
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -204,7 +202,7 @@ type JournalQuery struct {
 // list returns copies of a session's entries that q selects, secrets redacted.
 // Bodies are redacted here, once per entry, not when they are added: most entries
 // are never read, and redaction would otherwise cost a third of every request.
-func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
+func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	l := j.logs[ss]
@@ -245,7 +243,7 @@ func (j *journal) list(ss *session, q JournalQuery) []JournalEntry {
 }
 
 // stats reports how many entries a session's journal holds and what they cost.
-func (j *journal) stats(ss *session) (entries int, bytes int64) {
+func (j *journal) stats(ss *sessionState) (entries int, bytes int64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if l := j.logs[ss]; l != nil {
@@ -326,94 +324,8 @@ func redactAnswer(status int, body string) string {
 }
 
 // mayHoldSecret is a quick test for a key named like a credential anywhere in text.
-func mayHoldSecret(text string) bool {
-	lower := strings.ToLower(text)
-	for _, m := range []string{"password", "token", "secret", "api_key", "apikey", "api-key", "authorization"} {
-		if strings.Contains(lower, m) {
-			return true
-		}
-	}
-	return false
-}
+func mayHoldSecret(text string) bool { return protocol.MayHoldSecret(text) }
 
-// escapedSecretMember is the same inside a JSON string (a 422 echoing a text body).
-var escapedSecretMember = regexp.MustCompile(`\\"([^"\\]{1,200})\\"(\s*:\s*)(\\"(?:[^"\\]|\\\\)*\\"|[^\s,}\]\\]+)`)
-
-// redactBody replaces the values of credential keys in a body's text, JSON or not;
-// a scan, not a regular expression, for it runs on every journal entry read.
-func redactBody(body string) string {
-	if !mayHoldSecret(body) {
-		return body // the usual case
-	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(body); {
-		if body[i] != '"' {
-			i++
-			continue
-		}
-		j := closingQuote(body, i+1)
-		if j < 0 {
-			break
-		}
-		k := skipSpace(body, j+1)
-		if k >= len(body) || body[k] != ':' || !protocol.SecretKey(body[i+1:j]) {
-			i = j + 1
-			continue
-		}
-		v := skipSpace(body, k+1)
-		end := v
-		switch {
-		case v >= len(body), body[v] == '{', body[v] == '[':
-			i = v
-			continue
-		case body[v] == '"':
-			if end = closingQuote(body, v+1); end < 0 {
-				end = len(body)
-			} else {
-				end++
-			}
-		default:
-			for end < len(body) && !strings.ContainsRune(" \t\r\n,}]", rune(body[end])) {
-				end++
-			}
-		}
-		b.WriteString(body[last:v])
-		b.WriteString(`"` + Redacted + `"`)
-		last, i = end, end
-	}
-	if last > 0 {
-		b.WriteString(body[last:])
-		body = b.String()
-	}
-	if strings.Contains(body, `\"`) { // credentials inside a JSON string (a 422 echoing a text body)
-		body = escapedSecretMember.ReplaceAllStringFunc(body, func(m string) string {
-			sub := escapedSecretMember.FindStringSubmatch(m)
-			if !protocol.SecretKey(sub[1]) {
-				return m
-			}
-			return `\"` + sub[1] + `\"` + sub[2] + `\"` + Redacted + `\"`
-		})
-	}
-	return body
-}
-
-// closingQuote finds the quote that ends a JSON string whose text starts at i; -1 if none.
-func closingQuote(s string, i int) int {
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return -1
-}
-
-func skipSpace(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
-	}
-	return i
-}
+// redactBody replaces the values of credential keys in a body's text, JSON or not
+// (protocol.RedactText: the one policy of the fake, the runner and the proxy).
+func redactBody(body string) string { return protocol.RedactText(body) }

@@ -4,16 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
 
@@ -112,15 +110,9 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 // preflight the fake never grants. A change with no body and no content type is
 // taken unless a browser sent it from another origin (403).
 func (s *Server) adminGuard(x *exchange) (answer, bool) {
-	if s.opts.AdminHosts != nil {
-		host := x.r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-		if !slices.ContainsFunc(s.opts.AdminHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
-			return errorAnswer(http.StatusForbidden, codeForbiddenHost, fmt.Sprintf("The admin routes do not answer Host %s; add it with --allowed-hosts.", quoteName(x.r.Host))), false
-		}
+	if !protocol.AdminHostAllowed(s.opts.AdminHosts, x.r.Host) {
+		refused := protocol.HostRefused(x.r.Host, "add it with --allowed-hosts")
+		return errorAnswer(http.StatusForbidden, codeForbiddenHost, refused.Message), false
 	}
 	switch x.r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -165,13 +157,7 @@ func otherOrigin(r *http.Request) bool {
 }
 
 // quoteName quotes a client-chosen name for messages and logs, cut to a readable size.
-func quoteName(name string) string {
-	const keep = 64
-	if len(name) <= keep {
-		return strconv.Quote(name)
-	}
-	return strconv.Quote(name[:keep]) + fmt.Sprintf("…(%d bytes)", len(name))
-}
+func quoteName(name string) string { return protocol.QuoteName(name) }
 
 // bodyErrorAnswer answers a body that could not be read: too large (413, and the
 // connection is closed, for the rest of the body is not read), or broken off (400).

@@ -28,7 +28,7 @@ type Server struct {
 	router      *mux.Router
 	table       map[string]route // route name → what serves it
 	notFound    route
-	def         *session
+	def         *sessionState
 	journal     *journal
 	state       budget              // store and fault rules of all sessions, in bytes
 	inflight    *semaphore.Weighted // request bodies being held, in bytes
@@ -36,7 +36,7 @@ type Server struct {
 	exchanges   sync.Pool           // *exchange, with their buffers
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
-	sessions map[string]*session
+	sessions map[string]*sessionState
 	evicted  map[string]time.Time // names dropped under pressure, until their next request
 	// evictedOrder is evicted's names in the order they were dropped, to forget the
 	// oldest; evictionLogged and evictedUnlogged rate-limit the log of drops.
@@ -63,7 +63,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opts.SpecName, err)
 	}
-	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*session{},
+	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*sessionState{},
 		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{})}
 	for _, w := range doc.Warnings {
 		s.log.Warn("spec: "+w.String(), "keyword", w.Keyword, "at", w.Pointer, "side", w.Side)
@@ -150,7 +150,7 @@ func (s *Server) Reset() {
 // Session returns the named session's handle, creating the session from the fixtures
 // on first use. The name "" is the default session, used by requests without
 // the X-Verbex-Mock-Session header.
-func (s *Server) Session(name string) *Session { return &Session{s: s, ss: s.session(name)} }
+func (s *Server) Session(name string) *Session { return &Session{s: s, ss: s.lookupSession(name)} }
 
 // SessionNames lists the named sessions that exist now.
 func (s *Server) SessionNames() []string { return s.sessionNames() }

@@ -24,7 +24,7 @@ const SessionHeader = protocol.SessionHeader
 //
 // Its mutex is taken only by the methods in this file: every other file works on
 // copies, or hands a function (such as a fault pick) to run under the lock.
-type session struct {
+type sessionState struct {
 	name  string
 	seed  *seed   // the seeded records, shared by every session and never written
 	state *budget // the bytes all sessions' own records and rules may hold
@@ -60,15 +60,15 @@ func newSeed(records []*record) *seed {
 	return sd
 }
 
-func (s *Server) newSession(name string) *session {
-	ss := &session{name: name, seed: s.seed, state: &s.state}
+func (s *Server) newSession(name string) *sessionState {
+	ss := &sessionState{name: name, seed: s.seed, state: &s.state}
 	ss.lastUsed.Store(time.Now().UnixNano())
 	s.resetSession(ss)
 	return ss
 }
 
 // resetSession restores the fixtures and start faults and clears the journal.
-func (s *Server) resetSession(ss *session) {
+func (s *Server) resetSession(ss *sessionState) {
 	ss.mu.Lock()
 	ss.release()
 	for _, c := range s.startFaults {
@@ -80,7 +80,7 @@ func (s *Server) resetSession(ss *session) {
 
 // release drops the session's own records and rules and gives their bytes back; the
 // caller holds ss.mu.
-func (ss *session) release() {
+func (ss *sessionState) release() {
 	ss.own, ss.removed, ss.added = nil, nil, nil
 	ss.faults, ss.faultSeq = nil, 0
 	ss.charge(-ss.held)
@@ -89,7 +89,7 @@ func (ss *session) release() {
 // charge takes n bytes from the state budget for this session (n < 0 gives back); the
 // caller holds ss.mu. A session that is gone is charged nothing: its release already
 // gave back all it held.
-func (ss *session) charge(n int64) error {
+func (ss *sessionState) charge(n int64) error {
 	if ss.gone {
 		return nil
 	}
@@ -102,7 +102,7 @@ func (ss *session) charge(n int64) error {
 
 // lookup finds a record, the session's own or the seed's; the caller holds ss.mu and
 // must not write a seeded record (writable makes it the session's own).
-func (ss *session) lookup(id string) (*record, bool) {
+func (ss *sessionState) lookup(id string) (*record, bool) {
 	if r, ok := ss.own[id]; ok {
 		return r, true
 	}
@@ -114,7 +114,7 @@ func (ss *session) lookup(id string) (*record, bool) {
 }
 
 // writable returns the session's own copy of a record, copying a seeded one first.
-func (ss *session) writable(id string) (*record, bool) {
+func (ss *sessionState) writable(id string) (*record, bool) {
 	if r, ok := ss.own[id]; ok {
 		return r, true
 	}
@@ -130,20 +130,20 @@ func (ss *session) writable(id string) (*record, bool) {
 	return c, true
 }
 
-func (ss *session) taken(id string) bool {
+func (ss *sessionState) taken(id string) bool {
 	_, ok := ss.lookup(id)
 	return ok
 }
 
 // size is how many records the session has.
-func (ss *session) size() int {
+func (ss *sessionState) size() int {
 	n := len(ss.seed.order) - len(ss.removed) + len(ss.added)
 	return n
 }
 
 // session returns the named session, creating it from the fixtures on first use (the
 // Go API's way: it never fails).
-func (s *Server) session(name string) *session {
+func (s *Server) lookupSession(name string) *sessionState {
 	ss, _, ok := s.findSession(name, true)
 	if !ok || ss == nil {
 		ss = s.newSession(name) // a name too long: a session of its own, not kept
@@ -156,7 +156,7 @@ func (s *Server) session(name string) *session {
 // changes state and may create it; a read of a session that does not exist gets nil.
 // A session dropped under pressure answers the next request naming it with an error
 // that says so (ok false, with the answer to send), instead of silently starting over.
-func (s *Server) findSession(name string, create bool) (ss *session, a answer, ok bool) {
+func (s *Server) findSession(name string, create bool) (ss *sessionState, a answer, ok bool) {
 	if name == "" {
 		s.def.lastUsed.Store(time.Now().UnixNano())
 		return s.def, answer{}, true
@@ -183,7 +183,7 @@ func (s *Server) findSession(name string, create bool) (ss *session, a answer, o
 		return nil, answer{}, true
 	}
 	if len(s.sessions) >= s.opts.MaxSessions {
-		var oldest *session
+		var oldest *sessionState
 		for _, ss := range s.sessions {
 			if oldest == nil || ss.lastUsed.Load() < oldest.lastUsed.Load() {
 				oldest = ss
@@ -257,12 +257,12 @@ type SessionInfo struct {
 // recently used first.
 func (s *Server) sessionInfos() []SessionInfo {
 	s.mu.Lock()
-	all := make([]*session, 0, len(s.sessions)+1)
+	all := make([]*sessionState, 0, len(s.sessions)+1)
 	for _, ss := range s.sessions {
 		all = append(all, ss)
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, func(a, b *session) int { return cmp.Compare(b.lastUsed.Load(), a.lastUsed.Load()) })
+	slices.SortFunc(all, func(a, b *sessionState) int { return cmp.Compare(b.lastUsed.Load(), a.lastUsed.Load()) })
 	all = slices.Insert(all, 0, s.def)
 	out := make([]SessionInfo, len(all))
 	for i, ss := range all {
@@ -285,7 +285,7 @@ func (s *Server) sessionNames() []string {
 
 // drop gives back what a session that is gone held, for good: requests still using
 // it change only its own copy.
-func (ss *session) drop() {
+func (ss *sessionState) drop() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.release()
@@ -301,7 +301,7 @@ var errUnencodable = errors.New("mock: value cannot be encoded")
 // identity fields, are dropped; a string sets, null clears. unencodable[i] marks a
 // field whose value no answer could carry: if such a field would be stored, nothing
 // is stored and errUnencodable is returned.
-func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool, dst []pyjson.Value) (values []pyjson.Value, p *spec.Provider, found bool, err error) {
+func (ss *sessionState) update(id string, fields []pyjson.Member, unencodable []bool, dst []pyjson.Value) (values []pyjson.Value, p *spec.Provider, found bool, err error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	rec, ok := ss.lookup(id)
@@ -352,7 +352,7 @@ func (ss *session) update(id string, fields []pyjson.Member, unencodable []bool,
 
 // list returns copies of every record: the seeded ones in seed order, then the ones
 // the session created.
-func (ss *session) list() []*record {
+func (ss *sessionState) list() []*record {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	out := make([]*record, 0, ss.size())
@@ -368,7 +368,7 @@ func (ss *session) list() []*record {
 }
 
 // get returns a copy of one record.
-func (ss *session) get(id string) (*record, bool) {
+func (ss *sessionState) get(id string) (*record, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	r, ok := ss.lookup(id)
@@ -379,14 +379,14 @@ func (ss *session) get(id string) (*record, bool) {
 }
 
 // put stores a record, replacing one with the same id in its place.
-func (ss *session) put(rec *record) error {
+func (ss *sessionState) put(rec *record) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return ss.store(rec)
 }
 
 // store adds or replaces a record; the caller holds ss.mu.
-func (ss *session) store(rec *record) error {
+func (ss *sessionState) store(rec *record) error {
 	id := rec.id()
 	cost := recordSize(rec)
 	if old, ok := ss.own[id]; ok {
@@ -408,7 +408,7 @@ func (ss *session) store(rec *record) error {
 }
 
 // remove deletes a record; the caller holds ss.mu.
-func (ss *session) remove(id string) {
+func (ss *sessionState) remove(id string) {
 	if _, seeded := ss.seed.byID[id]; seeded {
 		if ss.removed == nil {
 			ss.removed = map[string]bool{}
@@ -425,7 +425,7 @@ func (ss *session) remove(id string) {
 
 // create stores the record that build makes; build runs under the lock, so that the
 // id it picks stays free, and is told the session's size to seed itself from.
-func (ss *session) create(build func(taken func(string) bool, records, faultSeq int) (*record, error)) (*record, error) {
+func (ss *sessionState) create(build func(taken func(string) bool, records, faultSeq int) (*record, error)) (*record, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	rec, err := build(ss.taken, ss.size(), ss.faultSeq)
@@ -440,7 +440,7 @@ func (ss *session) create(build func(taken func(string) bool, records, faultSeq 
 
 // freeID returns an id no record has (made by next from an attempt number), deleting
 // want first when it is given.
-func (ss *session) freeID(want string, next func(attempt uint64, size int) string) string {
+func (ss *sessionState) freeID(want string, next func(attempt uint64, size int) string) string {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if want != "" {
@@ -456,7 +456,7 @@ func (ss *session) freeID(want string, next func(attempt uint64, size int) strin
 
 // addFault adds a rule checkFault accepted, unless the session holds max rules; the
 // rule returned has its id.
-func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, error) {
+func (ss *sessionState) addFault(c checkedRule, seed uint64, max int) (FaultRule, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.faults) >= max {
@@ -468,7 +468,7 @@ func (ss *session) addFault(c checkedRule, seed uint64, max int) (FaultRule, err
 	return ss.insertFault(c, seed), nil
 }
 
-func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
+func (ss *sessionState) insertFault(c checkedRule, seed uint64) FaultRule {
 	ss.faultSeq++
 	f := newFault(c, ss.faultSeq, seed)
 	ss.faults = insertSorted(slices.Clip(ss.faults), f) // a new array: requests may be matching the old one
@@ -478,7 +478,7 @@ func (ss *session) insertFault(c checkedRule, seed uint64) FaultRule {
 // pickFault finds the rule that answers a request and counts its use; nil when none
 // does. The rules are matched outside the lock, so that a costly match never holds
 // up the session's other requests; skipped counts rules left untried (maxMatchWork).
-func (ss *session) pickFault(fr *faultRequest) (f *fault, skipped int) {
+func (ss *sessionState) pickFault(fr *faultRequest) (f *fault, skipped int) {
 	ss.mu.Lock()
 	snapshot := ss.faults
 	ss.mu.Unlock()
@@ -496,10 +496,10 @@ func (ss *session) pickFault(fr *faultRequest) (f *fault, skipped int) {
 
 // matchHook, when set by a test, runs after a request's rules are matched and before
 // the session's lock is taken again.
-var matchHook func(*session)
+var matchHook func(*sessionState)
 
 // faultStatuses lists the rules in the order they were added.
-func (ss *session) faultStatuses() []FaultStatus {
+func (ss *sessionState) faultStatuses() []FaultStatus {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	out := make([]FaultStatus, len(ss.faults))
@@ -511,7 +511,7 @@ func (ss *session) faultStatuses() []FaultStatus {
 }
 
 // removeFault deletes one rule; it reports whether the id existed.
-func (ss *session) removeFault(id string) bool {
+func (ss *sessionState) removeFault(id string) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	n := len(ss.faults)
@@ -526,7 +526,7 @@ func (ss *session) removeFault(id string) bool {
 }
 
 // clearFaults deletes every rule.
-func (ss *session) clearFaults() {
+func (ss *sessionState) clearFaults() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for _, f := range ss.faults {

@@ -4,7 +4,7 @@ package mock
 // the admin routes. Handles are cheap; take one with Server.Session.
 type Session struct {
 	s  *Server
-	ss *session
+	ss *sessionState
 }
 
 // Name is the session's name; "" is the default session.

@@ -227,7 +227,7 @@ func TestRuleMatchingIsBoundedAndOutsideTheLock(t *testing.T) { // not parallel:
 		t.Fatal(err)
 	}
 	locked := 0
-	matchHook = func(ss *session) {
+	matchHook = func(ss *sessionState) {
 		if !ss.mu.TryLock() {
 			locked++
 			return

@@ -47,7 +47,7 @@ func ProviderStateName(provider string) string { return protocol.ProviderStateNa
 
 type state struct {
 	StateInfo
-	apply func(ss *session, params map[string]any) (map[string]any, error)
+	apply func(ss *sessionState, params map[string]any) (map[string]any, error)
 }
 
 // States lists the provider states the server provides.
@@ -60,7 +60,7 @@ func (s *Server) States() []StateInfo {
 }
 
 // setState puts a session into a named state.
-func (s *Server) setState(ss *session, name string, params map[string]any) (map[string]any, error) {
+func (s *Server) setState(ss *sessionState, name string, params map[string]any) (map[string]any, error) {
 	i := slices.IndexFunc(s.states, func(st state) bool { return st.Name == name })
 	if i < 0 {
 		names := make([]string, len(s.states))
@@ -82,7 +82,7 @@ func (s *Server) buildStates() []state {
 				params[f.Name] = "value to set first (" + kindsText(f) + ")"
 			}
 		}
-		apply := func(ss *session, params map[string]any) (map[string]any, error) {
+		apply := func(ss *sessionState, params map[string]any) (map[string]any, error) {
 			return s.createNumber(ss, p, params)
 		}
 		name := protocol.StateName(p.Label)
@@ -117,7 +117,7 @@ func (s *Server) noPhoneNumberState() state {
 			Params:      map[string]string{"phone_number_id": "optional id to make free"},
 			Returns:     []string{"phone_number_id"},
 		},
-		apply: func(ss *session, params map[string]any) (map[string]any, error) {
+		apply: func(ss *sessionState, params map[string]any) (map[string]any, error) {
 			want, _ := params["phone_number_id"].(string)
 			id := ss.freeID(want, func(attempt uint64, size int) string {
 				h := fnv.New64a()
@@ -152,7 +152,7 @@ func (s *Server) nextUpdateFailsState() state {
 			Params:      map[string]string{"status": "404, 422 or 500 (default 500)", "phone_number_id": "optional id the failure is limited to"},
 			Returns:     []string{"fault_id", "status"},
 		},
-		apply: func(ss *session, params map[string]any) (map[string]any, error) {
+		apply: func(ss *sessionState, params map[string]any) (map[string]any, error) {
 			status := http.StatusInternalServerError
 			if v, ok := params["status"]; ok {
 				n, ok := toInt(v)
@@ -180,7 +180,7 @@ func (s *Server) nextUpdateFailsState() state {
 }
 
 // createNumber adds a fresh number of provider p to the session with params set.
-func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]any) (map[string]any, error) {
+func (s *Server) createNumber(ss *sessionState, p *spec.Provider, params map[string]any) (map[string]any, error) {
 	values := map[int]pyjson.Value{}
 	for name, v := range params {
 		i := p.Index(name)
@@ -219,7 +219,7 @@ func (s *Server) createNumber(ss *session, p *spec.Provider, params map[string]a
 }
 
 // storeNumber puts a whole record, given as params, into the session as it is.
-func (s *Server) storeNumber(ss *session, params map[string]any) (map[string]any, error) {
+func (s *Server) storeNumber(ss *sessionState, params map[string]any) (map[string]any, error) {
 	names := make([]string, 0, len(params))
 	for k := range params {
 		names = append(names, k)

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/drift"
 	"github.com/verbex/verbex-mock/mock"
 )
 
@@ -33,7 +33,7 @@ rule and "N exchanges, N drifted" (stderr), and --record's fixtures. Exit codes:
 
 // proxyConfig is everything proxy needs, read from flags and environment.
 type proxyConfig struct {
-	cfg             contract.ProxyConfig
+	cfg             drift.ProxyConfig
 	addr            string
 	specFile        string
 	recordFile      string
@@ -68,7 +68,7 @@ func loadProxyConfig(args []string, getenv func(string) string, stdout io.Writer
 	}
 	c.cfg.Record = c.recordFile != ""
 	c.cfg.AdminHosts = adminHosts(c.addr, nil)
-	c.cfg.UserAgent = contract.DefaultProxyUserAgent + "/" + versionString()
+	c.cfg.UserAgent = drift.DefaultProxyUserAgent + "/" + versionString()
 	return c, nil
 }
 
@@ -78,7 +78,7 @@ func (c *proxyConfig) register(fs *flagSet) {
 	fs.value(urlFlag(&c.cfg.Upstream), "upstream", "VERBEX_MOCK_PROXY_UPSTREAM", "", "base URL of the service to forward to, e.g. a staging deployment (required)")
 	fs.value(addrFlag(&c.addr), "addr", "VERBEX_MOCK_PROXY_ADDR", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.string(&c.cfg.Token, "token", "VERBEX_API_KEY", "", "API key for the learning reads (without it they carry the application's Authorization); never added to the application's requests, stored or logged")
-	fs.boolean(&c.cfg.NoLearn, "no-learn", "VERBEX_MOCK_PROXY_NO_LEARN", false, "send nothing of the proxy's own: the model learns a number from its first 200 answer")
+	fs.boolean(&c.cfg.NoLearn, "no-learn", "VERBEX_MOCK_PROXY_NO_LEARN", false, "send nothing of the proxy's own: the oracle learns a number from its first 200 answer")
 	fs.boolean(&c.cfg.Strict, "strict", "VERBEX_MOCK_PROXY_STRICT", false, "also compare what the document leaves to the implementation (404/500 error texts, Location host, key order)")
 	fs.string(&c.recordFile, "record", "VERBEX_MOCK_PROXY_RECORD", "", "on exit, write the numbers seen as a fixtures file (serve --fixtures), credentials replaced by placeholders")
 	fs.string(&c.jsonFile, "json", "VERBEX_MOCK_PROXY_JSON", "", "on exit, write the JSON drift report to this file instead of stdout")
@@ -86,9 +86,9 @@ func (c *proxyConfig) register(fs *flagSet) {
 	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
 	fs.value(durationFlag(&c.cfg.Timeout), "timeout", "VERBEX_MOCK_PROXY_TIMEOUT", "30s", "limit for one upstream exchange, answer included")
 	fs.value(sizeFlag(&c.cfg.MaxBodyBytes), "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
-	fs.value(sizeFlag(&c.cfg.MaxAnswerBytes), "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", itoa(contract.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
-	fs.value(countFlag(&c.cfg.MaxNumbers, 1), "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", itoa(contract.DefaultMaxNumbers), "numbers the model follows (and --record keeps); the least recently used is forgotten")
-	fs.value(countFlag(&c.cfg.JournalSize, 0), "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", itoa(contract.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
+	fs.value(sizeFlag(&c.cfg.MaxAnswerBytes), "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", itoa(drift.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
+	fs.value(countFlag(&c.cfg.MaxNumbers, 1), "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", itoa(drift.DefaultMaxNumbers), "numbers the oracle follows (and --record keeps); the least recently used is forgotten")
+	fs.value(countFlag(&c.cfg.JournalSize, 0), "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", itoa(drift.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
 	registerLogFlags(fs, &c.logFormat, &c.logLevel, "log level: debug, info, warn (each drift) or error")
 	fs.value(durationFlag(&c.shutdownTimeout), "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight exchanges may finish after SIGINT/SIGTERM")
 	fs.value(durationFlag(&c.readTimeout), "read-timeout", "VERBEX_MOCK_READ_TIMEOUT", "30s", "time to read a whole request, body included")
@@ -117,14 +117,14 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return &exitError{code: exitUsage, err: err}
 		}
 	}
-	// The model: the fake in-process on the same document, without numbers of its own,
+	// The oracle: the fake in-process on the same document, without numbers of its own,
 	// so that it knows only what it learns from the upstream.
-	model, err := mock.New(mock.Options{Spec: c.cfg.Spec, Fixtures: []byte("phone_numbers: []\n"), JournalSize: -1, MaxBodyBytes: c.cfg.MaxBodyBytes})
+	oracle, err := mock.New(mock.Options{Spec: c.cfg.Spec, Fixtures: []byte("phone_numbers: []\n"), JournalSize: -1, MaxBodyBytes: c.cfg.MaxBodyBytes})
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("the fake cannot serve this document as the model: %w", err)}
+		return &exitError{code: exitUsage, err: fmt.Errorf("the fake cannot serve this document as the oracle: %w", err)}
 	}
-	c.cfg.Oracle = model
-	p, err := contract.NewProxy(c.cfg)
+	c.cfg.Oracle = oracle
+	p, err := drift.NewProxy(c.cfg)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -146,7 +146,7 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 // proxyStartAttrs are what the start log says besides the URL.
-func proxyStartAttrs(p *contract.Proxy, c proxyConfig) func(url string) []any {
+func proxyStartAttrs(p *drift.Proxy, c proxyConfig) func(url string) []any {
 	mode := "learning reads"
 	if c.cfg.NoLearn {
 		mode = "no learning reads"
@@ -158,7 +158,7 @@ func proxyStartAttrs(p *contract.Proxy, c proxyConfig) func(url string) []any {
 
 // proxyReport writes what the proxy saw: the JSON report, the fixtures, the drift by
 // rule and the summary line last.
-func proxyReport(p *contract.Proxy, c proxyConfig, stdout, stderr io.Writer) error {
+func proxyReport(p *drift.Proxy, c proxyConfig, stdout, stderr io.Writer) error {
 	rep := p.Report()
 	if c.jsonFile != "" {
 		if err := writeFileAtomic(c.jsonFile, rep.WriteJSON); err != nil {

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/verbex/verbex-mock/contract"
+	"github.com/verbex/verbex-mock/contract/drift"
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
 
@@ -66,7 +67,7 @@ func TestProxyRecordsFixturesTheFakeServes(t *testing.T) {
 	if code := p.stop(t); code != 0 {
 		t.Fatalf("exit %d, want 0:\n%s", code, p.stderr.String())
 	}
-	var rep contract.DriftReport
+	var rep drift.DriftReport
 	b, err := os.ReadFile(report)
 	if err != nil || json.Unmarshal(b, &rep) != nil {
 		t.Fatalf("report: %v %s", err, b)
@@ -142,8 +143,8 @@ func TestProxyFailOnDrift(t *testing.T) {
 	if code := p.stop(t); code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, p.stderr.String())
 	}
-	var rep contract.DriftReport
-	if err := json.Unmarshal(p.stdout.Bytes(), &rep); err != nil || rep.Drifted != 1 || len(rep.Rules) != 1 || rep.Rules[0].Rule != contract.RuleUpdate {
+	var rep drift.DriftReport
+	if err := json.Unmarshal(p.stdout.Bytes(), &rep); err != nil || rep.Drifted != 1 || len(rep.Rules) != 1 || rep.Rules[0].Rule != judge.RuleUpdate {
 		t.Fatalf("stdout: %v %s", err, p.stdout.String())
 	}
 	for _, want := range []string{`"level":"WARN","msg":"drift","rule":"update semantics"`, "DRIFT update semantics: 1", "curl -sS -i -X PATCH", "1 exchanges, 1 drifted"} {

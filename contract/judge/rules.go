@@ -1,6 +1,6 @@
-package contract
+package judge
 
-// Rules are the layers of FIDELITY.md, the real service's behaviour in the order it
+// Rules are the layers of docs/fidelity.md, the real service's behaviour in the order it
 // works. Every failure, of a scenario or a generated case, is reported under one.
 const (
 	RuleRouting     = "routing"
@@ -15,7 +15,7 @@ const (
 	RuleConcurrency = "concurrency"
 )
 
-// Rules lists every rule with what it says, in FIDELITY's order.
+// Rules lists every rule with what it says, in docs/fidelity.md's order.
 var Rules = []struct{ Name, Text string }{
 	{RuleRouting, "Starlette routes PATCH /v1/phone-numbers/{id} only: another method is 405 with Allow: PATCH, an unrouted path 404 {\"detail\":\"Not Found\"}, a trailing slash 307 to the path without it"},
 	{RuleDecoding, "application/json and application/*+json (any parameters) are JSON, in UTF-8/16/32 with or without a BOM; anything else is a string; an empty body or null is missing; invalid JSON is json_invalid at Python's offset; undecodable bytes are 400; the last duplicate key wins"},
@@ -29,7 +29,8 @@ var Rules = []struct{ Name, Text string }{
 	{RuleConcurrency, "concurrent updates of different fields of one number all persist"},
 }
 
-func knownRule(name string) bool {
+// KnownRule reports whether name is one of Rules.
+func KnownRule(name string) bool {
 	for _, r := range Rules {
 		if r.Name == name {
 			return true

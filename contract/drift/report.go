@@ -1,10 +1,9 @@
-package contract
+package drift
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
@@ -25,26 +25,26 @@ type ProxyEntry struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`
 	Query  string      `json:"query,omitempty"`
-	Header http.Header `json:"header,omitempty"`
+	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
 	// Upstream is its answer (nil when it failed or nothing was forwarded), Fake the
-	// model's (nil when it was not asked).
+	// oracle's (nil when it was not asked).
 	Upstream *ProxyAnswer `json:"upstream,omitempty"`
 	Fake     *ProxyAnswer `json:"fake,omitempty"`
 	// Verdict is equal, drift, not compared, upstream failed or not forwarded.
 	Verdict string `json:"verdict"`
-	// Rule is the FIDELITY rule a drift broke.
-	Rule       string     `json:"rule,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-	Mismatches []Mismatch `json:"mismatches,omitempty"`
-	DurationMS float64    `json:"duration_ms"`
+	// Rule is the docs/fidelity.md rule a drift broke (one of judge.Rules).
+	Rule       string           `json:"rule,omitempty"`
+	Reason     string           `json:"reason,omitempty"`
+	Mismatches []judge.Mismatch `json:"mismatches,omitempty"`
+	DurationMS float64          `json:"duration_ms"`
 	curl       string
 }
 
 // ProxyAnswer is one side's answer in a journal entry.
 type ProxyAnswer struct {
 	Status int         `json:"status"`
-	Header http.Header `json:"header,omitempty"`
+	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
 }
 
@@ -71,7 +71,7 @@ type DriftReport struct {
 	// LearningDrifted counts learning reads answered off the document; their drift is
 	// under Rules too.
 	LearningDrifted int `json:"learning_reads_drifted"`
-	// Rules are the rules drift was seen under, in FIDELITY's order.
+	// Rules are the rules drift was seen under, in the order of judge.Rules.
 	Rules []DriftRule `json:"rules"`
 	// Numbers is how many numbers --record has kept.
 	Numbers int `json:"numbers_recorded"`
@@ -126,19 +126,20 @@ func (r *DriftReport) Any() bool { return r.Drifted > 0 || r.LearningDrifted > 0
 
 // WriteText writes the drift by rule, a curl per kind, and the summary last.
 func (r *DriftReport) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	var b strings.Builder
 	for _, rule := range r.Rules {
-		ew.printf("DRIFT %s: %d (first %s, last %s)\n", rule.Rule, rule.Count, rule.FirstSeen.Format(time.RFC3339), rule.LastSeen.Format(time.RFC3339))
+		fmt.Fprintf(&b, "DRIFT %s: %d (first %s, last %s)\n", rule.Rule, rule.Count, rule.FirstSeen.Format(time.RFC3339), rule.LastSeen.Format(time.RFC3339))
 		for _, k := range rule.Kinds {
-			ew.printf("  %d× %s: %s %s: %s\n", k.Count, k.Signature, k.Example.Method, k.Example.Path, k.Example.Reason)
-			ew.printf("    %s\n", k.Curl)
+			fmt.Fprintf(&b, "  %d× %s: %s %s: %s\n", k.Count, k.Signature, k.Example.Method, k.Example.Path, k.Example.Reason)
+			fmt.Fprintf(&b, "    %s\n", k.Curl)
 		}
 		if rule.Unkept > 0 {
-			ew.printf("  %d more (kinds past the store's bound are counted only)\n", rule.Unkept)
+			fmt.Fprintf(&b, "  %d more (kinds past the store's bound are counted only)\n", rule.Unkept)
 		}
 	}
-	ew.printf("%s\n", r.Summary())
-	return ew.err
+	fmt.Fprintf(&b, "%s\n", r.Summary())
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // WriteJSON writes the report as JSON.
@@ -205,7 +206,7 @@ func (d *driftStore) kind(e *ProxyEntry) {
 	rule := d.rules[e.Rule]
 	if rule == nil {
 		rule = &DriftRule{Rule: e.Rule, FirstSeen: e.Time}
-		for _, r := range Rules {
+		for _, r := range judge.Rules {
 			if r.Name == e.Rule {
 				rule.Text = r.Text
 			}
@@ -214,7 +215,7 @@ func (d *driftStore) kind(e *ProxyEntry) {
 	}
 	rule.Count++
 	rule.LastSeen = e.Time
-	sig := fmt.Sprintf("%s: fake %d, upstream %d; %s", e.Method, e.Fake.status(), e.Upstream.status(), diffKinds(e.Mismatches))
+	sig := fmt.Sprintf("%s: fake %d, upstream %d; %s", e.Method, e.Fake.status(), e.Upstream.status(), judge.DiffKinds(e.Mismatches))
 	if e.Kind == "learn" {
 		sig = "learning read: upstream " + strconv.Itoa(e.Upstream.status()) + " off the document"
 	}
@@ -234,7 +235,7 @@ func (d *driftStore) kind(e *ProxyEntry) {
 	k.LastSeen = e.Time
 }
 
-// report is a copy of the counts and the drift, rules in FIDELITY's order and kinds
+// report is a copy of the counts and the drift, rules in docs/fidelity.md's order and kinds
 // most frequent first.
 func (d *driftStore) report() *DriftReport {
 	d.mu.Lock()
@@ -242,7 +243,7 @@ func (d *driftStore) report() *DriftReport {
 	out := d.rep
 	out.Numbers = len(d.records)
 	out.Rules = []DriftRule{}
-	for _, r := range Rules {
+	for _, r := range judge.Rules {
 		rule := d.rules[r.Name]
 		if rule == nil {
 			continue
@@ -357,18 +358,11 @@ func (p *Proxy) admin(w http.ResponseWriter, r *http.Request) {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(v)
 	}
-	if p.cfg.AdminHosts != nil {
+	if !protocol.AdminHostAllowed(p.cfg.AdminHosts, r.Host) {
 		// As the fake's: a web page reaching a loopback proxy through DNS rebinding
 		// must not read the journal.
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-		if !slices.ContainsFunc(p.cfg.AdminHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
-			send(http.StatusForbidden, protocol.ErrorResponse{Error: "forbidden_host", Message: fmt.Sprintf("The admin routes do not answer Host %q.", r.Host)})
-			return
-		}
+		send(http.StatusForbidden, protocol.HostRefused(r.Host, ""))
+		return
 	}
 	switch r.URL.Path {
 	case proxyDriftPath, proxyRequestsPath, proxyHealthPath:
