@@ -35,6 +35,13 @@ func (b *lockedBuffer) take() string {
 	return s
 }
 
+// fakeClock stands still until a test advances it.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *fakeClock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // tick delivers one tick and waits until the meter has drawn it.

@@ -40,7 +40,7 @@ type Report struct {
 	DurationMS float64  `json:"duration_ms"`
 
 	// Transport says what was resent or waited for (nil: nothing); never a failure.
-	Transport *TransportNotes `json:"transport,omitempty"`
+	Transport *judge.TransportNotes `json:"transport,omitempty"`
 }
 
 // ScenarioResult is one scenario's outcome.
@@ -190,8 +190,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Errors > 0 {
 		ew.printf("%d scenario errors\n", r.Errors)
 	}
-	if r.Transport.any() {
-		ew.printf("%s\n", r.Transport.text())
+	if r.Transport.Any() {
+		ew.printf("%s\n", r.Transport.Text())
 	}
 	ew.printf("%s\n", r.Summary())
 	return ew.err

@@ -193,6 +193,10 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		p.client = &http.Client{Transport: tr, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	// An upstream on uvicorn closes a kept-alive connection after an unhandled error
+	// without saying so: resend what provably never reached it, and never reuse a
+	// connection after a 5xx. 429 and 503 pass to the application as they came.
+	p.client, _ = judge.Resilient(p.client, nil, false)
 	return p, nil
 }
 

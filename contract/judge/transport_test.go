@@ -1,4 +1,4 @@
-package contract
+package judge
 
 import (
 	"bufio"
@@ -135,14 +135,14 @@ func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
 	return nil
 }
 
-func testClient(t testing.TB, budget time.Duration) (*http.Client, *resilientTransport, *fakeClock) {
+func testClient(t testing.TB, budget time.Duration) (*http.Client, *ResilientTransport, *fakeClock) {
 	t.Helper()
 	clock := &fakeClock{now: time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)}
 	deadline := time.Time{}
 	if budget > 0 {
 		deadline = clock.now.Add(budget)
 	}
-	c, tr := resilient(&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}, func() time.Time { return deadline })
+	c, tr := Resilient(&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}, func() time.Time { return deadline }, true)
 	tr.now, tr.sleep = clock.Now, clock.Sleep
 	t.Cleanup(tr.CloseIdleConnections)
 	return c, tr, clock
