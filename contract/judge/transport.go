@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
 )
 
 // The runner's verdicts must not depend on how a server handles its connections:
