@@ -72,7 +72,7 @@ type CaseStep struct {
 	Path        string     `json:"path"`
 	ContentType *string    `json:"content_type"`
 	Body        string     `json:"body"`
-	Fake        string     `json:"fake"`
+	Oracle      string     `json:"oracle"`
 	Target      string     `json:"target"`
 	Mismatches  []Mismatch `json:"mismatches,omitempty"`
 	Curl        string     `json:"curl,omitempty"`
@@ -344,7 +344,7 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 
 func (r *runner) caseStep(s stepRun, session string) CaseStep {
 	return CaseStep{Method: s.req.Method, Path: s.req.Path, ContentType: s.req.ContentType, Body: bodyShown(s.req.Body, r.cfg.Token),
-		Fake: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
+		Oracle: answerText(s.fake, r.cfg.Token), Target: answerText(s.target, r.cfg.Token), Mismatches: s.diffs, Curl: r.curlFor(s.req, session)}
 }
 
 func bodyShown(b []byte, token string) string {
@@ -587,7 +587,7 @@ func (r *runner) probeRound(ctx context.Context, seed uint64, round int, provide
 	res.Status, res.Rule = StatusFailed, judge.RuleConcurrency
 	res.Reason = fmt.Sprintf("round %d: %d of %d parallel updates of distinct fields were lost", round+1, len(lost), len(fields))
 	res.Steps = []CaseStep{{Method: http.MethodPatch, Path: judge.NumberPath(id), ContentType: &jsonCT, Body: "{}",
-		Target: answerText(a, r.cfg.Token), Fake: "every field as sent", Mismatches: lost, Curl: r.curlFor(judge.EmptyPatch(id), session)}}
+		Target: answerText(a, r.cfg.Token), Oracle: "every field as sent", Mismatches: lost, Curl: r.curlFor(judge.EmptyPatch(id), session)}}
 	return false
 }
 

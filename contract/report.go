@@ -312,17 +312,17 @@ func (r *Report) writeCase(ew *errWriter, c CaseResult) {
 			ct = "Content-Type: " + *st.ContentType
 		}
 		ew.printf("  %d. %s %s (%s) %s\n", i+1, st.Method, st.Path, ct, st.Body)
-		ew.printf("     fake:   %s\n", st.Fake)
+		ew.printf("     oracle: %s\n", st.Oracle)
 		ew.printf("     target: %s\n", st.Target)
 		for _, m := range st.Mismatches {
-			ew.printf("       - %s: fake %s, target %s\n", m.Path, m.Expected, m.Got)
+			ew.printf("       - %s: oracle %s, target %s\n", m.Path, m.Expected, m.Got)
 		}
 		if st.Curl != "" {
 			ew.printf("     reproduce: %s\n", st.Curl)
 		}
 	}
 	for _, m := range c.State {
-		ew.printf("  - %s: fake %s, target %s\n", m.Path, m.Expected, m.Got)
+		ew.printf("  - %s: oracle %s, target %s\n", m.Path, m.Expected, m.Got)
 	}
 	if c.Index >= 0 {
 		ew.printf("  replay: --replay %s\n", c.ID)

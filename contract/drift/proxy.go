@@ -336,7 +336,7 @@ func (p *Proxy) compare(ctx context.Context, e *ProxyEntry, n *number, id string
 	if wr.Method == http.MethodHead {
 		fake.Body = nil // an answer to HEAD has no body on the wire (RFC 9110, 9.3.2)
 	}
-	e.Fake = &ProxyAnswer{Status: fake.Status, Header: fake.Header, Body: p.shown(fake.Body)}
+	e.Oracle = &ProxyAnswer{Status: fake.Status, Header: fake.Header, Body: p.shown(fake.Body)}
 	fv, _ := pyjson.Decode(fake.Body)
 	switch {
 	case deploymentStatus(up.Status):
@@ -503,6 +503,6 @@ func (p *Proxy) finish(e *ProxyEntry, start time.Time) {
 		}
 		// Paths only: values may be bodies, and logs never carry bodies.
 		p.log.Warn("drift", "rule", e.Rule, "kind", e.Kind, "method", e.Method, "path", e.Path,
-			"fake_status", e.Fake.status(), "upstream_status", e.Upstream.status(), "differences", strings.Join(paths, ", "))
+			"oracle_status", e.Oracle.status(), "upstream_status", e.Upstream.status(), "differences", strings.Join(paths, ", "))
 	}
 }

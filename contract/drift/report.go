@@ -27,10 +27,10 @@ type ProxyEntry struct {
 	Query  string      `json:"query,omitempty"`
 	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
-	// Upstream is its answer (nil when it failed or nothing was forwarded), Fake the
+	// Upstream is its answer (nil when it failed or nothing was forwarded), Oracle the
 	// oracle's (nil when it was not asked).
 	Upstream *ProxyAnswer `json:"upstream,omitempty"`
-	Fake     *ProxyAnswer `json:"fake,omitempty"`
+	Oracle   *ProxyAnswer `json:"oracle,omitempty"`
 	// Verdict is equal, drift, not compared, upstream failed or not forwarded.
 	Verdict string `json:"verdict"`
 	// Rule is the docs/fidelity.md rule a drift broke (one of judge.Rules).
@@ -215,7 +215,7 @@ func (d *driftStore) kind(e *ProxyEntry) {
 	}
 	rule.Count++
 	rule.LastSeen = e.Time
-	sig := fmt.Sprintf("%s: fake %d, upstream %d; %s", e.Method, e.Fake.status(), e.Upstream.status(), judge.DiffKinds(e.Mismatches))
+	sig := fmt.Sprintf("%s: oracle %d, upstream %d; %s", e.Method, e.Oracle.status(), e.Upstream.status(), judge.DiffKinds(e.Mismatches))
 	if e.Kind == "learn" {
 		sig = "learning read: upstream " + strconv.Itoa(e.Upstream.status()) + " off the document"
 	}

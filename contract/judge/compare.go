@@ -177,7 +177,7 @@ type Mismatch = matchers.Mismatch
 
 // DiffText is the first difference, oracle against target, and how many more.
 func DiffText(mm []Mismatch) string {
-	out := fmt.Sprintf("%s: fake %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
+	out := fmt.Sprintf("%s: oracle %s, target %s", mm[0].Path, mm[0].Expected, mm[0].Got)
 	if len(mm) > 1 {
 		out += fmt.Sprintf(" (and %d more)", len(mm)-1)
 	}
