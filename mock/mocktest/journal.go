@@ -81,7 +81,7 @@ func writeBody(b *strings.Builder, label, body string, truncated bool) {
 
 // redactBody replaces the values of secret keys (protocol.SecretKey) at any depth of
 // a JSON body. A body that is not JSON is shown only when no secret's name appears
-// in it: its secrets could not be found otherwise.
+// in it (protocol.MayHoldSecret, the one list): a log line is no place to guess.
 func redactBody(body string) string {
 	v, err := pyjson.Decode([]byte(body))
 	if err == nil {
@@ -89,11 +89,8 @@ func redactBody(body string) string {
 			return string(out)
 		}
 	}
-	lower := strings.ToLower(body)
-	for _, k := range append(slices.Clone(protocol.SecretFields), "password", "token", "secret", "api_key", "apikey", "authorization") {
-		if strings.Contains(lower, k) {
-			return fmt.Sprintf("(%d bytes that are not JSON and may hold a secret: not shown)", len(body))
-		}
+	if protocol.MayHoldSecret(body) {
+		return fmt.Sprintf("(%d bytes that are not JSON and may hold a secret: not shown)", len(body))
 	}
 	return body
 }
