@@ -3,7 +3,8 @@
 # sessions with large bodies and headers, chunked bodies parked in a delay rule, a
 # state hog, a journal flood and abandoned uploads, while a probe in its own session
 # keeps asking for health and sending a PATCH. Fails if a probe fails, if its 99th
-# percentile reaches 100 ms, or if the fake's RSS reaches the README's 224 MiB.
+# percentile reaches 100 ms, or if the fake's RSS reaches the README's 256 MiB (its
+# 224 MiB memory limit is a soft one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)

@@ -33,7 +33,7 @@ func main() {
 	idle := flag.Int("idle", 3000, "idle keep-alive connections")
 	slow := flag.Int("slow", 200, "slow uploads (1 byte a second)")
 	sessions := flag.Int("sessions", 400, "sessions with large bodies and headers")
-	ceiling := flag.Int64("rss-ceiling-mb", 224, "fail at this RSS (the README's computed ceiling)")
+	ceiling := flag.Int64("rss-ceiling-mb", 256, "fail at this RSS: the README's 224 MiB memory limit and what the runtime holds above a soft limit")
 	flag.Parse()
 	if err := run(*bin, *duration, *idle, *slow, *sessions, *ceiling<<20); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
