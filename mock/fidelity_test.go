@@ -14,7 +14,7 @@ const sipRecord = `{"_id":"6650a1f2c3d4e5f6a7b8c901","provider":"sip","phone_num
 
 const piaRecord = `{"_id":"6650a1f2c3d4e5f6a7b8c904","provider":"pia","phone_number":"+442071838750","friendly_name":"London sales","inbound_agent_id":"6650a0e1b2c3d4e5f6a7b804","outbound_agent_id":"6650a0e1b2c3d4e5f6a7b804"}`
 
-// TestFidelity runs every rule and example of FIDELITY.md, comparing whole bodies.
+// TestFidelity runs every rule and example of docs/fidelity.md, comparing whole bodies.
 func TestFidelity(t *testing.T) {
 	t.Parallel()
 	three := func(typ, input string, field string) string {
