@@ -6,18 +6,14 @@ import (
 	"strings"
 )
 
-// offWithoutANumber is why generation is off on a target without a states route when no
-// number was named.
-const offWithoutANumber = "generated cases are off: without a states route they need a number to run on (--id PROVIDER=ID)"
-
 // Partial says what the run could not check for want of a number or a states route,
 // and what to give; "" when nothing is missing. A run that looks green but checked
 // nothing of a provider, or no generated case, must not pass unnoticed.
 func (r *Report) Partial() string {
 	var give []string
 	for _, s := range r.Scenarios {
-		// The reason idStates gives: `state "…" needs a P number: give --id P=ID`.
-		if _, hint, ok := strings.Cut(s.Reason, ": give --id "); ok && s.Status == StatusSkipped {
+		// The reason skipNoNumber gives: `state "…" needs a P number: give --id P=ID`.
+		if _, hint, ok := strings.Cut(s.Reason, giveID); ok && s.Status == StatusSkipped {
 			if hint = "--id " + hint; !slices.Contains(give, hint) {
 				give = append(give, hint)
 			}

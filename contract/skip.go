@@ -17,9 +17,17 @@ func skipNoStatesRoute(state string) string {
 	return fmt.Sprintf("state %q needs a provider-state route (--states); the target has none", state)
 }
 
+// giveID ends the reason of a scenario skipped for want of a number; Report.Partial
+// finds such skips by it.
+const giveID = ": give --id "
+
 func skipNoNumber(state, provider string) string {
-	return fmt.Sprintf("state %q needs a %s number: give --id %s=ID", state, provider, provider)
+	return fmt.Sprintf("state %q needs a %s number"+giveID+"%s=ID", state, provider, provider)
 }
+
+// offWithoutANumber is why generation is off on a target without a states route when no
+// number was named.
+const offWithoutANumber = "generated cases are off: without a states route they need a number to run on (--id PROVIDER=ID)"
 
 func skipTwoNumbers(provider string) string {
 	return fmt.Sprintf("the scenario needs two %s numbers; only one was given", provider)
