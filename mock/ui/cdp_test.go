@@ -36,6 +36,12 @@ func findChromium() string {
 	if p := os.Getenv(chromiumEnv); p != "" {
 		return p
 	}
+	// Debian's /usr/bin/chromium is a shell launcher whose /etc/chromium.d snippets
+	// break on some hosts (a /dev/shm mounted twice makes one of them a shell syntax
+	// error); the binary it ends by running needs none of what they add.
+	if p := "/usr/lib/chromium/chromium"; isExecutable(p) {
+		return p
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -43,6 +49,15 @@ func findChromium() string {
 	}
 	return ""
 }
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// startupWait bounds a cold start: the first start on a fresh machine builds the font
+// cache while `go test ./...` keeps both cores busy, which has taken over 20s in CI.
+const startupWait = 90 * time.Second
 
 // browser is one headless Chromium with one page target.
 type browser struct {
@@ -97,7 +112,7 @@ func startBrowser(bin string, width, height int) (*browser, error) {
 
 	// Chromium writes its port to DevToolsActivePort once it listens.
 	var port string
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(startupWait)
 	for port == "" {
 		if data, err := os.ReadFile(filepath.Join(dir, "DevToolsActivePort")); err == nil {
 			if p, _, ok := strings.Cut(string(data), "\n"); ok && p != "" {
@@ -105,9 +120,15 @@ func startBrowser(bin string, width, height int) (*browser, error) {
 				break
 			}
 		}
+		select {
+		case <-b.exited:
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("chromium exited before opening its DevTools port (%v); stderr:\n%s", b.cmd.ProcessState, b.stderr())
+		default:
+		}
 		if time.Now().After(deadline) {
 			b.kill()
-			return nil, fmt.Errorf("chromium did not open its DevTools port within 20s; stderr:\n%s", b.stderr())
+			return nil, fmt.Errorf("chromium did not open its DevTools port within %v; stderr:\n%s", startupWait, b.stderr())
 		}
 		time.Sleep(20 * time.Millisecond) // polling a file chromium writes: no event to wait on
 	}
