@@ -62,6 +62,8 @@ type answer struct {
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)
+	value  *pyjson.Value           // a JSON body too large to hold, encoded as it is written (stream.go)
+	size   int64                   // value's encoded length
 }
 
 func jsonAnswer(status int, body []byte) answer {
@@ -101,13 +103,17 @@ func (a *answer) isPlainServerError() bool {
 // validationAnswer is FastAPI's 422, rendered into dst; a body that cannot be encoded
 // is Starlette's 500.
 func validationAnswer(dst []byte, details []spec.Detail) answer {
-	b, err := spec.AppendValidationError(dst, details)
-	if err != nil {
-		a := serverErrorAnswer()
-		a.validation = ValidationInvalid
-		return a
+	var a answer
+	if v := validationErrorValue(details); maxEncodedSize(v) > inlineAnswer {
+		var ok bool
+		if a, ok = streamedAnswer(http.StatusUnprocessableEntity, v); !ok {
+			a = serverErrorAnswer()
+		}
+	} else if b, err := spec.AppendValidationError(dst, details); err != nil {
+		a = serverErrorAnswer()
+	} else {
+		a = jsonAnswer(http.StatusUnprocessableEntity, b)
 	}
-	a := jsonAnswer(http.StatusUnprocessableEntity, b)
 	a.validation = ValidationInvalid
 	return a
 }
@@ -174,7 +180,7 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 			s.log.Error("connection fault failed", "fault", a.fault, "error", err)
 			a = errorAnswer(http.StatusInternalServerError, codeInternal, err.Error())
 			status = a.status
-			s.write(w, x, a)
+			s.write(w, x, &a)
 		default:
 			if err != nil {
 				s.log.Debug("connection fault cut short", "fault", a.fault, "error", err)
@@ -182,8 +188,18 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 			defer conn.Close() // after the journal: see breakConnection
 		}
 	default:
-		s.write(w, x, a)
-		if s.opts.SelfCheck && a.stream == nil && a.page == nil {
+		if a.value != nil { // its buffer and the start kept for the journal
+			if err := x.reserve(streamCost, s.inflight, s.bodyWait); err != nil {
+				a, _ = holdErrorAnswer(err)
+				status = a.status
+				if a.gone {
+					status = 0
+					break
+				}
+			}
+		}
+		s.write(w, x, &a)
+		if s.opts.SelfCheck && a.stream == nil && a.page == nil && a.value == nil {
 			s.selfCheck(x, a, w.Header())
 		}
 		if (a.unhandled || a.isPlainServerError()) && !s.opts.KeepAliveAfterError {
@@ -219,7 +235,7 @@ func closeAfterAnswer(w http.ResponseWriter) io.Closer {
 	return conn
 }
 
-func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
+func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
 	if s.opts.WriteTimeout > 0 {
 		// Not supported by every ResponseWriter (a recorder in tests): then unbounded.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
@@ -233,6 +249,16 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 	}
 	if a.page != nil {
 		a.page.ServeHTTP(w, x.r)
+		return
+	}
+	if a.value != nil {
+		h.Set("Content-Length", strconv.FormatInt(a.size, 10))
+		w.WriteHeader(a.status)
+		var err error
+		if a.body, err = writeValue(w, a.value, x.out[:0]); err != nil {
+			s.log.Debug("answer cut off", "error", err)
+		}
+		x.out = a.body
 		return
 	}
 	if a.stream != nil {
@@ -286,7 +312,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 	if status == 0 {
 		answered = nil // nothing reached the client
 	}
-	answerCut := len(answered) > maxJournalBody
+	answerCut := len(answered) > maxJournalBody || a.value != nil && a.size > int64(len(answered))
 	if answerCut {
 		answered = answered[:maxJournalBody]
 	}

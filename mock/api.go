@@ -56,18 +56,35 @@ func (s *Server) update(x *exchange, id string) answer {
 	case err != nil:
 		a = serverErrorAnswer()
 	default:
-		out, err := p.AppendRecord(x.out[:0], values)
-		x.out = out
-		if err != nil {
-			a = serverErrorAnswer()
-		} else {
-			a = jsonAnswer(http.StatusOK, out)
+		a = recordAnswer(x, p, values)
+		if a.status == http.StatusOK {
 			a.offSchema = offSchema(p, values)
 			a.deliberate = a.offSchema
 		}
 	}
 	a.validation = ValidationValid
 	return a
+}
+
+// recordAnswer is the 200 with the record, or Starlette's 500 when it cannot be
+// encoded. A record grown large by many writes is streamed (stream.go).
+func recordAnswer(x *exchange, p *spec.Provider, values []pyjson.Value) answer {
+	size := int64(2)
+	for i := range values {
+		size += int64(len(p.Fields[i].Name)) + 4 + maxEncodedSize(values[i])
+	}
+	if size > inlineAnswer {
+		if a, ok := streamedAnswer(http.StatusOK, recordValue(p, values)); ok {
+			return a
+		}
+		return serverErrorAnswer()
+	}
+	out, err := p.AppendRecord(x.out[:0], values)
+	x.out = out
+	if err != nil {
+		return serverErrorAnswer()
+	}
+	return jsonAnswer(http.StatusOK, out)
 }
 
 // offSchema reports a stored null its response schema does not allow: the service
@@ -140,6 +157,9 @@ func (x *exchange) decode() (v pyjson.Value, details []spec.Detail, early *answe
 	if err != nil {
 		if se, ok := err.(*pyjson.SyntaxError); ok {
 			return v, spec.InvalidJSON(se), nil
+		}
+		if a, ok := holdErrorAnswer(err); ok { // the fake's own limits, not FastAPI's
+			return v, nil, &a
 		}
 		a := detailAnswer(http.StatusBadRequest, "There was an error parsing the body")
 		a.validation, a.deliberate = ValidationUnparseable, true

@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -95,4 +96,54 @@ func recordSize(r *record) int64 {
 		n += valueSize(v)
 	}
 	return n
+}
+
+// parking is the allowance for what requests hold (their large bodies, decoded trees)
+// while they sleep in a fault rule's delay: such a request gives its share of the
+// in-flight budget back and holds this instead, so that a session parking uploads in
+// its own delay rule never holds up another session's bodies. One session may park at
+// most a quarter of it; a request that finds no room gets 503 server_busy at once,
+// naming its session.
+type parking struct {
+	limit, share int64
+
+	mu        sync.Mutex
+	used      int64
+	bySession map[*sessionState]int64
+}
+
+func newParking(limit int64) *parking {
+	return &parking{limit: limit, share: limit / 4, bySession: map[*sessionState]int64{}}
+}
+
+// parkFullError is a request that found no room to sleep holding its body.
+type parkFullError struct {
+	session           string
+	held, share, pool int64
+}
+
+func (e *parkFullError) Error() string {
+	return fmt.Sprintf("Requests of session %s sleeping in fault rule delays hold %d bytes of bodies; a session may park %d and all sessions %d (--inflight-bytes): send large bodies to a delay rule fewer at a time.",
+		quoteName(e.session), e.held, e.share, e.pool)
+}
+
+func (p *parking) take(ss *sessionState, n int64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	held := p.bySession[ss]
+	if held+n > p.share || p.used+n > p.limit {
+		return &parkFullError{session: ss.name, held: held, share: p.share, pool: p.limit}
+	}
+	p.bySession[ss] = held + n
+	p.used += n
+	return nil
+}
+
+func (p *parking) give(ss *sessionState, n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.used -= n
+	if p.bySession[ss] -= n; p.bySession[ss] <= 0 {
+		delete(p.bySession, ss)
+	}
 }

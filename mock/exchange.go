@@ -19,6 +19,7 @@ import (
 // session, and its body, read once and decoded at most once. Handlers read it and
 // return an answer; they never write the response themselves.
 type exchange struct {
+	s         *Server
 	r         *http.Request
 	vars      map[string]string
 	sess      *sessionState
@@ -27,7 +28,8 @@ type exchange struct {
 
 	buf    bytes.Buffer // holds the body
 	body   []byte
-	held   int64 // bytes of the in-flight budget this body holds
+	held   int64 // bytes of the in-flight budget this body, its tree and answer hold
+	parked int64 // bytes moved from held to the parking while a fault delay lasts
 	waited bool  // the body waited for room before it was read
 
 	decoded bool
@@ -41,7 +43,7 @@ type exchange struct {
 // newExchange takes an exchange from the server's pool; release gives it back.
 func (s *Server) newExchange(r *http.Request) *exchange {
 	x := s.exchanges.Get().(*exchange)
-	x.r, x.start = r, time.Now()
+	x.s, x.r, x.start = s, r, time.Now()
 	return x
 }
 
@@ -51,6 +53,9 @@ const maxPooledBuffer = 64 << 10
 func (s *Server) release(x *exchange) {
 	if x.held > 0 {
 		s.inflight.Release(x.held)
+	}
+	if x.parked > 0 {
+		s.parking.give(x.sess, x.parked)
 	}
 	if x.buf.Cap() > maxPooledBuffer || cap(x.out) > maxPooledBuffer {
 		return
@@ -71,6 +76,7 @@ const maxBodyWait = 10 * time.Second
 var (
 	errTooLarge = errors.New("mock: request body too large")
 	errBusy     = errors.New("mock: no room for the request body in time")
+	errLeft     = errors.New("mock: the client left while its request waited")
 )
 
 // readBody reads the whole body, at most limit bytes. A body announced larger than the
@@ -86,9 +92,11 @@ func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted, wait time
 	var err error
 	switch n := x.r.ContentLength; {
 	case n >= 0 && n <= smallBody:
+		x.buf.Grow(int(n) + bytes.MinRead) // one buffer of the body's size, not doublings
 		_, err = x.buf.ReadFrom(body)
 	case n > smallBody:
 		if err = x.reserve(n, inflight, wait); err == nil {
+			x.buf.Grow(int(n) + bytes.MinRead)
 			_, err = x.buf.ReadFrom(body)
 		}
 	default:
@@ -96,6 +104,10 @@ func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted, wait time
 			if err = x.reserve(limit, inflight, wait); err == nil {
 				_, err = x.buf.ReadFrom(body)
 			}
+		}
+		if x.buf.Cap() > maxPooledBuffer && x.buf.Cap() > x.buf.Len()*5/4 {
+			// Doublings left up to twice the body allocated: keep only its size.
+			x.buf = *bytes.NewBuffer(bytes.Clone(x.buf.Bytes()))
 		}
 	}
 	x.body = x.buf.Bytes()
@@ -125,27 +137,91 @@ func (x *exchange) readBody(limit int64, inflight *semaphore.Weighted, wait time
 // leaves stops the wait.
 func (x *exchange) reserve(n int64, inflight *semaphore.Weighted, wait time.Duration) error {
 	if inflight.TryAcquire(n) {
-		x.held = n
+		x.held += n
 		return nil
 	}
 	x.waited = true
-	ctx, cancel := context.WithTimeout(x.r.Context(), wait)
+	stay, leave := whileClientStays(x.r.Context())
+	defer leave()
+	ctx, cancel := context.WithTimeout(stay, wait)
 	defer cancel()
 	if err := inflight.Acquire(ctx, n); err != nil {
-		if x.r.Context().Err() != nil {
-			return fmt.Errorf("mock: the client left while its body waited for room: %w", err)
+		if stay.Err() != nil {
+			return fmt.Errorf("%w for room: %w", errLeft, err)
 		}
 		return errBusy
 	}
-	x.held = n
+	x.held += n
 	return nil
 }
 
-// json decodes the body as Python's json.loads does, once.
+// json decodes the body as Python's json.loads does, once. What the tree will cost is
+// taken from the in-flight budget first (see holdTree).
 func (x *exchange) json() (pyjson.Value, error) {
 	if !x.decoded {
 		x.decoded = true
-		x.value, x.err = pyjson.Decode(x.body)
+		if x.err = x.holdTree(); x.err == nil {
+			x.value, x.err = pyjson.Decode(x.body)
+		}
 	}
 	return x.value, x.err
+}
+
+// valueCost is what one decoded JSON value costs at most: a pyjson.Value (72 bytes) or
+// a Member, and its share of the slices' doublings (TestTreeCostIsCounted measures it).
+const valueCost = 160
+
+// treeTooLarge is a JSON body whose tree would cost more than a quarter of the
+// in-flight budget: the fake's own limit, answered 413.
+type treeTooLarge struct{ values, most int64 }
+
+func (e *treeTooLarge) Error() string {
+	return fmt.Sprintf("The request body holds about %d JSON values; the fake decodes at most %d (a quarter of --inflight-bytes, at %d bytes a value).", e.values, e.most, valueCost)
+}
+
+// holdTree takes from the in-flight budget what decoding the body will build: a 1 MiB
+// array of zeros is some 500,000 values, 80 MB of tree. A tree that would cost more
+// than a quarter of the budget is refused; one that costs less than a small body is
+// part of what a connection may cost.
+func (x *exchange) holdTree() error {
+	values := int64(valueCount(x.body))
+	cost := values * valueCost
+	if cost <= smallBody {
+		return nil
+	}
+	if most := x.s.opts.InflightBytes / 4 / valueCost; values > most {
+		return &treeTooLarge{values: values, most: most}
+	}
+	return x.reserve(cost, x.s.inflight, x.s.bodyWait)
+}
+
+// valueCount bounds from above, without building anything, how many values decoding b
+// builds. UTF-8 text is counted as jsonValues counts it; text in another encoding
+// (a NUL in its first bytes, as json.detect_encoding reads it) by its punctuation
+// wherever it is, for its escapes are not single bytes.
+func valueCount(b []byte) int {
+	if bytes.IndexByte(b[:min(len(b), 4)], 0) < 0 {
+		return jsonValues(b)
+	}
+	n := 1
+	for _, c := range b {
+		if c == ',' || c == '[' || c == '{' {
+			n++
+		}
+	}
+	return n
+}
+
+// park moves what the request holds from the in-flight budget to the parking, for a
+// fault rule's delay; it keeps it there until the request ends.
+func (x *exchange) park() error {
+	if x.held == 0 {
+		return nil
+	}
+	if err := x.s.parking.take(x.sess, x.held); err != nil {
+		return err
+	}
+	x.s.inflight.Release(x.held)
+	x.parked, x.held = x.held, 0
+	return nil
 }

@@ -41,6 +41,12 @@ func (s *Server) serveFault(x *exchange, id string) (a answer, answered bool) {
 	}
 	skipped := false
 	if f.Delay > 0 {
+		if err := x.park(); err != nil {
+			a = errorAnswer(http.StatusServiceUnavailable, codeBusy, err.Error())
+			a.deliberate, a.fault = true, name
+			a.setHeader("Retry-After", "1")
+			return a, true
+		}
 		if report, ok := x.r.Context().Value(faultWaitKey{}).(func(bool)); ok {
 			report(true)
 			defer report(false)

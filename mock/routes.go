@@ -180,6 +180,25 @@ func bodyErrorAnswer(err error, limit int64) answer {
 	return a
 }
 
+// holdErrorAnswer answers a request that could not hold what its body or answer
+// becomes: a tree over the fake's bound (413), no room in the in-flight budget in time
+// (503), or a client that left while it waited (nothing is sent). ok is false for
+// any other error.
+func holdErrorAnswer(err error) (answer, bool) {
+	var tree *treeTooLarge
+	switch {
+	case errors.As(err, &tree):
+		a := errorAnswer(http.StatusRequestEntityTooLarge, codeTooLarge, tree.Error())
+		a.deliberate = true
+		return a, true
+	case errors.Is(err, errLeft):
+		return answer{gone: true}, true
+	case errors.Is(err, errBusy):
+		return bodyErrorAnswer(err, 0), true
+	}
+	return answer{}, false
+}
+
 // methods routes by method and answers 405 with Allow for the others.
 func methods(byMethod map[string]handler) handler {
 	var allow []string

@@ -31,7 +31,8 @@ type Server struct {
 	def         *sessionState
 	journal     *journal
 	state       budget              // store and fault rules of all sessions, in bytes
-	inflight    *semaphore.Weighted // request bodies being held, in bytes
+	inflight    *semaphore.Weighted // request bodies, their trees and answers being held, in bytes
+	parking     *parking            // what requests sleeping in a fault delay hold instead
 	bodyWait    time.Duration       // how long a body waits for room in inflight
 	exchanges   sync.Pool           // *exchange, with their buffers
 
@@ -74,6 +75,7 @@ func New(opts Options) (*Server, error) {
 	s.exchanges.New = func() any { return &exchange{out: make([]byte, 0, 1024)} }
 	s.state = newBudget(opts.StateBytes, opts.MaxSessions)
 	s.inflight = semaphore.NewWeighted(opts.InflightBytes)
+	s.parking = newParking(opts.InflightBytes)
 	s.bodyWait = maxBodyWait
 	seeded, err := parseFixtures(doc, opts.FixturesName, opts.Fixtures)
 	if err != nil {

@@ -76,7 +76,7 @@ func (l *connLimiter) oldest() net.Conn {
 // connContext is the http.Server's ConnContext hook: requests on c report when they
 // sleep in a fault rule's delay.
 func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Context {
-	return mock.OnFaultWait(ctx, func(waiting bool) { l.setWaiting(c, waiting) })
+	return mock.OnFaultWait(mock.ConnContext(ctx, c), func(waiting bool) { l.setWaiting(c, waiting) })
 }
 
 func (l *connLimiter) setWaiting(c net.Conn, waiting bool) {

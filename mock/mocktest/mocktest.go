@@ -82,6 +82,7 @@ func NewServer(t testing.TB, opts mock.Options, options ...Option) *Server {
 	s.Server = srv
 	s.ts = httptest.NewUnstartedServer(srv)
 	s.ts.Listener = mock.Listener(s.ts.Listener) // request lines as uvicorn reads them
+	s.ts.Config.ConnContext = mock.ConnContext   // waiting requests see their client leave
 	s.ts.Start()
 	t.Cleanup(s.ts.Close)
 	s.URL, s.IDs = s.ts.URL, srv.SeededIDs()
