@@ -88,6 +88,8 @@ func (c *proxyConfig) register(fs *flagSet) {
 	fs.value(sizeFlag(&c.cfg.MaxBodyBytes), "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
 	fs.value(sizeFlag(&c.cfg.MaxAnswerBytes), "max-answer-bytes", "VERBEX_MOCK_PROXY_MAX_ANSWER_BYTES", itoa(drift.DefaultMaxAnswerBytes), "largest upstream answer compared; larger ones are passed on unchanged, uncompared")
 	fs.value(countFlag(&c.cfg.MaxNumbers, 1), "max-numbers", "VERBEX_MOCK_PROXY_MAX_NUMBERS", itoa(drift.DefaultMaxNumbers), "numbers the oracle follows (and --record keeps); the least recently used is forgotten")
+	fs.value(sizeFlag(&c.cfg.MaxQueueBytes), "max-queue-bytes", "VERBEX_MOCK_PROXY_MAX_QUEUE_BYTES", itoa(drift.DefaultMaxQueueBytes), "request bodies held at once, forwarded or waiting; past it 503 proxy_busy")
+	fs.value(countFlag(&c.cfg.MaxQueue, 1), "max-queue", "VERBEX_MOCK_PROXY_MAX_QUEUE", itoa(drift.DefaultMaxQueue), "exchanges waiting for their number's turn; past it 503 proxy_busy")
 	fs.value(countFlag(&c.cfg.JournalSize, 0), "journal-size", "VERBEX_MOCK_JOURNAL_SIZE", itoa(drift.DefaultJournalSize), "exchanges kept at /__admin/requests (0 turns it off)")
 	registerLogFlags(fs, &c.logFormat, &c.logLevel, "log level: debug, info, warn (each drift) or error")
 	fs.value(durationFlag(&c.shutdownTimeout), "shutdown-timeout", "VERBEX_MOCK_SHUTDOWN_TIMEOUT", "10s", "how long in-flight exchanges may finish after SIGINT/SIGTERM")

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/verbex/verbex-mock/contract/judge"
@@ -22,11 +21,11 @@ import (
 // order the upstream answered them (exchanges with different numbers run in
 // parallel).
 type number struct {
-	mu      sync.Mutex
+	turn    chan struct{} // holds a token while an exchange has the number (queue.go)
 	state   knowledge
 	learned bool // a learning read was tried since the oracle last lost track
 	used    uint64
-	busy    int // exchanges holding or waiting for mu; guarded by Proxy.mu
+	busy    int // exchanges holding or waiting for the turn; guarded by Proxy.mu
 }
 
 type knowledge int
@@ -115,26 +114,8 @@ func operationID(escaped string) (id, seg string, ok bool) {
 	return id, rest, true
 }
 
-// acquire takes the number's lock, creating its entry (and forgetting the least
-// recently used one past MaxNumbers).
-func (p *Proxy) acquire(ctx context.Context, id string) *number {
-	p.mu.Lock()
-	p.clock++
-	n := p.numbers[id]
-	if n == nil {
-		p.evictLocked(ctx, 1)
-		n = &number{}
-		p.numbers[id] = n
-	}
-	n.busy++
-	n.used = p.clock
-	p.mu.Unlock()
-	n.mu.Lock()
-	return n
-}
-
 func (p *Proxy) release(ctx context.Context, n *number) {
-	n.mu.Unlock()
+	<-n.turn
 	p.mu.Lock()
 	n.busy--
 	// Numbers all busy at once may have taken the map past its bound; back to it.

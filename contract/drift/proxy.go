@@ -56,6 +56,11 @@ type ProxyConfig struct {
 	// MaxKinds bounds the kinds of drift kept with an example (0: 200); past it a
 	// drift is still counted under its rule.
 	MaxKinds int
+	// MaxQueueBytes bounds the request bodies held at once, forwarded or waiting their
+	// number's turn (0: 16 MiB), and MaxQueue the exchanges waiting for their
+	// number's turn (0: 64); past either a client gets 503 proxy_busy (queue.go).
+	MaxQueueBytes int64
+	MaxQueue      int
 	// JournalSize bounds the journal in exchanges (0: 1000; negative: off).
 	JournalSize int
 	// Record keeps the last record seen of every number, for WriteFixtures.
@@ -114,6 +119,8 @@ type Proxy struct {
 	mu      sync.Mutex
 	numbers map[string]*number
 	clock   uint64 // use counter, for least-recently-used eviction
+	held    int64  // bytes of request bodies held (queue.go)
+	waiting int    // exchanges waiting for their number's turn
 
 	drift   *driftStore
 	journal *proxyJournal
@@ -157,6 +164,12 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	}
 	if cfg.MaxAnswerBytes <= 0 {
 		cfg.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	if cfg.MaxQueueBytes <= 0 {
+		cfg.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = DefaultMaxQueue
 	}
 	if cfg.MaxNumbers <= 0 {
 		cfg.MaxNumbers = DefaultMaxNumbers
@@ -218,10 +231,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	e := &ProxyEntry{Kind: "exchange", Time: start, Method: r.Method, Path: r.URL.EscapedPath(), Query: protocol.RedactQuery(r.URL.RawQuery),
 		Header: boundedHeader(protocol.RedactHeader(r.Header))}
+	if r.ContentLength > p.cfg.MaxQueueBytes-p.heldNow() && r.ContentLength <= p.cfg.MaxBodyBytes {
+		p.busy(w, e, errQueueFull) // refused before a byte of it is read
+		p.finish(e, start)
+		return
+	}
 	body, ok := p.readBody(w, r, e, start)
 	if !ok {
 		return
 	}
+	if !p.hold(int64(len(body))) {
+		p.busy(w, e, errQueueFull)
+		p.finish(e, start)
+		return
+	}
+	defer p.unhold(int64(len(body)))
 	e.Body = p.shown(body)
 	// The exchange runs to its end even if the client hangs up: the upstream may have
 	// applied the request, and the oracle must follow it.
@@ -236,7 +260,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer done()
 	if inOperation {
-		n = p.acquire(ctx, id)
+		var err error
+		if n, err = p.waitTurn(ctx, r.Context().Done(), id); err != nil {
+			p.busy(w, e, err)
+			p.finish(e, start)
+			return
+		}
 		p.prepare(ctx, n, id, seg, r.Header.Get("Authorization"))
 	}
 	up, upErr := p.forward(ctx, r, body)
