@@ -67,8 +67,11 @@ type Options struct {
 	// changed or created and their fault rules (0 selects 32 MiB). A write past it is
 	// refused with 507 state_full.
 	StateBytes int64
-	// InflightBytes bounds the request bodies over 16 KiB held at once, across all requests (0
-	// selects 16 MiB): a request waits for room before its body is read.
+	// InflightBytes bounds what requests at work hold at once, across all requests (0
+	// selects 16 MiB): bodies over 16 KiB, the trees JSON bodies decode to, answers
+	// being streamed. A request waits for room (at most 10 s, then 503). Requests
+	// sleeping in a fault rule's delay hold as much again apart, a quarter of it per
+	// session. A JSON body decoding to more than a quarter of it is refused (413).
 	InflightBytes int64
 	// WriteTimeout bounds the writing of one answer, counted from when it starts (a
 	// fault's delay comes before and does not count); a client that does not read is

@@ -169,7 +169,7 @@ func bodyErrorAnswer(err error, limit int64) answer {
 		return a
 	}
 	if errors.Is(err, errBusy) { // the fake's own limit: an honest 503, not a parse error
-		a := errorAnswer(http.StatusServiceUnavailable, codeBusy, "Large request bodies in flight hold all of --inflight-bytes; try again shortly.")
+		a := errorAnswer(http.StatusServiceUnavailable, codeBusy, "Large request bodies, their trees and answers in flight hold all of --inflight-bytes; try again shortly.")
 		a.deliberate = true
 		a.setHeader("Retry-After", "1")
 		a.setHeader("Connection", "close") // the body is not read

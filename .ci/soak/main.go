@@ -1,8 +1,9 @@
 // Command soak starts verbex-mock and treats it as a careless or hostile crowd would
 // for a bounded time, on 127.0.0.1 only: thousands of idle keep-alive connections,
 // slow uploads, many sessions with large bodies and headers, chunked bodies parked in
-// a delay rule, a session hogging the state budget with fault rules, a session
-// flooding the journal, and clients that give up waiting. Meanwhile a probe in its own
+// a delay rule (small and large), a session hogging the state budget with fault
+// rules, a session flooding the journal, clients that give up waiting, answers many
+// times their request left unread, 1 MiB JSON arrays in PATCHes and admin bodies. Meanwhile a probe in its own
 // session asks /__admin/health on a new connection (as the image's HEALTHCHECK does)
 // and sends a PATCH, ten times a second. It fails if a probe fails, if the probe's
 // 99th percentile reaches 100 ms, or if the fake's RSS reaches the ceiling.
@@ -10,7 +11,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +36,7 @@ func main() {
 	idle := flag.Int("idle", 3000, "idle keep-alive connections")
 	slow := flag.Int("slow", 200, "slow uploads (1 byte a second)")
 	sessions := flag.Int("sessions", 400, "sessions with large bodies and headers")
-	ceiling := flag.Int64("rss-ceiling-mb", 256, "fail at this RSS: the README's 224 MiB memory limit and what the runtime holds above a soft limit")
+	ceiling := flag.Int64("rss-ceiling-mb", 304, "fail at this RSS: the README's 272 MiB memory limit and what the runtime holds above a soft limit")
 	flag.Parse()
 	if err := run(*bin, *duration, *idle, *slow, *sessions, *ceiling<<20); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
@@ -132,6 +135,7 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 	}
 
 	attack(ctx, &wg, client, base, addr)
+	amplify(ctx, &wg, client, base, addr)
 
 	// The probe and the RSS sampler.
 	var probes, failures int
@@ -163,6 +167,7 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 		probes, failures, worst.Round(time.Millisecond), float64(maxRSS)/(1<<20), ceiling>>20)
 	hp, pp := p99(health), p99(patches)
 	fmt.Printf("soak: probe p99 health %s, PATCH %s (in its own session, beside the attack)\n", hp.Round(100*time.Microsecond), pp.Round(100*time.Microsecond))
+	fmt.Printf("soak: at the end the sessions held %s\n", held(base))
 	if failures > 0 {
 		return fmt.Errorf("%d of %d probes failed", failures, probes)
 	}
@@ -298,4 +303,120 @@ func attack(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base, 
 			time.Sleep(20 * time.Millisecond) // fifty a second: a crowd, not a CPU test
 		}
 	}()
+}
+
+// amplify starts the crowd that targets what requests become: 1 MiB text bodies of
+// control bytes whose 19 MB 422s are left unread, PATCHes and admin bodies carrying a
+// 1 MiB JSON array and ones of 8,000 values (a tree and an echo), large chunked
+// bodies parked in a delay rule, and uploads abandoned while they wait for room.
+func amplify(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base, addr string) {
+	send := func(method, path, contentType, session string, body []byte) {
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("X-Verbex-Mock-Session", session)
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	// Unread amplified answers: 16 connections at a time, each reading nothing.
+	control := bytes.Repeat([]byte{1}, 1<<20)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					continue
+				}
+				fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nX-Verbex-Mock-Session: amp\r\nContent-Length: %d\r\n\r\n", len(control))
+				c.Write(control)
+				select { // held until the write timeout or the end
+				case <-ctx.Done():
+				case <-time.After(35 * time.Second):
+				}
+				c.Close()
+			}
+		}()
+	}
+	// Big arrays: refused before a tree is built (1 MiB), or decoded and echoed (8,000).
+	huge := []byte(`{"friendly_name":[` + strings.TrimSuffix(strings.Repeat("0,", 500_000), ",") + `]}`)
+	some := []byte(`{"friendly_name":[` + strings.TrimSuffix(strings.Repeat("0,", 8000), ",") + `]}`)
+	rule := []byte(`{"status":500,"body":[` + strings.TrimSuffix(strings.Repeat("0,", 500_000), ",") + `]}`)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				send(http.MethodPatch, "/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901", "application/json", "arrays", huge)
+				send(http.MethodPatch, "/v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901", "application/json", "arrays", some)
+				if w == 0 {
+					send(http.MethodPost, "/__admin/faults?session=arrays", "application/json", "arrays", rule)
+				}
+			}
+		}()
+	}
+	// Large chunked bodies parked in a delay rule, 32 at a time, in four sessions.
+	big := `{"friendly_name":"` + strings.Repeat("p", 200<<10) + `"}`
+	for i := range 4 {
+		send(http.MethodPost, "/__admin/faults?session=parkbig"+strconv.Itoa(i), "application/json", "", []byte(`{"delay":"1h","match":{"method":"PATCH"}}`))
+	}
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Verbex-Mock-Session: parkbig%d\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", i%4, len(big), big)
+				io.Copy(io.Discard, c) // a 503 when its session's share is spent; else it sleeps
+				c.Close()
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
+	// Abandoned waiters: 1 MiB announced, nothing sent, gone at once; 200 a second.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{")
+			c.Close()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+}
+
+// held sums what GET /__admin/sessions says the sessions hold.
+func held(base string) string {
+	resp, err := http.Get(base + "/__admin/sessions")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Sessions []struct {
+			JournalBytes int64 `json:"journal_bytes"`
+			StateBytes   int64 `json:"state_bytes"`
+		} `json:"sessions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return err.Error()
+	}
+	var j, st int64
+	for _, s := range list.Sessions {
+		j += s.JournalBytes
+		st += s.StateBytes
+	}
+	return fmt.Sprintf("%d sessions, journal %.1f MiB, state %.1f MiB", len(list.Sessions), float64(j)/(1<<20), float64(st)/(1<<20))
 }

@@ -160,7 +160,7 @@ func TestMemoryCeiling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := memoryCeiling(c) >> 20; got != 224 {
-		t.Errorf("the defaults allow %d MiB; the README says 224", got)
+	if got := memoryCeiling(c) >> 20; got != 272 {
+		t.Errorf("the defaults allow %d MiB; the README says 272", got)
 	}
 }

@@ -87,7 +87,7 @@ func (c *serveConfig) register(fs *flagSet) {
 	fs.value(sizeFlag(&c.journalBytes), "journal-bytes", "VERBEX_MOCK_JOURNAL_BYTES", itoa(mock.DefaultJournalBytes), "bytes the journal of all sessions may hold; the oldest entries go first")
 	fs.value(countFlag(&c.maxFaultRules, 1), "max-fault-rules", "VERBEX_MOCK_MAX_FAULT_RULES", itoa(mock.DefaultMaxFaultRules), "fault rules one session may hold")
 	fs.value(sizeFlag(&c.stateBytes), "state-bytes", "VERBEX_MOCK_STATE_BYTES", itoa(mock.DefaultStateBytes), "bytes all sessions' changed numbers and fault rules may hold; writes past it get 507")
-	fs.value(sizeFlag(&c.inflightBytes), "inflight-bytes", "VERBEX_MOCK_INFLIGHT_BYTES", itoa(mock.DefaultInflightBytes), "bytes of request bodies held at once; requests wait for room")
+	fs.value(sizeFlag(&c.inflightBytes), "inflight-bytes", "VERBEX_MOCK_INFLIGHT_BYTES", itoa(mock.DefaultInflightBytes), "bytes of large request bodies, their decoded trees and answers held at once (as much again for requests parked in a fault delay); requests wait for room")
 	fs.value(csvFlag(&c.allowedHosts), "allowed-hosts", "VERBEX_MOCK_ALLOWED_HOSTS", "", "comma-separated Host names the admin routes answer besides the loopback ones (checked only when listening on loopback)")
 }
 
@@ -217,18 +217,20 @@ func setMemoryLimit(c serveConfig) int64 {
 	return ceiling
 }
 
-// Per-connection cost at most: read and write buffers, the goroutine, a request's
-// headers (MaxHeaderBytes).
+// Per-connection cost at most: a request's headers (MaxHeaderBytes); what the fake
+// does not count in flight, up to 16 KiB each: a small body, its decoded tree and an
+// answer rendered in memory; the read and write buffers and the goroutine.
 const (
 	maxHeaderBytes = 32 << 10
-	connCost       = maxHeaderBytes + 32<<10 // headers, a small body (uncounted in flight), buffers
-	baseCost       = 48 << 20                // the binary, the compiled document, the seeded numbers
+	connCost       = maxHeaderBytes + 3*16<<10 + 16<<10
+	baseCost       = 48 << 20 // the binary, the compiled document, the seeded numbers
 )
 
 // memoryCeiling is what the limits allow the process to hold: every budget spent at
-// once, every connection open with a full header block.
+// once (--inflight-bytes twice: requests at work, and requests parked in a fault
+// rule's delay), every connection open with a full header block.
 func memoryCeiling(c serveConfig) int64 {
-	return baseCost + c.journalBytes + c.stateBytes + c.inflightBytes + int64(c.maxConns)*connCost
+	return baseCost + c.journalBytes + c.stateBytes + 2*c.inflightBytes + int64(c.maxConns)*connCost
 }
 
 // idsSummary lists a few ids for the start log; past that, how many there are.
