@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Bounded soak (about a minute, 127.0.0.1 only): idle connections, slow uploads, many
-# sessions with large bodies and headers, chunked bodies parked in a delay rule, a
-# state hog, a journal flood and abandoned uploads, while a probe in its own session
+# sessions with large bodies and headers, small and large chunked bodies parked in
+# delay rules, a state hog, a journal flood, abandoned uploads, unread amplified 422s
+# and 1 MiB JSON arrays in PATCHes and admin bodies, while a probe in its own session
 # keeps asking for health and sending a PATCH. Fails if a probe fails, if its 99th
-# percentile reaches 100 ms, or if the fake's RSS reaches the README's 256 MiB (its
-# 224 MiB memory limit is a soft one).
+# percentile reaches 100 ms, or if the fake's RSS reaches the README's 304 MiB (its
+# 272 MiB memory limit is a soft one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)

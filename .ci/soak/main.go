@@ -160,6 +160,7 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 			maxRSS = max(maxRSS, rss(cmd.Process.Pid))
 		}
 	}
+	holding := held(base) // before the crowd leaves: what the budgets hold under it
 	cancel()
 	wg.Wait()
 	fmt.Printf("soak: %s, %d idle connections, %d slow uploads, %d sessions of 60 KB bodies and 8 KB headers\n", duration, idle, slow, sessions)
@@ -167,7 +168,7 @@ func run(bin string, duration time.Duration, idle, slow, sessions int, ceiling i
 		probes, failures, worst.Round(time.Millisecond), float64(maxRSS)/(1<<20), ceiling>>20)
 	hp, pp := p99(health), p99(patches)
 	fmt.Printf("soak: probe p99 health %s, PATCH %s (in its own session, beside the attack)\n", hp.Round(100*time.Microsecond), pp.Round(100*time.Microsecond))
-	fmt.Printf("soak: at the end the sessions held %s\n", held(base))
+	fmt.Printf("soak: at the end the sessions held %s\n", holding)
 	if failures > 0 {
 		return fmt.Errorf("%d of %d probes failed", failures, probes)
 	}
@@ -331,11 +332,13 @@ func amplify(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base,
 					continue
 				}
 				fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nX-Verbex-Mock-Session: amp\r\nContent-Length: %d\r\n\r\n", len(control))
+				stop := context.AfterFunc(ctx, func() { c.Close() })
 				c.Write(control)
 				select { // held until the write timeout or the end
 				case <-ctx.Done():
 				case <-time.After(35 * time.Second):
 				}
+				stop()
 				c.Close()
 			}
 		}()
@@ -372,7 +375,9 @@ func amplify(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base,
 					return
 				}
 				fmt.Fprintf(c, "PATCH /v1/phone-numbers/6650a1f2c3d4e5f6a7b8c901 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Verbex-Mock-Session: parkbig%d\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", i%4, len(big), big)
+				stop := context.AfterFunc(ctx, func() { c.Close() })
 				io.Copy(io.Discard, c) // a 503 when its session's share is spent; else it sleeps
+				stop()
 				c.Close()
 				select {
 				case <-ctx.Done():
