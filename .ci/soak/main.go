@@ -357,6 +357,8 @@ func amplify(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base,
 				if w == 0 {
 					send(http.MethodPost, "/__admin/faults?session=arrays", "application/json", "arrays", rule)
 				}
+				time.Sleep(50 * time.Millisecond) // a crowd, not a CPU test
+
 			}
 		}()
 	}
