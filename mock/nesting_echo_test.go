@@ -19,7 +19,8 @@ import (
 
 // echoCase is one case of testdata/reference/nesting_echo.json: a body nesting Depth
 // deep, built from its recipe, sent to the reference app on uvicorn, what came back
-// (date and server blanked) and how the connection ended ("eof" or "open").
+// (date and server blanked), how the connection ended ("eof" or "open") and, for a
+// 500, the error uvicorn logged.
 type echoCase struct {
 	Shape string
 	Depth int
@@ -28,6 +29,7 @@ type echoCase struct {
 		Times                         int
 	}
 	Answer, End string
+	Error       string // what uvicorn logged for a 500
 }
 
 func (c *echoCase) body() []byte {
@@ -118,6 +120,9 @@ func TestNestingEchoReference(t *testing.T) {
 			}
 			if g, w := normalAnswer(t, raw.Bytes()), normalAnswer(t, []byte(c.Answer)); g != w {
 				t.Fatalf("got\n%.600s\nwant\n%.600s", g, w)
+			}
+			if res.StatusCode == 500 && !strings.HasPrefix(c.Error, "RecursionError: ") {
+				t.Errorf("the reference's 500 was %q, not a recursion error", c.Error)
 			}
 			problems := s.Document().CheckResponse(http.MethodPatch, target, res.StatusCode, res.Header, got)
 			if off := res.StatusCode == 500 || res.StatusCode == 400; off != (len(problems) > 0) {

@@ -12,8 +12,8 @@ parse it but not for its echo to be encoded: RecursionError, Starlette's plain-t
 This script runs the real components: FastAPI with the document's PATCH endpoint (its
 body the union of the three update models), served by uvicorn (h11, asyncio) on
 127.0.0.1. It sends bodies of many shapes over raw sockets at every depth around the
-limits and records status, headers (date and server blanked), body and how the
-connection ended ("eof" or "open").
+limits and records status, headers (date and server blanked), body, how the
+connection ended ("eof" or "open") and, for a 500, the error uvicorn logged.
 
 How deep json.loads gets depends on the frames below it, which differ between uvicorn
 versions and event loops; the service parses 968 levels (pyjson.MaxDepth, measured
@@ -188,9 +188,14 @@ class Server:
     def __init__(self, limit, appdir):
         self.port = free_port()
         env = dict(os.environ, RECURSION_LIMIT=str(limit))
+        # uvicorn logs an unhandled error before it closes the connection; the log says
+        # which error it was.
+        log = os.path.join(appdir, f"uvicorn-{limit}.log")
+        self.log = open(log, "w")
+        self.reader = open(log)  # its own offset: the server's writes move the other's
         self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "refapp:app", "--port", str(self.port),
-                                      "--http", "h11", "--loop", "asyncio", "--log-level", "critical"],
-                                     cwd=appdir, env=env)
+                                      "--http", "h11", "--loop", "asyncio", "--log-level", "error"],
+                                     cwd=appdir, env=env, stderr=self.log)
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.port)).close()
@@ -205,6 +210,13 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+        self.log.close()
+        self.reader.close()
+
+    def errors(self):
+        """The errors uvicorn logged since the last call, by their last line."""
+        text = self.reader.read()
+        return re.findall(r"(?m)^[A-Za-z]*Error: .*$", text)
 
 
 def deepest_parsed(port):
@@ -258,13 +270,19 @@ def main():
                 if seen[0] != seen[1]:
                     sys.exit(f"{name}: two sweeps differ: {bands(seen[0])} / {bands(seen[1])}")
                 shapes.append({"shape": name, "echo": echo, "bands": bands(seen[0])})
+                server.errors()
                 for n in RECORD:
                     recipe = make(n)
                     answer, end = exchange(server.port, body_of(recipe))
                     if status(answer) != seen[0][n]:
                         sys.exit(f"{name} at {n}: {status(answer)}, the sweeps said {seen[0][n]}")
-                    cases.append({"shape": name, "depth": n, "body": recipe,
-                                  "answer": answer.decode("utf-8"), "end": end})
+                    case = {"shape": name, "depth": n, "body": recipe, "answer": answer.decode("utf-8"), "end": end}
+                    errors = server.errors()
+                    if len(errors) != (status(answer) == 500):
+                        sys.exit(f"{name} at {n}: {status(answer)} with the errors {errors}")
+                    if errors:
+                        case["error"] = errors[0]
+                    cases.append(case)
         finally:
             server.stop()
     json.dump({"python": sys.version.split()[0], "fastapi": fastapi.__version__, "starlette": starlette.__version__,
