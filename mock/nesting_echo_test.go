@@ -186,39 +186,3 @@ func TestDeepEchoConnection(t *testing.T) {
 		})
 	}
 }
-
-// BenchmarkEchoCheck is the cost of the depth check on 422s whose echo is not deep:
-// a scalar input (the ordinary 422) and a whole array body echoed by every branch.
-func BenchmarkEchoCheck(b *testing.B) {
-	var arr strings.Builder
-	arr.WriteString("[")
-	for i := range 64 {
-		if i > 0 {
-			arr.WriteString(",")
-		}
-		arr.WriteString(`[1,"x",{"a":[2]}]`)
-	}
-	arr.WriteString("]")
-	for _, c := range []struct{ name, body string }{
-		{"scalar", `{"friendly_name":123}`},
-		{"array_body", arr.String()},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			s := newServer(b, Options{})
-			body := &rewindBody{}
-			r, _ := http.NewRequest(http.MethodPatch, "http://verbex-mock/v1/phone-numbers/"+sipID, body)
-			r.Header.Set("Content-Type", "application/json")
-			w := &discardWriter{h: http.Header{}}
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.body)))
-			for b.Loop() {
-				body.Reset([]byte(c.body))
-				clear(w.h)
-				s.ServeHTTP(w, r)
-			}
-			if w.status != http.StatusUnprocessableEntity {
-				b.Fatalf("status %d", w.status)
-			}
-		})
-	}
-}
