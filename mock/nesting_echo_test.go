@@ -68,8 +68,24 @@ func loadEchoCases(t testing.TB) (target string, cases []echoCase) {
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatal(err)
 	}
-	if ref.ServiceDepth != pyjson.MaxDepth || ref.FastAPI == "" || ref.Uvicorn == "" || len(ref.Cases) < 80 {
+	if ref.ServiceDepth != pyjson.MaxDepth || ref.FastAPI == "" || ref.Uvicorn == "" || len(ref.Cases) == 0 {
 		t.Fatalf("nesting_echo.json: depth %d, FastAPI %q, uvicorn %q, %d cases", ref.ServiceDepth, ref.FastAPI, ref.Uvicorn, len(ref.Cases))
+	}
+	// Every placement is recorded at each depth from the last 422 of the top level
+	// (maxEchoDepth) to the first 400 (MaxDepth+1).
+	depths := map[string]int{}
+	for _, c := range ref.Cases {
+		if c.Depth >= maxEchoDepth && c.Depth <= pyjson.MaxDepth+1 {
+			depths[c.Shape]++
+		}
+	}
+	for shape, n := range depths {
+		if n != pyjson.MaxDepth+2-maxEchoDepth {
+			t.Errorf("nesting_echo.json: %q has %d of the depths %d to %d", shape, n, maxEchoDepth, pyjson.MaxDepth+1)
+		}
+	}
+	if len(depths) < 13 {
+		t.Errorf("nesting_echo.json: %d placements", len(depths))
 	}
 	return ref.Target, ref.Cases
 }
