@@ -102,7 +102,7 @@ func (a *answer) isPlainServerError() bool {
 // is Starlette's 500.
 func validationAnswer(dst []byte, details []spec.Detail) answer {
 	b, err := spec.AppendValidationError(dst, details)
-	if err != nil {
+	if err != nil || echoTooDeep(details) {
 		a := serverErrorAnswer()
 		a.validation = ValidationInvalid
 		return a
@@ -110,6 +110,23 @@ func validationAnswer(dst []byte, details []spec.Detail) answer {
 	a := jsonAnswer(http.StatusUnprocessableEntity, b)
 	a.validation = ValidationInvalid
 	return a
+}
+
+// maxEchoDepth is how deep a value echoed in a 422's "input" may nest. json.dumps, like
+// json.loads, spends a level of Python's recursion limit on each array and object, and
+// the service encodes its 422 on a deeper stack than it decoded the body: a deeper echo
+// is a RecursionError there, Starlette's plain 500 (testdata/reference/nesting_echo.json,
+// recorded by nesting_echo.py: 963 levels encode, 964 do not).
+const maxEchoDepth = pyjson.MaxDepth - 5
+
+// echoTooDeep reports whether an error's input nests deeper than the service encodes.
+func echoTooDeep(details []spec.Detail) bool {
+	for i := range details {
+		if details[i].Input.NestsDeeper(maxEchoDepth) {
+			return true
+		}
+	}
+	return false
 }
 
 // valueAnswer renders an admin route's value with encoding/json.
