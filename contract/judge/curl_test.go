@@ -118,7 +118,7 @@ func quoteShort(b []byte) string {
 func TestCurlSendsTheSameBytes(t *testing.T) {
 	t.Parallel()
 	const token = "tok-3f9%s'x"
-	const password = `pa%ss 'w\"d` // as written between the quotes (an escape kept)
+	const password = `pa%ss 'w\"d`                                                             // as written between the quotes (an escape kept)
 	big := bytes.Repeat([]byte(`{"friendly_name":"`+strings.Repeat("é%\\'x", 40)+`"},`), 1200) // ≈ 230 KiB: past one argument's 128 KiB
 	utf16 := func(s string, bom bool) []byte {
 		var out []byte
