@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -394,107 +395,37 @@ type secretSpan struct {
 // every key protocol.SecretKey names, whatever its type, and every occurrence of the
 // token: the places RedactBody hides.
 func secretSpans(t decodedBody, token string) []secretSpan {
-	rs := t.runes
+	sc := runeScanner(t.runes)
 	var out []secretSpan
-	skip := func(i int) int {
-		for i < len(rs) && (rs[i] == ' ' || rs[i] == '\t' || rs[i] == '\n' || rs[i] == '\r') {
-			i++
-		}
-		return i
-	}
-	// str reads a JSON string starting at the quote at i: its decoded text and the
-	// index after the closing quote (len(rs) when it never closes).
-	str := func(i int) (string, int) {
-		var b strings.Builder
-		for j := i + 1; j < len(rs); j++ {
-			switch rs[j] {
-			case '"':
-				return b.String(), j + 1
-			case '\\':
-				if j+1 < len(rs) {
-					j++
-					if rs[j] == 'u' && j+4 < len(rs) {
-						var u rune
-						ok := true
-						for _, h := range rs[j+1 : j+5] {
-							u <<= 4
-							switch {
-							case h >= '0' && h <= '9':
-								u |= h - '0'
-							case h >= 'a' && h <= 'f':
-								u |= h - 'a' + 10
-							case h >= 'A' && h <= 'F':
-								u |= h - 'A' + 10
-							default:
-								ok = false
-							}
-						}
-						if ok {
-							b.WriteRune(u)
-							j += 4
-							continue
-						}
-					}
-					b.WriteRune(rs[j])
-				}
-			default:
-				b.WriteRune(rs[j])
-			}
-		}
-		return b.String(), len(rs)
-	}
-	for i := 0; i < len(rs); {
-		if rs[i] != '"' {
+	for i := 0; i < len(sc); {
+		if sc[i] != '"' {
 			i++
 			continue
 		}
-		key, end := str(i)
-		colon := skip(end)
-		if !protocol.SecretKey(key) || colon >= len(rs) || rs[colon] != ':' {
+		key, end := sc.str(i)
+		colon := sc.space(end)
+		if !protocol.SecretKey(key) || colon >= len(sc) || sc[colon] != ':' {
 			i = end
 			continue
 		}
-		from := skip(colon + 1)
-		if from >= len(rs) {
+		from := sc.space(colon + 1)
+		if from >= len(sc) {
 			break
 		}
-		var to int
-		sp := secretSpan{key: key}
-		switch rs[from] {
-		case '"':
-			_, to = str(from)
-			inner := to - 1
-			if to == len(rs) && (to == from+1 || rs[to-1] != '"') {
-				inner = to
+		sp := secretSpan{key: key, from: from, to: sc.valueEnd(from)}
+		next := sp.to
+		if sc[from] == '"' {
+			// The variable holds a string's characters, between its quotes.
+			sp.from++
+			if sp.to > sp.from && sc[sp.to-1] == '"' {
+				sp.to--
 			}
-			sp.from, sp.to, sp.value = from+1, max(inner, from+1), string(rs[from+1:max(inner, from+1)])
-		case '{', '[':
-			depth := 0
-			for to = from; to < len(rs); to++ {
-				if rs[to] == '"' {
-					_, e := str(to)
-					to = e - 1
-					continue
-				}
-				if rs[to] == '{' || rs[to] == '[' {
-					depth++
-				} else if rs[to] == '}' || rs[to] == ']' {
-					if depth--; depth == 0 {
-						to++
-						break
-					}
-				}
-			}
-			sp.from, sp.to, sp.value = from, to, string(rs[from:to])
-		default:
-			for to = from; to < len(rs) && !strings.ContainsRune(",}] \t\r\n", rs[to]); to++ {
-			}
-			sp.from, sp.to, sp.value = from, to, string(rs[from:to])
 		}
-		if sp.to > sp.from && !slices.Contains(rs[sp.from:sp.to], 0) && (t.unit == 1 || !slices.Contains(rs[sp.from:sp.to], utf8.RuneError)) {
+		sp.value = string(sc[sp.from:sp.to])
+		if sp.to > sp.from && !slices.Contains(sc[sp.from:sp.to], 0) && (t.unit == 1 || !slices.Contains(sc[sp.from:sp.to], utf8.RuneError)) {
 			out = append(out, sp)
 		}
-		i = max(to, from+1)
+		i = max(next, from+1)
 	}
 	if token == "" {
 		return out
@@ -502,8 +433,8 @@ func secretSpans(t decodedBody, token string) []secretSpan {
 	// The token elsewhere in the text (outside the spans found).
 	tr := []rune(token)
 	var more []secretSpan
-	for i := 0; i+len(tr) <= len(rs); i++ {
-		if slices.Equal(rs[i:i+len(tr)], tr) && !inSpans(out, i, i+len(tr)) {
+	for i := 0; i+len(tr) <= len(sc); i++ {
+		if slices.Equal(sc[i:i+len(tr)], tr) && !inSpans(out, i, i+len(tr)) {
 			more = append(more, secretSpan{from: i, to: i + len(tr), key: TokenVariable, value: token})
 			i += len(tr) - 1
 		}
@@ -511,6 +442,70 @@ func secretSpans(t decodedBody, token string) []secretSpan {
 	out = append(out, more...)
 	slices.SortFunc(out, func(a, b secretSpan) int { return a.from - b.from })
 	return out
+}
+
+// runeScanner reads JSON-like text loosely: what it cannot read ends a token.
+type runeScanner []rune
+
+func (rs runeScanner) space(i int) int {
+	for i < len(rs) && (rs[i] == ' ' || rs[i] == '\t' || rs[i] == '\n' || rs[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// str reads the JSON string whose quote is at i: its decoded text, and the index
+// after the closing quote (len(rs) when it never closes).
+func (rs runeScanner) str(i int) (string, int) {
+	var b strings.Builder
+	for j := i + 1; j < len(rs); j++ {
+		switch {
+		case rs[j] == '"':
+			return b.String(), j + 1
+		case rs[j] != '\\':
+			b.WriteRune(rs[j])
+		case j+1 < len(rs):
+			j++
+			if u, err := strconv.ParseUint(string(rs[j+1:min(j+5, len(rs))]), 16, 16); rs[j] == 'u' && err == nil && j+5 <= len(rs) {
+				b.WriteRune(rune(u))
+				j += 4
+				continue
+			}
+			b.WriteRune(rs[j])
+		}
+	}
+	return b.String(), len(rs)
+}
+
+// valueEnd is the index after the value that starts at i: a string, an object or
+// array (brackets balanced, strings skipped), or a scalar up to a delimiter.
+func (rs runeScanner) valueEnd(i int) int {
+	switch rs[i] {
+	case '"':
+		_, end := rs.str(i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(rs); j++ {
+			switch rs[j] {
+			case '"':
+				_, end := rs.str(j)
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(rs)
+	}
+	j := i
+	for j < len(rs) && !strings.ContainsRune(",}] \t\r\n", rs[j]) {
+		j++
+	}
+	return j
 }
 
 func inSpans(spans []secretSpan, from, to int) bool {

@@ -3,113 +3,14 @@ package judge
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"os/exec"
-	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/verbex/verbex-mock/internal/capture"
 )
-
-// Captured is one request as a server read it: everything a client can vary.
-type Captured struct {
-	Method, Target, Host, Proto string
-	Header                      http.Header
-	TransferEncoding            []string
-	Body                        []byte
-}
-
-// CaptureServer records every request it reads and answers 204.
-type CaptureServer struct {
-	*httptest.Server
-	mu  sync.Mutex
-	got []Captured
-}
-
-// NewCaptureServer starts a capture server, closed at the end of the test.
-func NewCaptureServer(t testing.TB) *CaptureServer {
-	t.Helper()
-	c := &CaptureServer{}
-	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		c.mu.Lock()
-		c.got = append(c.got, Captured{Method: r.Method, Target: r.RequestURI, Host: r.Host, Proto: r.Proto,
-			Header: r.Header.Clone(), TransferEncoding: r.TransferEncoding, Body: body})
-		c.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(c.Close)
-	return c
-}
-
-// Take returns the requests captured so far and forgets them.
-func (c *CaptureServer) Take() []Captured {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.got
-	c.got = nil
-	return out
-}
-
-// RunCurl runs a reproduction line through sh (dash where it is /bin/sh) with env
-// added to the environment; the test is skipped when curl is not installed.
-func RunCurl(t testing.TB, line string, env map[string]string) {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	// The line is a script on sh's stdin, not an argument: a long body must not
-	// meet the kernel's argument limit here when it would not in a terminal.
-	cmd := exec.CommandContext(ctx, "sh", "-s")
-	cmd.Stdin = strings.NewReader(line + "\n")
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("sh: %v\n%s\nline: %.2000s", err, out.String(), line)
-	}
-}
-
-// SameCapture reports how two captured requests differ ("" when they do not).
-func SameCapture(want, got Captured) string {
-	var diffs []string
-	if want.Method != got.Method || want.Target != got.Target || want.Host != got.Host || want.Proto != got.Proto {
-		diffs = append(diffs, "request line: "+want.Method+" "+want.Target+" "+want.Proto+" (Host "+want.Host+"), curl "+got.Method+" "+got.Target+" "+got.Proto+" (Host "+got.Host+")")
-	}
-	if !reflect.DeepEqual(want.Header, got.Header) {
-		diffs = append(diffs, "headers: sent "+headerText(want.Header)+", curl "+headerText(got.Header))
-	}
-	if !reflect.DeepEqual(want.TransferEncoding, got.TransferEncoding) {
-		diffs = append(diffs, "transfer encoding differs")
-	}
-	if !bytes.Equal(want.Body, got.Body) {
-		diffs = append(diffs, "body: sent "+quoteShort(want.Body)+", curl "+quoteShort(got.Body))
-	}
-	return strings.Join(diffs, "; ")
-}
-
-func headerText(h http.Header) string {
-	var b strings.Builder
-	_ = h.Write(&b)
-	return strings.ReplaceAll(b.String(), "\r\n", " | ")
-}
-
-func quoteShort(b []byte) string {
-	if len(b) > 200 {
-		return strings.TrimSpace(string(Truncate(b[:200]))) + "…(" + strconv.Itoa(len(b)) + " bytes)"
-	}
-	return "`" + string(b) + "`"
-}
 
 // TestCurlSendsTheSameBytes: each request, sent by Go's default transport and then
 // by its Curl line through sh, reaches the server the same: request line, every
@@ -175,7 +76,7 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 		{name: "a body past the argument limit", method: "PATCH", path: "/v1/phone-numbers/n1", body: big},
 		{name: "a body of 2 MiB (curl's Expect threshold)", method: "PATCH", path: "/v1/phone-numbers/n1", body: bytes.Repeat([]byte("a"), 2<<20)},
 	}
-	srv := NewCaptureServer(t)
+	srv, rec := capture.NewServer(t, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := Request{Method: tc.method, Path: tc.path, ContentType: tc.ct, Body: tc.body}
@@ -201,15 +102,15 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 			// One client per case: the captures are taken in turn.
 			client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 			t.Cleanup(client.CloseIdleConnections)
-			sent := sendAndTake(t, srv, func() {
+			sent := sendAndTake(t, rec, func() {
 				resp, err := client.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
 				resp.Body.Close()
 			})
-			replayed := sendAndTake(t, srv, func() { RunCurl(t, line, tc.env) })
-			if d := SameCapture(sent, replayed); d != "" {
+			replayed := sendAndTake(t, rec, func() { capture.RunLine(t, line, tc.env) })
+			if d := capture.Diff(sent, replayed); d != "" {
 				t.Errorf("%s\nline: %.600s", d, line)
 			}
 		})
@@ -219,13 +120,13 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 var captureTurn sync.Mutex
 
 // sendAndTake runs send alone against the server and returns the one request it read.
-func sendAndTake(t testing.TB, srv *CaptureServer, send func()) Captured {
+func sendAndTake(t testing.TB, rec *capture.Recorder, send func()) capture.Request {
 	t.Helper()
 	captureTurn.Lock()
 	defer captureTurn.Unlock()
-	srv.Take()
+	rec.Take()
 	send()
-	got := srv.Take()
+	got := rec.Take()
 	if len(got) != 1 {
 		t.Fatalf("the server read %d requests, want 1", len(got))
 	}
@@ -239,14 +140,14 @@ func TestCurlLineNeedsItsVariables(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
-	srv := NewCaptureServer(t)
+	srv, rec := capture.NewServer(t, nil)
 	req, _ := JSONRequest("PATCH", "/v1/phone-numbers/n1", []byte(`{"sip_trunk_password":"s"}`)).HTTP(context.Background(), srv.URL)
 	line := Curl(req, []byte(`{"sip_trunk_password":"s"}`), "")
 	out, err := exec.Command("sh", "-c", line).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "SIP_TRUNK_PASSWORD") {
 		t.Errorf("unset variable: err %v, output %s", err, out)
 	}
-	if got := srv.Take(); len(got) != 0 {
+	if got := rec.Take(); len(got) != 0 {
 		t.Errorf("a request was sent without its secret: %+v", got)
 	}
 }
