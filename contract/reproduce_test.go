@@ -5,8 +5,8 @@ import (
 	"context"
 	"net/http"
 	"regexp"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
