@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ const goUserAgent = "Go-http-client/1.1"
 // of a body key, query parameter or header named like a secret comes from a variable
 // named after it ("$SIP_TRUNK_PASSWORD", "$TWILIO_AUTH_TOKEN"; a second different
 // value "$SIP_TRUNK_PASSWORD_2"), holding the value's text as the body wrote it
-// (between its quotes, escapes as written). Set to the values the runner used, the
+// (between its quotes, escapes as written). A header present with no value is one
+// not sent (a proxy's forward asks for no compression). Set to the values used, the
 // bytes on the wire are the same. printf must be the shell's builtin for a body
 // beyond the kernel's argument limit (it is in dash, bash, ash and zsh).
 func Curl(req *http.Request, body []byte, token string) string {
@@ -62,13 +64,13 @@ func Curl(req *http.Request, body []byte, token string) string {
 	if _, ok := h["User-Agent"]; !ok {
 		h.Set("User-Agent", goUserAgent)
 	}
-	if h.Get("Accept-Encoding") == "" && h.Get("Range") == "" && req.Method != http.MethodHead {
+	if _, ok := h["Accept-Encoding"]; !ok && h.Get("Range") == "" && req.Method != http.MethodHead {
 		h.Set("Accept-Encoding", "gzip")
 	}
 	// curl's own headers that Go does not send are removed ("Name:" is curl's
 	// syntax for that); a body curl sends without a Content-Type gets its form type.
-	for _, k := range []string{"Accept", "Expect", "Content-Type"} {
-		if _, ok := h[k]; !ok {
+	for _, k := range []string{"User-Agent", "Accept", "Expect", "Content-Type"} {
+		if len(h[k]) == 0 {
 			h[k] = []string{""}
 		}
 	}
@@ -192,8 +194,12 @@ func (s *shellVars) url(req *http.Request) string {
 			b.WriteString("'&'")
 		}
 		k, v, hasValue := strings.Cut(pair, "=")
-		if hasValue && v != "" && protocol.SecretKey(k) && v != s.token {
-			b.WriteString(shellQuote(k+"=") + `"$` + s.name(k, v) + `"`)
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if hasValue && v != "" && protocol.SecretKey(name) && v != s.token {
+			b.WriteString(shellQuote(k+"=") + `"$` + s.name(name, v) + `"`)
 			continue
 		}
 		b.WriteString(s.quoteToken(pair))
