@@ -339,6 +339,7 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 		}
 		res.Steps = append(res.Steps, st)
 	}
+	res.Steps = append(res.Steps, r.unanswered(run.err)...)
 	res.State = run.state
 }
 
@@ -376,7 +377,7 @@ func (r *runner) curlFor(w judge.Request, session string) string {
 	if err != nil {
 		return ""
 	}
-	return judge.Curl(req, w.Body, r.cfg.Token)
+	return r.curl(req, w.Body)
 }
 
 // runCase sets up the same number on both sides, sends every step to both, and
@@ -565,12 +566,14 @@ func (r *runner) probeRound(ctx context.Context, seed uint64, round int, provide
 	for i, err := range r.sendAtOnce(ctx, session, reqs) {
 		if err != nil {
 			res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
+			res.Steps = []CaseStep{r.requestStep(reqs[i], session, err.Error())}
 			return false
 		}
 	}
 	a, err := r.send(ctx, session, judge.EmptyPatch(id))
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, err.Error()
+		res.Steps = r.unanswered(err)
 		return false
 	}
 	rec, _ := pyjson.Decode(a.Body)

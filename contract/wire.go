@@ -20,12 +20,12 @@ func (r *runner) send(ctx context.Context, session string, w judge.Request) (jud
 	}
 	resp, err := r.do(req)
 	if err != nil {
-		return judge.Reply{}, fmt.Errorf("%s %s: %s", w.Method, w.Path, judge.RedactText(err.Error(), r.cfg.Token))
+		return judge.Reply{}, &sendError{w, session, fmt.Errorf("%s %s: %s", w.Method, w.Path, judge.RedactText(err.Error(), r.cfg.Token))}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return judge.Reply{}, fmt.Errorf("%s %s: reading the answer: %w", w.Method, w.Path, err)
+		return judge.Reply{}, &sendError{w, session, fmt.Errorf("%s %s: reading the answer: %w", w.Method, w.Path, err)}
 	}
 	return judge.Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }

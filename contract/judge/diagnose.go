@@ -57,6 +57,11 @@ func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target 
 			return RuleLookup
 		}
 	}
+	if fake.Status == http.StatusOK && target.Status >= http.StatusInternalServerError {
+		// A request the service accepts, failed by the target: its error path, not the
+		// validation or decoding the request happened to exercise.
+		return RuleErrors
+	}
 	if decodingCase(o, w, fake, fv, target, tv) {
 		return RuleDecoding
 	}
@@ -70,9 +75,6 @@ func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target 
 		return ruleOfCategory(o.Category)
 	}
 	if target.Status != http.StatusOK {
-		if target.Status == http.StatusInternalServerError && tv.Kind != pyjson.Object {
-			return RuleRendering
-		}
 		return RuleValidation
 	}
 	if len(Compare(Reply{Status: 200, Body: fake.Body}, Reply{Status: 200, Body: target.Body}, false)) == 0 {
