@@ -25,3 +25,5 @@
 // agree with libopenapi-validator on large generated corpora and with pydantic itself
 // on recorded reference answers (mock/testdata/reference).
 package spec
+
+//go:generate go test -run ^TestEmbeddedPrecompiled$ -update-embedded
