@@ -20,7 +20,8 @@ import (
 // return an answer; they never write the response themselves.
 type exchange struct {
 	r         *http.Request
-	vars      map[string]string
+	vars      map[string]string // the route's variables; the operation's route sets id instead
+	id        string            // the operation's phone_number_id
 	sess      *sessionState
 	start     time.Time
 	journaled bool // requests to the Verbex API (not admin) go to the journal

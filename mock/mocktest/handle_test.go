@@ -215,4 +215,3 @@ func TestJournalLoggedOnFailure(t *testing.T) {
 		t.Errorf("JournalOnFailure(0) logged: %s", got)
 	}
 }
-

@@ -26,8 +26,15 @@ func (p Problem) String() string { return p.Kind + ": " + p.Message }
 // /v1/phone-numbers/{phone_number_id} with a non-empty id. Answers to anything else
 // (405, an unrouted 404) are the framework's, and the document says nothing of them.
 func IsOperation(method, path string) bool {
+	_, ok := OperationID(path)
+	return method == Method && ok
+}
+
+// OperationID returns the phone_number_id of a path of the operation: what the
+// template's variable matches, a non-empty segment.
+func OperationID(path string) (string, bool) {
 	id, ok := strings.CutPrefix(path, "/v1/phone-numbers/")
-	return method == Method && ok && id != "" && !strings.Contains(id, "/")
+	return id, ok && id != "" && !strings.Contains(id, "/")
 }
 
 // CheckResponse validates a response to method and path against the document: with
