@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -229,7 +228,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 		h[k] = v
 	}
 	if a.contentType != "" && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", a.contentType)
+		h["Content-Type"] = headerValue(a.contentType)
 	}
 	if a.page != nil {
 		a.page.ServeHTTP(w, x.r)
@@ -242,7 +241,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 		}
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h["Content-Length"] = contentLength(len(a.body))
 	w.WriteHeader(a.status)
 	if len(a.body) > 0 {
 		_, _ = w.Write(a.body) // a client that went away is not an error of ours
