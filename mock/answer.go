@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -246,7 +245,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 		h[k] = v
 	}
 	if a.contentType != "" && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", a.contentType)
+		h["Content-Type"] = headerValue(a.contentType)
 	}
 	if a.page != nil {
 		a.page.ServeHTTP(w, x.r)
@@ -259,7 +258,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a answer) {
 		}
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h["Content-Length"] = contentLength(len(a.body))
 	w.WriteHeader(a.status)
 	if len(a.body) > 0 {
 		_, _ = w.Write(a.body) // a client that went away is not an error of ours
@@ -292,27 +291,15 @@ func (x *exchange) sessName() string {
 	return x.sess.name
 }
 
-func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) JournalEntry {
-	body := x.body
-	truncated := len(body) > maxJournalBody
-	if truncated {
-		body = body[:maxJournalBody]
-	}
-	header, headerCut := journalHeader(x.r.Header)
+func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) entry {
 	answered := a.body
 	if status == 0 {
 		answered = nil // nothing reached the client
 	}
-	answerCut := len(answered) > maxJournalBody
-	if answerCut {
-		answered = answered[:maxJournalBody]
-	}
-	return JournalEntry{
-		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
-		Header: header, HeadersTruncated: headerCut, Body: string(body), BodyTruncated: truncated,
+	return captureEntry(JournalEntry{
+		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, // redacted when read
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
-		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when read
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
-	}
+	}, x.body, answered, x.r.Header) // bodies redacted when read
 }
