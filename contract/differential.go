@@ -105,6 +105,7 @@ type caseRun struct {
 	state   []Mismatch
 	err     error  // the case could not be run (transport, a broken states route)
 	offDoc  string // the target's record read at the start is off the document
+	lost    string // the named number could not be restored before the case
 	limited bool   // the target answered a server limit (413, 414, 431)
 	note    string // what the limit is, for the report
 }
@@ -116,7 +117,7 @@ type stepRun struct {
 }
 
 func (c *caseRun) failing() bool {
-	return c.err == nil && c.offDoc == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
+	return c.err == nil && c.offDoc == "" && c.lost == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
 }
 
 // signature identifies a failure so that shrinking keeps the same one, not another
@@ -296,6 +297,10 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
+	if lost := r.hygiene.lostAt(c.Provider); lost != "" {
+		res.Status, res.Reason = StatusSkipped, fmt.Sprintf("the %s number could not be restored (case %s says why)", c.Provider, lost)
+		return res
+	}
 	start := time.Now()
 	run := r.runCase(ctx, seed, c, "", nil)
 	res.DurationMS = ms(time.Since(start))
@@ -309,6 +314,8 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	switch {
 	case run.err != nil:
 		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
+	case run.lost != "":
+		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleStoredState, run.lost
 	case run.offDoc != "":
 		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
 	case run.limited:
@@ -391,6 +398,11 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		return run
 	}
 	read := judge.EmptyPatch(run.id)
+	if r.cfg.States == "" && from == nil {
+		// A named number is shared by every case: what this one leaves is what the
+		// next one must start from (hygiene.go).
+		defer r.leave(ctx, run, caseID(seed, c.Index), c.Provider, read)
+	}
 	if !r.startBoth(ctx, run, read) {
 		return run
 	}
@@ -494,6 +506,12 @@ func (r *runner) startBoth(ctx context.Context, run *caseRun, read judge.Request
 		run.err = err
 		return false
 	}
+	if r.cfg.States == "" {
+		if a, err = r.clean(ctx, run, a, read); err != nil || run.lost != "" {
+			run.err = err
+			return false
+		}
+	}
 	rec, problem := r.judge.CheckRecord(a, run.id)
 	if a.Status != http.StatusOK {
 		problem = fmt.Sprintf("reading the number answered %d", a.Status)
@@ -539,7 +557,7 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 	const rounds = 3
 	for _, provider := range r.gen.providers {
 		fields := r.probeFields(provider)
-		if len(fields) < 2 {
+		if len(fields) < 2 || r.hygiene.lostAt(provider) != "" {
 			continue
 		}
 		probed++
