@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"unicode/utf8"
 
+	"github.com/verbex/verbex-mock/contract"
 	"github.com/verbex/verbex-mock/contract/judge"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -481,4 +483,32 @@ func writeRaw(w *bufio.ReadWriter, a answer) {
 	w.WriteString("\r\n")
 	w.Write(a.body)
 	_ = w.Flush()
+}
+
+// TestBodyLimitIsANote: a target that refuses bodies far below the fake's limit (a
+// 413 over 64 KiB, a proxy's setting) is told in the report, as a note the fake
+// cannot know, not failed and not left unsaid.
+func TestBodyLimitIsANote(t *testing.T) {
+	t.Parallel()
+	fake := newFake(t)
+	limited := wrap(func(r *http.Request, body []byte) answer {
+		if isOp(r) && len(body) > 64<<10 {
+			return sendJSON(http.StatusRequestEntityTooLarge, `{"error":"payload_too_large","message":"The body is too large."}`)
+		}
+		return through(fake, r, body)
+	})
+	rep := defaultRun(t, limited, 1)
+	var out bytes.Buffer
+	_ = rep.WriteText(&out)
+	if !rep.OK() || rep.Generated.Info == 0 {
+		t.Fatalf("want a passing run with notes:\n%s", out.String())
+	}
+	for _, c := range rep.Generated.Cases {
+		if c.Status == contract.StatusInfo && !(strings.Contains(c.Reason, "413") && strings.Contains(c.Reason, "cannot know")) {
+			t.Errorf("case %s: %s", c.ID, c.Reason)
+		}
+	}
+	if !strings.Contains(out.String(), "cannot know") {
+		t.Errorf("the text report does not say what the fake cannot know:\n%s", out.String())
+	}
 }
