@@ -314,7 +314,15 @@ func (p *Proxy) judgeExchange(ctx context.Context, e *ProxyEntry, n *number, id 
 		p.lose(ctx, n, id, false)
 	default:
 		e.Upstream.Body = p.shown(up.decoded)
-		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: up.header, Body: up.decoded})
+		h := up.header
+		if h.Get("Content-Encoding") != "" {
+			// The client asked for the coding and the body is compared decoded: so are
+			// its headers (judge.Compare checks both against the body).
+			h = h.Clone()
+			h.Del("Content-Encoding")
+			h.Del("Content-Length")
+		}
+		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: h, Body: up.decoded})
 	}
 }
 
