@@ -105,7 +105,9 @@ type caseRun struct {
 	state   []Mismatch
 	err     error  // the case could not be run (transport, a broken states route)
 	offDoc  string // the target's record read at the start is off the document
+	lost    string // the named number could not be restored before the case
 	limited bool   // the target answered a server limit (413, 414, 431)
+	note    string // what the limit is, for the report
 }
 
 type stepRun struct {
@@ -115,7 +117,7 @@ type stepRun struct {
 }
 
 func (c *caseRun) failing() bool {
-	return c.err == nil && c.offDoc == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
+	return c.err == nil && c.offDoc == "" && c.lost == "" && !c.limited && (c.failed >= 0 || len(c.state) > 0 || c.read != nil)
 }
 
 // signature identifies a failure so that shrinking keeps the same one, not another
@@ -295,6 +297,10 @@ func (r *runner) runGenerated(ctx context.Context, seed uint64, index int) CaseR
 		res.Status, res.Reason = StatusSkipped, skipOverBudget
 		return res
 	}
+	if lost := r.hygiene.lostAt(c.Provider); lost != "" {
+		res.Status, res.Reason = StatusSkipped, fmt.Sprintf("the %s number could not be restored (case %s says why)", c.Provider, lost)
+		return res
+	}
 	start := time.Now()
 	run := r.runCase(ctx, seed, c, "", nil)
 	res.DurationMS = ms(time.Since(start))
@@ -308,10 +314,12 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 	switch {
 	case run.err != nil:
 		res.Status, res.Rule, res.Reason = StatusFailed, "", run.err.Error()
+	case run.lost != "":
+		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleStoredState, run.lost
 	case run.offDoc != "":
 		res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleRendering, "the target's answer to a read is off the document: "+run.offDoc
 	case run.limited:
-		res.Status, res.Reason = StatusInfo, "the target answered a server limit (not the framework's rule)"
+		res.Status, res.Reason = StatusInfo, run.note
 	case run.read != nil:
 		s := run.read
 		res.Status, res.sig = StatusFailed, run.signature()
@@ -339,6 +347,7 @@ func (r *runner) fill(res *CaseResult, c genCase, run *caseRun) {
 		}
 		res.Steps = append(res.Steps, st)
 	}
+	res.Steps = append(res.Steps, r.unanswered(run.err)...)
 	res.State = run.state
 }
 
@@ -376,7 +385,7 @@ func (r *runner) curlFor(w judge.Request, session string) string {
 	if err != nil {
 		return ""
 	}
-	return judge.Curl(req, w.Body, r.cfg.Token)
+	return r.curl(req, w.Body)
 }
 
 // runCase sets up the same number on both sides, sends every step to both, and
@@ -390,6 +399,11 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		return run
 	}
 	read := judge.EmptyPatch(run.id)
+	if r.cfg.States == "" && from == nil {
+		// A named number is shared by every case: what this one leaves is what the
+		// next one must start from (hygiene.go).
+		defer r.leave(ctx, run, caseID(seed, c.Index), c.Provider, read)
+	}
 	if !r.startBoth(ctx, run, read) {
 		return run
 	}
@@ -402,7 +416,16 @@ func (r *runner) runCase(ctx context.Context, seed uint64, c genCase, attempt st
 		}
 		run.steps = append(run.steps, sr)
 		if t := sr.target.Status; t == http.StatusRequestEntityTooLarge || t == http.StatusRequestURITooLong || t == http.StatusRequestHeaderFieldsTooLarge {
-			run.limited = sr.fake.Status != t
+			if run.limited = sr.fake.Status != t; run.limited {
+				run.note = fmt.Sprintf("the target answered %d where the fake answered %d: a limit of the target's server or deployment, which the fake cannot know", t, sr.fake.Status)
+				if s.Limit != "" {
+					run.note += " (" + s.Limit + ")"
+				}
+			}
+		}
+		if len(sr.diffs) > 0 && s.Limit != "" && sr.fake.Status != sr.target.Status && (sr.fake.Status == http.StatusBadRequest || sr.target.Status == http.StatusBadRequest) {
+			// A limit the service's stack decides (how deep it nests): said, not failed.
+			run.limited, run.note = true, fmt.Sprintf("the target answered %d where the fake answered %d: %s", sr.target.Status, sr.fake.Status, s.Limit)
 		}
 		if len(sr.diffs) > 0 {
 			run.failed = i
@@ -430,6 +453,9 @@ func (r *runner) sendBoth(ctx context.Context, session string, w judge.Request) 
 	f, err := r.oracle.Send(ctx, session, w)
 	if err != nil {
 		return stepRun{}, err
+	}
+	if w.Method == http.MethodHead {
+		f.Body = nil // the oracle's recorder keeps what a server never sends to HEAD
 	}
 	return stepRun{req: w, fake: f, target: t, diffs: judge.Compare(f, t, r.cfg.Strict)}, nil
 }
@@ -481,6 +507,12 @@ func (r *runner) startBoth(ctx context.Context, run *caseRun, read judge.Request
 		run.err = err
 		return false
 	}
+	if r.cfg.States == "" {
+		if a, err = r.clean(ctx, run, a, read); err != nil || run.lost != "" {
+			run.err = err
+			return false
+		}
+	}
 	rec, problem := r.judge.CheckRecord(a, run.id)
 	if a.Status != http.StatusOK {
 		problem = fmt.Sprintf("reading the number answered %d", a.Status)
@@ -520,24 +552,26 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 	}
 	start := time.Now()
 	defer func() { res.DurationMS = ms(time.Since(start)) }()
-	// The provider with the most fields an update can set makes the widest race.
-	var provider string
-	var fields []string
-	for _, p := range r.gen.providers {
-		if f := r.probeFields(p); len(f) > len(fields) {
-			provider, fields = p, f
-		}
-	}
-	res.Provider = provider
-	if len(fields) < 2 {
-		res.Status, res.Reason = StatusSkipped, "no provider has two fields an update can set"
-		return res
-	}
+	// Every provider with two fields an update can set: a store may race on one
+	// provider's table and not another's.
+	probed := 0
 	const rounds = 3
-	for round := range rounds {
-		if !r.probeRound(ctx, seed, round, provider, fields, &res) {
-			return res
+	for _, provider := range r.gen.providers {
+		fields := r.probeFields(provider)
+		if len(fields) < 2 || r.hygiene.lostAt(provider) != "" {
+			continue
 		}
+		probed++
+		res.Provider = provider
+		for round := range rounds {
+			if !r.probeRound(ctx, seed, round, provider, fields, &res) {
+				return res
+			}
+		}
+	}
+	res.Provider = ""
+	if probed == 0 {
+		res.Status, res.Reason = StatusSkipped, "no provider has two fields an update can set"
 	}
 	return res
 }
@@ -545,7 +579,7 @@ func (r *runner) probe(ctx context.Context, seed uint64) CaseResult {
 // probeRound updates each field of one number at once and reads it back; it
 // reports whether the round passed (res says why not).
 func (r *runner) probeRound(ctx context.Context, seed uint64, round int, provider string, fields []string, res *CaseResult) bool {
-	session := fmt.Sprintf("contract-%s-probe%d", r.runID, round)
+	session := fmt.Sprintf("contract-%s-probe-%s-%d", r.runID, provider, round)
 	id := r.cfg.IDs[provider]
 	if r.cfg.States != "" {
 		vals, skip, err := r.states.provide(ctx, session, Given{State: r.providerState(provider)})
@@ -565,12 +599,14 @@ func (r *runner) probeRound(ctx context.Context, seed uint64, round int, provide
 	for i, err := range r.sendAtOnce(ctx, session, reqs) {
 		if err != nil {
 			res.Status, res.Rule, res.Reason = StatusFailed, judge.RuleConcurrency, fmt.Sprintf("parallel update of %s: %v", fields[i], err)
+			res.Steps = []CaseStep{r.requestStep(reqs[i], session, err.Error())}
 			return false
 		}
 	}
 	a, err := r.send(ctx, session, judge.EmptyPatch(id))
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, err.Error()
+		res.Steps = r.unanswered(err)
 		return false
 	}
 	rec, _ := pyjson.Decode(a.Body)

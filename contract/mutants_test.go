@@ -777,6 +777,24 @@ func TestDefaultRunCatchesBrokenImplementations(t *testing.T) {
 	if len(ms) < 30 {
 		t.Fatalf("%d mutants; the issue asks for at least 30", len(ms))
 	}
+	assertCaught(t, ms)
+}
+
+// TestDefaultRunCatchesMoreBrokenImplementations: the same for the variants of
+// issue 21 (ids and paths, query, methods, decoding, transport, state).
+func TestDefaultRunCatchesMoreBrokenImplementations(t *testing.T) {
+	t.Parallel()
+	ms := moreMutants()
+	if len(ms) < 30 {
+		t.Fatalf("%d mutants; the issue asks for at least 30", len(ms))
+	}
+	assertCaught(t, ms)
+}
+
+// assertCaught runs the default run against every mutant and wants each failed,
+// most of its failures under its rule.
+func assertCaught(t *testing.T, ms []mutantCase) {
+	t.Helper()
 	// The runs are latency-bound (loopback round trips), so more of them at once than
 	// the test's -parallel (GOMAXPROCS) finish sooner.
 	reports := make([]*contract.Report, len(ms))

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,18 +132,17 @@ func (r *Report) Summary() string {
 	return out
 }
 
-// WriteText writes every failure and error in detail (expected, got, the differences
-// and a curl line that reproduces it), grouped by the rule broken; then what was
-// skipped; then the closing line.
+// WriteText writes the failures grouped by the rule broken and, within a rule, by
+// difference (failures that differ the same way are counted, the first named and one
+// shown), each in at most maxFailureLines lines (expected, got, the differences or,
+// when the statuses differ, both bodies, and a curl line that reproduces it); then
+// errors, what was skipped, and the closing line.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	for _, group := range r.byRule() {
 		ew.printf("\n=== %s: %s\n", strings.ToUpper(group.rule), group.text)
-		for _, s := range group.scenarios {
-			r.writeScenario(ew, s)
-		}
-		for _, c := range group.cases {
-			r.writeCase(ew, c)
+		for _, g := range groupFailures(group.scenarios, group.cases) {
+			r.writeGroup(ew, g)
 		}
 	}
 	for _, s := range r.Scenarios {
@@ -212,8 +212,9 @@ type ruleGroup struct {
 	cases      []CaseResult
 }
 
-// byRule groups failed scenarios and cases by the rule they broke, in docs/fidelity.md's
-// order; failures without a rule come last.
+// byRule groups failed scenarios and cases by the rule they broke (one rule for one
+// difference: differenceRules), in docs/fidelity.md's order; failures without a
+// rule come last.
 func (r *Report) byRule() []ruleGroup {
 	var groups []ruleGroup
 	index := map[string]int{}
@@ -223,16 +224,21 @@ func (r *Report) byRule() []ruleGroup {
 	}
 	index[""] = len(groups)
 	groups = append(groups, ruleGroup{rule: "other", text: "failures no rule explains (transport, setup)"})
+	var cases []CaseResult
+	if r.Generated != nil {
+		cases = r.Generated.Cases
+	}
+	ruleOf := differenceRules(r.Scenarios, cases)
 	for _, s := range r.Scenarios {
 		if s.Status == StatusFailed {
-			g := &groups[index[s.Rule]]
+			g := &groups[index[ruleOf[scenarioKey(s)]]]
 			g.scenarios = append(g.scenarios, s)
 		}
 	}
 	if r.Generated != nil {
 		for _, c := range r.Generated.Cases {
 			if c.Status == StatusFailed {
-				g := &groups[index[c.Rule]]
+				g := &groups[index[ruleOf[caseKey(c)]]]
 				g.cases = append(g.cases, c)
 			}
 		}
@@ -269,21 +275,26 @@ func (r *Report) writeScenario(ew *errWriter, s ScenarioResult) {
 			ew.printf("    scenario error: %s\n", st.Error)
 			continue
 		}
+		otherStatus := slices.ContainsFunc(st.Failures, func(f Failure) bool { return f.Kind == "status" })
 		for _, f := range st.Failures {
-			ew.printf("    %s: %s\n", f.Kind, f.Message)
+			if otherStatus && f.Kind == "body" {
+				// Another status has another body: both are shown below, not each
+				// field as absent.
+				ew.printf("    body: another body (%d differences, in --json)\n", len(f.Mismatches))
+				continue
+			}
+			ew.printf("    %s: %s\n", f.Kind, clip(f.Message))
 			if len(f.Mismatches) == 1 && f.Mismatches[0].Path == f.Kind {
 				continue // the message says it already (a status mismatch)
 			}
-			for _, m := range f.Mismatches {
-				ew.printf("      - %s\n", m)
-			}
+			writeDiffs(ew, "      ", f.Mismatches, [2]string{"expected", "got"})
 		}
 		if st.ExpectedBody != "" {
-			ew.printf("    expected body: %s\n", st.ExpectedBody)
+			ew.printf("    expected body: %s\n", clip(st.ExpectedBody))
 		}
-		ew.printf("    got:           %d %s\n", st.Status, st.ResponseBody)
+		ew.printf("    got:           %d %s\n", st.Status, clip(st.ResponseBody))
 		if st.Curl != "" {
-			ew.printf("    reproduce:     %s\n", st.Curl)
+			ew.printf("    reproduce:     %s\n", curlShown(st.Curl))
 		}
 	}
 }
@@ -302,7 +313,7 @@ func (r *Report) writeCase(ew *errWriter, c CaseResult) {
 	if c.Provider != "" {
 		ew.printf(", a %s number", c.Provider)
 	}
-	ew.printf(")\n  %s\n", c.Reason)
+	ew.printf(")\n  %s\n", clip(c.Reason))
 	if c.Shrunk != nil {
 		ew.printf("  shrunk in %d tries (%.0f ms) from %d steps, first body %s\n", c.Shrunk.Tries, c.Shrunk.DurationMS, c.Shrunk.OriginalSteps, c.Shrunk.OriginalBody)
 	}
@@ -311,19 +322,19 @@ func (r *Report) writeCase(ew *errWriter, c CaseResult) {
 		if st.ContentType != nil {
 			ct = "Content-Type: " + *st.ContentType
 		}
-		ew.printf("  %d. %s %s (%s) %s\n", i+1, st.Method, st.Path, ct, st.Body)
-		ew.printf("     oracle: %s\n", st.Oracle)
-		ew.printf("     target: %s\n", st.Target)
-		for _, m := range st.Mismatches {
-			ew.printf("       - %s: oracle %s, target %s\n", m.Path, m.Expected, m.Got)
+		ew.printf("  %d. %s %s (%s) %s\n", i+1, st.Method, clip(st.Path), ct, clip(st.Body))
+		if st.Oracle != "" {
+			ew.printf("     oracle: %s\n", clip(st.Oracle))
+		}
+		ew.printf("     target: %s\n", clip(st.Target))
+		if !statusDiffers(st.Mismatches) {
+			writeDiffs(ew, "       ", st.Mismatches, [2]string{"oracle", "target"})
 		}
 		if st.Curl != "" {
-			ew.printf("     reproduce: %s\n", st.Curl)
+			ew.printf("     reproduce: %s\n", curlShown(st.Curl))
 		}
 	}
-	for _, m := range c.State {
-		ew.printf("  - %s: oracle %s, target %s\n", m.Path, m.Expected, m.Got)
-	}
+	writeDiffs(ew, "  ", c.State, [2]string{"oracle", "target"})
 	if c.Index >= 0 {
 		ew.printf("  replay: --replay %s\n", c.ID)
 	}
@@ -424,13 +435,36 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 
 func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
 
+// errWriter keeps the first write error; with maxLines it writes at most that many
+// lines and counts the rest in cut.
 type errWriter struct {
-	w   io.Writer
-	err error
+	w        io.Writer
+	err      error
+	maxLines int
+	lines    int
+	cut      int
 }
 
 func (e *errWriter) printf(format string, a ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
+	if e.err != nil {
+		return
 	}
+	s := fmt.Sprintf(format, a...)
+	if e.maxLines > 0 {
+		var keep strings.Builder
+		for _, line := range strings.SplitAfter(s, "\n") {
+			switch {
+			case line == "":
+			case e.lines < e.maxLines:
+				keep.WriteString(line)
+				if strings.HasSuffix(line, "\n") {
+					e.lines++
+				}
+			case strings.HasSuffix(line, "\n"):
+				e.cut++
+			}
+		}
+		s = keep.String()
+	}
+	_, e.err = io.WriteString(e.w, s)
 }

@@ -142,6 +142,7 @@ type runner struct {
 	progress  sync.Mutex
 	meter     *meter
 	closers   []func()
+	hygiene   hygiene
 }
 
 func newRunner(cfg Config) (*runner, error) {

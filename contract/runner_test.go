@@ -170,7 +170,7 @@ func TestReportsAreRedacted(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{`$.friendly_name: expected "After", got "Wrong"`, "reproduce:     curl -sS -i -X PATCH", `Authorization: Bearer $VERBEX_API_KEY`, `"sip_trunk_password":"[REDACTED]"`, "0 passed, 1 failed, 0 skipped"} {
+	for _, want := range []string{`$.friendly_name: expected "After", got "Wrong"`, "reproduce:     ", "| curl -sS -i --path-as-is -g -X PATCH", `'Authorization: Bearer '"$VERBEX_API_KEY"`, `"sip_trunk_password":"[REDACTED]"`, "0 passed, 1 failed, 0 skipped"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}

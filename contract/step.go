@@ -63,7 +63,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, s *Step, v vars, sessio
 		return c.res
 	}
 	c.res.RequestBody = judge.RedactBody(body, r.cfg.Token)
-	c.res.Curl = judge.Curl(req, body, r.cfg.Token)
+	c.res.Curl = r.curl(req, body)
 	start := time.Now()
 	resp, err := r.do(req)
 	c.res.DurationMS = float64(time.Since(start).Microseconds()) / 1000

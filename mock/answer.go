@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -104,7 +103,9 @@ func (a *answer) isPlainServerError() bool {
 // is Starlette's 500.
 func validationAnswer(dst []byte, details []spec.Detail) answer {
 	var a answer
-	if v := validationErrorValue(details); maxEncodedSize(v) > inlineAnswer {
+	if echoTooDeep(details) {
+		a = serverErrorAnswer()
+	} else if v := validationErrorValue(details); maxEncodedSize(v) > inlineAnswer {
 		var ok bool
 		if a, ok = streamedAnswer(http.StatusUnprocessableEntity, v); !ok {
 			a = serverErrorAnswer()
@@ -116,6 +117,23 @@ func validationAnswer(dst []byte, details []spec.Detail) answer {
 	}
 	a.validation = ValidationInvalid
 	return a
+}
+
+// maxEchoDepth is how deep a value echoed in a 422's "input" may nest. json.dumps, like
+// json.loads, spends a level of Python's recursion limit on each array and object, and
+// the service encodes its 422 on a deeper stack than it decoded the body: a deeper echo
+// is a RecursionError there, Starlette's plain 500 (testdata/reference/nesting_echo.json,
+// recorded by nesting_echo.py: 963 levels encode, 964 do not).
+const maxEchoDepth = pyjson.MaxDepth - 5
+
+// echoTooDeep reports whether an error's input nests deeper than the service encodes.
+func echoTooDeep(details []spec.Detail) bool {
+	for i := range details {
+		if details[i].Input.NestsDeeper(maxEchoDepth) {
+			return true
+		}
+	}
+	return false
 }
 
 // valueAnswer renders an admin route's value with encoding/json.
@@ -245,14 +263,14 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
 		h[k] = v
 	}
 	if a.contentType != "" && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", a.contentType)
+		h["Content-Type"] = headerValue(a.contentType)
 	}
 	if a.page != nil {
 		a.page.ServeHTTP(w, x.r)
 		return
 	}
 	if a.value != nil {
-		h.Set("Content-Length", strconv.FormatInt(a.size, 10))
+		h["Content-Length"] = contentLength(int(a.size))
 		w.WriteHeader(a.status)
 		var err error
 		if a.body, err = writeValue(w, a.value, x.out[:0]); err != nil {
@@ -268,7 +286,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
 		}
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h["Content-Length"] = contentLength(len(a.body))
 	w.WriteHeader(a.status)
 	if len(a.body) > 0 {
 		_, _ = w.Write(a.body) // a client that went away is not an error of ours
@@ -301,27 +319,19 @@ func (x *exchange) sessName() string {
 	return x.sess.name
 }
 
-func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) JournalEntry {
-	body := x.body
-	truncated := len(body) > maxJournalBody
-	if truncated {
-		body = body[:maxJournalBody]
-	}
-	header, headerCut := journalHeader(x.r.Header)
+func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) entry {
 	answered := a.body
 	if status == 0 {
 		answered = nil // nothing reached the client
 	}
-	answerCut := len(answered) > maxJournalBody || a.value != nil && a.size > int64(len(answered))
-	if answerCut {
-		answered = answered[:maxJournalBody]
-	}
-	return JournalEntry{
-		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
-		Header: header, HeadersTruncated: headerCut, Body: string(body), BodyTruncated: truncated,
+	en := captureEntry(JournalEntry{
+		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, // redacted when read
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
-		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when read
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
+	}, x.body, answered, x.r.Header) // bodies redacted when read
+	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
+		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}
+	return en
 }

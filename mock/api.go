@@ -13,7 +13,7 @@ import (
 // servePhoneNumber answers every method on /v1/phone-numbers/{phone_number_id}: faults
 // first (they may match any method), then 405 for anything but PATCH, then the update.
 func (s *Server) servePhoneNumber(x *exchange) answer {
-	id := x.vars["phone_number_id"]
+	id := x.id
 	f, answered := s.serveFault(x, id)
 	if answered {
 		return f

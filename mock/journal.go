@@ -1,7 +1,7 @@
 package mock
 
 import (
-	"maps"
+	"encoding/binary"
 	"net/http"
 	"slices"
 	"sync"
@@ -82,18 +82,24 @@ type journal struct {
 }
 
 type sessionLog struct {
-	entries []*entry // this session's entries, oldest first; live from head on
+	entries []entry // this session's entries, oldest first; live from head on
 	head    int
 	seq     int64
 	bytes   int64 // what the live entries cost
 }
 
-func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
+func (l *sessionLog) live() []entry { return l.entries[l.head:] }
 
+// entry is one exchange as captured: one allocation (raw) per request. Header, Body,
+// ResponseBody and the redacted Query are filled from raw when a reader first asks
+// (see list); most entries are never read.
 type entry struct {
 	JournalEntry
-	size     int64
-	redacted bool // Body and ResponseBody have been redacted (see list)
+	raw       []byte // body, then answer, then headers (appendHeaders); nil once read
+	bodyLen   int
+	answerLen int
+	size      int64
+	redacted  bool // filled from raw and redacted (see list)
 }
 
 func newJournal(budget int64, perSession int) *journal {
@@ -115,11 +121,11 @@ func entrySize(e *JournalEntry) int64 {
 }
 
 // add keeps an entry for ss, dropping the oldest ones that no longer fit.
-func (j *journal) add(ss *sessionState, e JournalEntry) {
+func (j *journal) add(ss *sessionState, en entry) {
 	if !j.enabled() {
 		return
 	}
-	size := entrySize(&e)
+	size := en.size
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	l := j.logs[ss]
@@ -128,8 +134,7 @@ func (j *journal) add(ss *sessionState, e JournalEntry) {
 		j.logs[ss] = l
 	}
 	l.seq++
-	e.Seq = l.seq
-	en := &entry{JournalEntry: e, size: size}
+	en.Seq = l.seq
 	l.entries = append(l.entries, en)
 	j.used += size
 	l.bytes += size
@@ -164,7 +169,7 @@ func (j *journal) killOldest(l *sessionLog) {
 	en := l.entries[l.head]
 	j.used -= en.size
 	l.bytes -= en.size
-	l.entries[l.head] = nil
+	l.entries[l.head] = entry{}
 	l.head++
 	if l.head > len(l.entries)/2 {
 		l.entries = append(l.entries[:0], l.entries[l.head:]...)
@@ -210,9 +215,10 @@ func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 		return []JournalEntry{}
 	}
 	var sel []*entry
-	for _, en := range l.live() {
-		if en.Seq > q.Since {
-			sel = append(sel, en)
+	live := l.live()
+	for i := range live {
+		if live[i].Seq > q.Since {
+			sel = append(sel, &live[i])
 		}
 	}
 	if q.NewestFirst {
@@ -226,6 +232,7 @@ func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	out := make([]JournalEntry, len(sel))
 	for i, en := range sel {
 		if !en.redacted {
+			en.fill()
 			// Redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]"):
 			// what is stored back is counted, and the budget trimmed to it below.
 			en.Body = redactBody(en.Body)
@@ -259,46 +266,102 @@ func (j *journal) usage() int64 {
 	return j.used
 }
 
-// journalHeader keeps a bounded, redacted copy of the request's headers.
-func journalHeader(h http.Header) (http.Header, bool) {
-	out := make(http.Header, min(len(h), maxJournalHeaders))
-	truncated := false
-	keys := slices.Collect(maps.Keys(h))
+// captureEntry is the journal's copy of an exchange, in one allocation: the body and
+// the answer (each cut at maxJournalBody) and the request's headers (at most
+// maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
+// headers redacted). The query is kept as sent and redacted when read.
+func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
+	en := entry{JournalEntry: e}
+	if len(body) > maxJournalBody {
+		body, en.BodyTruncated = body[:maxJournalBody], true
+	}
+	if len(answer) > maxJournalBody {
+		answer, en.ResponseBodyTruncated = answer[:maxJournalBody], true
+	}
+	var kb [16]string // on the stack for the usual few headers
+	keys := kb[:0]
+	for k := range h {
+		keys = append(keys, k)
+	}
 	if len(keys) > maxJournalHeaders {
 		slices.Sort(keys) // which ones are kept must not depend on map order
+		keys, en.HeadersTruncated = keys[:maxJournalHeaders], true
 	}
+	text := 0
 	for _, k := range keys {
-		if len(out) == maxJournalHeaders {
+		text += appendHeaderSize(k, h[k])
+	}
+	en.raw = make([]byte, 0, len(body)+len(answer)+text)
+	en.raw = append(append(en.raw, body...), answer...)
+	en.bodyLen, en.answerLen = len(body), len(answer)
+	headerBytes := 0
+	for _, k := range keys {
+		var cut bool
+		en.raw, headerBytes, cut = appendHeader(en.raw, headerBytes, k, h[k])
+		en.HeadersTruncated = en.HeadersTruncated || cut
+	}
+	en.size = int64(len(body)+len(answer)+headerBytes+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
+	return en
+}
+
+// appendHeaderSize is at most what appendHeader writes for k.
+func appendHeaderSize(k string, vs []string) int {
+	size := 0
+	for _, v := range vs {
+		size += 2*binary.MaxVarintLen64 + len(k) + min(len(v), maxJournalHeaderValue)
+	}
+	return max(size, 2*binary.MaxVarintLen64+len(k)+len(Redacted))
+}
+
+// appendHeader writes a header's kept values as (key, value) pairs, each string
+// length-prefixed; bytes counts the key and value bytes kept, as entrySize does.
+func appendHeader(dst []byte, bytes int, k string, vs []string) (out []byte, n int, truncated bool) {
+	if protocol.SecretHeader(k) {
+		dst = appendPair(dst, k, Redacted)
+		return dst, bytes + len(k) + len(Redacted), false
+	}
+	bytes += len(k)
+	size := 0
+	for _, v := range vs {
+		if size+len(v) > maxJournalHeaderValue {
+			v = v[:max(0, maxJournalHeaderValue-size)]
 			truncated = true
+		}
+		size += len(v)
+		dst = appendPair(dst, k, v)
+		if size >= maxJournalHeaderValue {
 			break
 		}
-		vs := h[k]
-		if protocol.SecretHeader(k) {
-			out[k] = []string{Redacted}
-			continue
-		}
-		if len(vs) == 1 && len(vs[0]) <= maxJournalHeaderValue {
-			// The usual case: share the value (strings are immutable; the clipped
-			// slice cannot be appended into by the request's owner).
-			out[k] = slices.Clip(vs)
-			continue
-		}
-		kept := make([]string, 0, len(vs))
-		size := 0
-		for _, v := range vs {
-			if size+len(v) > maxJournalHeaderValue {
-				v = v[:max(0, maxJournalHeaderValue-size)]
-				truncated = true
-			}
-			size += len(v)
-			kept = append(kept, v)
-			if size >= maxJournalHeaderValue {
-				break
-			}
-		}
-		out[k] = kept
 	}
-	return out, truncated
+	return dst, bytes + size, truncated
+}
+
+func appendPair(dst []byte, k, v string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(k)))
+	dst = append(dst, k...)
+	dst = binary.AppendUvarint(dst, uint64(len(v)))
+	return append(dst, v...)
+}
+
+// fill reads a captured entry's text into its fields; the strings share one copy.
+func (en *entry) fill() {
+	text := string(en.raw)
+	en.Body = text[:en.bodyLen]
+	en.ResponseBody = text[en.bodyLen : en.bodyLen+en.answerLen]
+	en.Header = http.Header{}
+	for rest := text[en.bodyLen+en.answerLen:]; rest != ""; {
+		var k, v string
+		k, rest = readString(rest)
+		v, rest = readString(rest)
+		en.Header[k] = append(en.Header[k], v)
+	}
+	en.Query = protocol.RedactQuery(en.Query)
+	en.raw = nil
+}
+
+func readString(s string) (string, string) {
+	n, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+	return s[w : w+int(n)], s[w+int(n):]
 }
 
 // redactAnswer redacts an answer's body for the journal: credential keys, and in a

@@ -74,9 +74,9 @@ func heapAfterGC() uint64 {
 	return m.HeapAlloc
 }
 
-// rawPatch sends a PATCH on a connection of its own and reads only the status line;
+// unreadPatch sends a PATCH on a connection of its own and reads only the status line;
 // the connection stays open, unread, until the test ends.
-func rawPatch(t testing.TB, addr, contentType, session string, body []byte) string {
+func unreadPatch(t testing.TB, addr, contentType, session string, body []byte) string {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestAmplifiedAnswersAreStreamed(t *testing.T) { // not parallel: it reads t
 	before := heapAfterGC()
 	const unread = 8
 	for range unread {
-		if line := rawPatch(t, addr, "text/plain", "", body); line != "HTTP/1.1 422 Unprocessable Entity" {
+		if line := unreadPatch(t, addr, "text/plain", "", body); line != "HTTP/1.1 422 Unprocessable Entity" {
 			t.Fatalf("status line %q", line)
 		}
 	}

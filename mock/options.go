@@ -28,7 +28,10 @@ const (
 // Options configures a Server. The zero value serves the embedded document and
 // fixtures.
 type Options struct {
-	// Spec is the OpenAPI document (YAML or JSON). Nil selects the embedded one.
+	// Spec is the OpenAPI document (YAML or JSON). Nil selects the embedded one, which
+	// is compiled ahead of time; another needs the OpenAPI library linked in (import
+	// package mock/spec/openapi or mock/spec/fullcheck), else New returns
+	// spec.ErrNeedsOpenAPI.
 	Spec []byte
 	// SpecName names Spec in messages (a file name); defaults to the embedded name.
 	SpecName string

@@ -27,8 +27,10 @@ exchange (none with --no-learn). A refused, timed-out or reset upstream drops th
 client's connection, as it would have without the proxy, and is not drift.
 
 On SIGINT or SIGTERM it writes the JSON report (to --json, or stdout), the drift by
-rule and "N exchanges, N drifted" (stderr), and --record's fixtures. Exit codes: 0,
-1 with --fail-on-drift when anything drifted, 2 a usage error.
+rule and "N exchanges, N compared, N drifted" (stderr), and --record's fixtures.
+Exit codes: 0; 1 with --fail-on-drift when anything drifted; 2 a usage error; 3
+when exchanges came but the upstream answered none of them (nothing was compared),
+with or without --fail-on-drift.
 `
 
 // proxyConfig is everything proxy needs, read from flags and environment.
@@ -82,7 +84,7 @@ func (c *proxyConfig) register(fs *flagSet) {
 	fs.boolean(&c.cfg.Strict, "strict", "VERBEX_MOCK_PROXY_STRICT", false, "also compare what the document leaves to the implementation (404/500 error texts, Location host, key order)")
 	fs.string(&c.recordFile, "record", "VERBEX_MOCK_PROXY_RECORD", "", "on exit, write the numbers seen as a fixtures file (serve --fixtures), credentials replaced by placeholders")
 	fs.string(&c.jsonFile, "json", "VERBEX_MOCK_PROXY_JSON", "", "on exit, write the JSON drift report to this file instead of stdout")
-	fs.boolean(&c.failOnDrift, "fail-on-drift", "VERBEX_MOCK_PROXY_FAIL_ON_DRIFT", false, "exit 1 when any exchange drifted")
+	fs.boolean(&c.failOnDrift, "fail-on-drift", "VERBEX_MOCK_PROXY_FAIL_ON_DRIFT", false, "exit 1 when any exchange drifted (exit 3, whatever this says, when the upstream answered no exchange)")
 	fs.string(&c.specFile, "spec", "VERBEX_MOCK_SPEC", "", "OpenAPI document instead of the embedded one")
 	fs.value(durationFlag(&c.cfg.Timeout), "timeout", "VERBEX_MOCK_PROXY_TIMEOUT", "30s", "limit for one upstream exchange, answer included")
 	fs.value(sizeFlag(&c.cfg.MaxBodyBytes), "max-body-bytes", "VERBEX_MOCK_MAX_BODY_BYTES", itoa(mock.DefaultMaxBodyBytes), "largest request body forwarded; larger ones get 413 and are not forwarded")
@@ -176,6 +178,9 @@ func proxyReport(p *drift.Proxy, c proxyConfig, stdout, stderr io.Writer) error 
 	}
 	if err := rep.WriteText(stderr); err != nil {
 		return err
+	}
+	if rep.NeverAnswered() {
+		return &exitError{code: exitUnreachable, err: errSilent}
 	}
 	if c.failOnDrift && rep.Any() {
 		return &exitError{code: exitFailure, err: errSilent}

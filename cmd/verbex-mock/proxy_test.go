@@ -147,7 +147,7 @@ func TestProxyFailOnDrift(t *testing.T) {
 	if err := json.Unmarshal(p.stdout.Bytes(), &rep); err != nil || rep.Drifted != 1 || len(rep.Rules) != 1 || rep.Rules[0].Rule != judge.RuleUpdate {
 		t.Fatalf("stdout: %v %s", err, p.stdout.String())
 	}
-	for _, want := range []string{`"level":"WARN","msg":"drift","rule":"update semantics"`, "DRIFT update semantics: 1", "curl -sS -i -X PATCH", "1 exchanges, 1 drifted"} {
+	for _, want := range []string{`"level":"WARN","msg":"drift","rule":"update semantics"`, "DRIFT update semantics: 1", "curl -sS -i --path-as-is -g -X PATCH", "1 exchanges, 1 compared, 1 drifted"} {
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
 		}

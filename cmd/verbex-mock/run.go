@@ -12,7 +12,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1 // the fake stopped with an error, a contract failed, unhealthy
 	exitUsage       = 2 // bad flags, environment, spec, fixtures or scenario files
-	exitUnreachable = 3 // the contract target never answered
+	exitUnreachable = 3 // the contract target, or the proxy's upstream, never answered
 )
 
 // usageError is a mistake in how the command was called; it exits 2 with a hint.

@@ -137,7 +137,10 @@ func goTool(tb testing.TB) string {
 
 func runCmd(tb testing.TB, dir string, env []string, name string, args ...string) string {
 	tb.Helper()
-	cmd := exec.Command(name, args...)
+	cmd := exec.CommandContext(tb.Context(), name, args...)
+	// A test binary that times out exits without cleanups; the kernel then ends a
+	// build it started, instead of leaving it running orphaned.
+	endWithParent(cmd)
 	cmd.Dir = dir
 	// The test's own switches (VERBEX_MOCK_TEST_…) would make the binary warn of a
 	// variable no flag reads.

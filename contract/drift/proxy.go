@@ -343,7 +343,15 @@ func (p *Proxy) judgeExchange(ctx context.Context, e *ProxyEntry, n *number, id 
 		p.lose(ctx, n, id, false)
 	default:
 		e.Upstream.Body = p.shown(up.decoded)
-		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: up.header, Body: up.decoded})
+		h := up.header
+		if h.Get("Content-Encoding") != "" {
+			// The client asked for the coding and the body is compared decoded: so are
+			// its headers (judge.Compare checks both against the body).
+			h = h.Clone()
+			h.Del("Content-Encoding")
+			h.Del("Content-Length")
+		}
+		p.compare(ctx, e, n, id, wr, judge.Reply{Status: up.status, Header: h, Body: up.decoded})
 	}
 }
 
@@ -480,8 +488,9 @@ func (p *Proxy) shown(b []byte) string {
 	return s
 }
 
-// curl reproduces a drifted request against the upstream: the body (credentials
-// redacted), its content type, and the token from $VERBEX_API_KEY if the
+// curl reproduces a drifted request against the upstream (judge.Curl: the body's
+// bytes, its secrets and the query's as shell variables), its content type, and the
+// token from $VERBEX_API_KEY (the application's own as $AUTHORIZATION) if the
 // application sent one. Other headers are left out: they may carry secrets and
 // the fake reads none of them.
 func (p *Proxy) curl(w judge.Request, e *ProxyEntry) string {
@@ -489,13 +498,16 @@ func (p *Proxy) curl(w judge.Request, e *ProxyEntry) string {
 	if err != nil {
 		return ""
 	}
-	req.URL.RawQuery = protocol.RedactQuery(req.URL.RawQuery)
 	if w.ContentType != nil {
 		req.Header.Set("Content-Type", *w.ContentType)
 	}
-	if _, ok := e.Header["Authorization"]; ok || p.cfg.Token != "" {
-		req.Header.Set("Authorization", "set")
+	if p.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+p.cfg.Token)
+	} else if _, ok := e.Header["Authorization"]; ok {
+		req.Header.Set("Authorization", "Bearer application-token") // read from $AUTHORIZATION
 	}
+	// The forward adds no User-Agent or Accept-Encoding of its own.
+	req.Header["User-Agent"], req.Header["Accept-Encoding"] = nil, nil
 	return judge.Curl(req, w.Body, p.cfg.Token)
 }
 

@@ -100,9 +100,18 @@ type DriftKind struct {
 	Curl      string      `json:"curl"`
 }
 
-// Summary is "N exchanges, N drifted", and what else there was to say.
+// Compared counts the exchanges the upstream answered and the oracle judged.
+func (r *DriftReport) Compared() int { return r.Equal + r.Drifted }
+
+// NeverAnswered: exchanges were forwarded and the upstream answered none of them
+// (refused, timed out, reset): nothing was compared, which is not "no drift".
+func (r *DriftReport) NeverAnswered() bool {
+	return r.UpstreamFailed > 0 && r.Compared()+r.NotCompared == 0
+}
+
+// Summary is "N exchanges, N compared, N drifted", and what else there was to say.
 func (r *DriftReport) Summary() string {
-	s := fmt.Sprintf("%d exchanges, %d drifted", r.Exchanges, r.Drifted)
+	s := fmt.Sprintf("%d exchanges, %d compared, %d drifted", r.Exchanges, r.Compared(), r.Drifted)
 	var more []string
 	for _, x := range []struct {
 		n    int
@@ -136,6 +145,12 @@ func (r *DriftReport) WriteText(w io.Writer) error {
 		if rule.Unkept > 0 {
 			fmt.Fprintf(&b, "  %d more (kinds past the store's bound are counted only)\n", rule.Unkept)
 		}
+	}
+	switch {
+	case r.NeverAnswered():
+		fmt.Fprintf(&b, "NOTHING COMPARED: the upstream %s answered none of %d exchanges (%d upstream failed); that is not \"no drift\"\n", r.Upstream, r.Exchanges, r.UpstreamFailed)
+	case r.Exchanges == 0:
+		fmt.Fprintf(&b, "nothing compared: no exchange came through the proxy\n")
 	}
 	fmt.Fprintf(&b, "%s\n", r.Summary())
 	_, err := io.WriteString(w, b.String())

@@ -26,7 +26,8 @@ import (
 //   - the order of an object's keys: JSON objects are unordered (RFC 8259).
 //
 // Headers compared: Content-Type (as a media type: case and parameter order do not
-// matter), Allow (as a set) and Location. Bodies are compared as JSON values where
+// matter), Allow (as a set), Location, Content-Encoding (none and identity alike),
+// and the target's Content-Length against the body it sent. Bodies are compared as JSON values where
 // both are JSON, byte for byte otherwise.
 func Compare(fake, target Reply, strict bool) []Mismatch {
 	var out []Mismatch
@@ -42,6 +43,13 @@ func Compare(fake, target Reply, strict bool) []Mismatch {
 	if fl, tl := fake.Header.Get("Location"), target.Header.Get("Location"); fl != tl && (strict || locationPath(fl) != locationPath(tl)) {
 		out = append(out, Mismatch{Path: "header Location", Expected: quoteOrAbsent(fake.Header, "Location"), Got: quoteOrAbsent(target.Header, "Location")})
 	}
+	if fe, te := contentEncoding(fake.Header), contentEncoding(target.Header); fe != te {
+		out = append(out, Mismatch{Path: "header Content-Encoding", Expected: quoteOrAbsent(fake.Header, "Content-Encoding"), Got: quoteOrAbsent(target.Header, "Content-Encoding")})
+	}
+	if cl := target.Header.Get("Content-Length"); cl != "" && len(target.Body) > 0 && cl != strconv.Itoa(len(target.Body)) {
+		// An empty body is a HEAD's or one the comparison of bodies shows.
+		out = append(out, Mismatch{Path: "header Content-Length", Expected: strconv.Itoa(len(target.Body)) + " (the body's length)", Got: strconv.Quote(cl)})
+	}
 	fv, ferr := pyjson.Decode(fake.Body)
 	tv, terr := pyjson.Decode(target.Body)
 	switch {
@@ -55,6 +63,15 @@ func Compare(fake, target Reply, strict bool) []Mismatch {
 		out = append(out, Mismatch{Path: "body", Expected: bodyText(fake.Body), Got: bodyText(target.Body)})
 	}
 	return out
+}
+
+// contentEncoding is the coding of a body: "" for none or identity.
+func contentEncoding(h http.Header) string {
+	e := strings.ToLower(strings.TrimSpace(strings.Join(h.Values("Content-Encoding"), ",")))
+	if e == "identity" {
+		return ""
+	}
+	return e
 }
 
 func quoteOrAbsent(h http.Header, name string) string {

@@ -35,15 +35,23 @@ type Origin struct {
 // two replies: whatever is unusual about a minimal failing request is its cause.
 // before is the record the oracle held before the request.
 func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target Reply) string {
-	path, _, _ := strings.Cut(w.Path, "?")
+	path, query, _ := strings.Cut(w.Path, "?")
 	fv, _ := pyjson.Decode(fake.Body)
 	tv, _ := pyjson.Decode(target.Body)
+	if transportHeaders(Compare(fake, target, j.Strict)) {
+		// A coding or a length a client did not ask for breaks every answer alike.
+		return RuleRendering
+	}
 	starlette := func(a Reply, v pyjson.Value) bool {
 		_, detail := v.Get("detail")
 		return a.Status == http.StatusMethodNotAllowed || a.Status == http.StatusTemporaryRedirect ||
 			(a.Status == http.StatusNotFound && detail && v.Kind == pyjson.Object && len(v.Obj) == 1)
 	}
 	if !spec.IsOperation(w.Method, path) || starlette(fake, fv) || (starlette(target, tv) && target.Status != fake.Status) {
+		return RuleRouting
+	}
+	if query != "" && spec.IsOperation(w.Method, path) {
+		// The operation reads no query parameter: whatever differs, the query did it.
 		return RuleRouting
 	}
 	if headersOnly(Compare(fake, target, j.Strict)) {
@@ -56,6 +64,11 @@ func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target 
 		if fake.Status == http.StatusUnprocessableEntity || fake.Status == http.StatusNotFound || target.Status == http.StatusNotFound {
 			return RuleLookup
 		}
+	}
+	if fake.Status == http.StatusOK && target.Status >= http.StatusInternalServerError {
+		// A request the service accepts, failed by the target: its error path, not the
+		// validation or decoding the request happened to exercise.
+		return RuleErrors
 	}
 	if decodingCase(o, w, fake, fv, target, tv) {
 		return RuleDecoding
@@ -70,9 +83,6 @@ func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target 
 		return ruleOfCategory(o.Category)
 	}
 	if target.Status != http.StatusOK {
-		if target.Status == http.StatusInternalServerError && tv.Kind != pyjson.Object {
-			return RuleRendering
-		}
 		return RuleValidation
 	}
 	if len(Compare(Reply{Status: 200, Body: fake.Body}, Reply{Status: 200, Body: target.Body}, false)) == 0 {
@@ -80,6 +90,16 @@ func (j *Judge) Diagnose(o Origin, w Request, before pyjson.Value, fake, target 
 	}
 	body, _ := pyjson.Decode(w.Body)
 	return j.diagnoseUpdate(body, before, fv, tv)
+}
+
+// transportHeaders: the answer's coding or length is wrong, whatever else is.
+func transportHeaders(mm []Mismatch) bool {
+	for _, m := range mm {
+		if m.Path == "header Content-Encoding" || m.Path == "header Content-Length" {
+			return true
+		}
+	}
+	return false
 }
 
 func headersOnly(mm []Mismatch) bool {
@@ -103,6 +123,12 @@ func decodingCase(o Origin, w Request, fake Reply, fv pyjson.Value, target Reply
 	}
 	if fake.Status == http.StatusBadRequest || decodingOnly(ft) || decodingOnly(tt) {
 		return true
+	}
+	if d, _ := tv.Get("detail"); target.Status == http.StatusBadRequest && d.Kind == pyjson.String {
+		return true // the target could not parse what the fake did (a nesting limit, a charset)
+	}
+	if fake.Status == http.StatusInternalServerError && fv.Kind != pyjson.Object && target.Status == http.StatusOK {
+		return false // the text was read alike; its echo cannot be encoded: rendering
 	}
 	unusual := w.ContentType == nil || *w.ContentType != JSONType || o.Encoding != "" || !utf8.Valid(w.Body)
 	dups := o.Duplicates
@@ -221,8 +247,10 @@ func ruleOfCategory(cat string) string {
 		return RuleUnionPick
 	case strings.HasPrefix(cat, "json"), strings.HasPrefix(cat, "encoding"), strings.HasPrefix(cat, "body: empty"), cat == "content type", cat == "keys: duplicate":
 		return RuleDecoding
-	case cat == "method", cat == "path":
+	case cat == "method", strings.HasPrefix(cat, "path"), cat == "query":
 		return RuleRouting
+	case strings.HasPrefix(cat, "transport"):
+		return RuleRendering
 	case strings.HasPrefix(cat, "lookup"):
 		return RuleLookup
 	case strings.HasPrefix(cat, "values"), strings.HasPrefix(cat, "keys"), strings.HasPrefix(cat, "body"):

@@ -63,14 +63,21 @@
 // so NewServer plus its first PATCH costs 1.3–2.0 ms with the self-check on
 // (BenchmarkNewServerFirstPatch).
 //
-// mocktest does not link libopenapi-validator, which a test binary would otherwise
-// build from about 50 more third-party packages: answers are checked by the
-// document's compiled record checks (types, enum/const, items, properties/required,
-// the constraint keywords), which agree with the library on the fake's answers and
-// their mutations (mock/spec's TestCompiledResponseChecksAgree). To check with the
-// library instead, or to serve a document with a keyword the compiled request
-// validator does not implement (one of Document.Warnings on the request side; such a
-// document is otherwise refused with spec.ErrNeedsFullCheck), import it in the test:
+// mocktest links neither libopenapi nor libopenapi-validator, which a test binary
+// would otherwise build from about a hundred more third-party packages: the embedded
+// document comes compiled ahead of time, and answers are checked by the document's
+// compiled record checks (types, enum/const, items, properties/required, the
+// constraint keywords), which agree with the library on the fake's answers and their
+// mutations (mock/spec's TestCompiledResponseChecksAgree). To serve a document of
+// your own (mock.Options.Spec), import the OpenAPI library in the test (else New
+// fails with spec.ErrNeedsOpenAPI):
+//
+//	import _ "github.com/verbex/verbex-mock/mock/spec/openapi"
+//
+// To check with libopenapi-validator instead, or to serve a document with a keyword
+// the compiled request validator does not implement (one of Document.Warnings on the
+// request side; such a document is otherwise refused with spec.ErrNeedsFullCheck),
+// import package fullcheck, which links both:
 //
 //	import _ "github.com/verbex/verbex-mock/mock/spec/fullcheck"
 package mocktest

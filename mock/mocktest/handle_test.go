@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/mock"
 	"github.com/verbex/verbex-mock/mock/mocktest"
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -214,40 +213,5 @@ func TestJournalLoggedOnFailure(t *testing.T) {
 	})
 	if got := off.logText(); got != "" {
 		t.Errorf("JournalOnFailure(0) logged: %s", got)
-	}
-}
-
-// TestSelfCheckFailsTheHandlesTest: an answer off the document in a handle's session
-// fails the handle's test, not the test that made the server.
-func TestSelfCheckFailsTheHandlesTest(t *testing.T) {
-	t.Parallel()
-	doc := strings.Replace(string(fixtures.OpenAPI()), "      required:\n        - error\n        - message\n", "      required:\n        - error\n        - message\n        - code\n", 1)
-	var owner, sub *recT
-	owner = runRec(t, "TestOwner", func(rt *recT) {
-		fake := mocktest.NewServer(rt, mock.Options{Spec: []byte(doc)})
-		sub = runRec(t, "TestOwner/sub", func(st *recT) {
-			fake.For(st).Patch("000000000000000000000000", `{}`) // a 404 without the required "code"
-		})
-	})
-	if !strings.Contains(sub.errorText(), "off the document") {
-		t.Errorf("the handle's test got %q", sub.errorText())
-	}
-	if owner.errorText() != "" {
-		t.Errorf("the server's test got %q", owner.errorText())
-	}
-}
-
-// TestSelfCheckOff: SelfCheck(false) serves without checking answers.
-func TestSelfCheckOff(t *testing.T) {
-	t.Parallel()
-	doc := strings.Replace(string(fixtures.OpenAPI()), "      required:\n        - error\n        - message\n", "      required:\n        - error\n        - message\n        - code\n", 1)
-	rt := runRec(t, "TestOff", func(rt *recT) {
-		fake := mocktest.NewServer(rt, mock.Options{Spec: []byte(doc)}, mocktest.SelfCheck(false))
-		if status, _ := fake.Patch("000000000000000000000000", `{}`); status != 404 {
-			rt.Errorf("status %d", status)
-		}
-	})
-	if rt.errorText() != "" {
-		t.Errorf("errors with the self-check off: %s", rt.errorText())
 	}
 }

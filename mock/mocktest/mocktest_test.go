@@ -96,51 +96,18 @@ func (f *fatalRecorder) Fatalf(format string, args ...any) {
 	panic("fatal") // stands in for runtime.Goexit, recovered by the caller
 }
 
-// TestSelfCheckFailsTheTest: an answer off the document (here the document demands a
-// field the fake does not send) is reported to the test.
-func TestSelfCheckFailsTheTest(t *testing.T) {
+// TestOwnDocumentNeedsOpenAPI: this test binary links neither libopenapi nor the
+// validator (TestNoOpenAPILibrary), so a document of the test's own is refused with
+// the import that loads it; the embedded one is served precompiled. The tests that
+// serve documents of their own are in package owndoc.
+func TestOwnDocumentNeedsOpenAPI(t *testing.T) {
 	t.Parallel()
-	rec := &errorRecorder{TB: t}
-	doc := strings.Replace(string(fixtures.OpenAPI()), "      required:\n        - error\n        - message\n", "      required:\n        - error\n        - message\n        - code\n", 1)
-	fake := mocktest.NewServer(rec, mock.Options{Spec: []byte(doc)})
-	fake.Patch(fake.IDs["sip"][0], `{}`) // on the document
-	if rec.count() != 0 {
-		t.Fatalf("an on-document answer was reported: %v", rec.msgs)
-	}
-	fake.Patch("000000000000000000000000", `{}`) // a 404 without the required "code"
-	if rec.count() != 1 || !strings.Contains(rec.msgs[0], "off the document") {
-		t.Errorf("reported %v", rec.msgs)
-	}
-}
-
-// errorRecorder records Errorf instead of failing the test.
-type errorRecorder struct {
-	testing.TB
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (e *errorRecorder) Errorf(format string, args ...any) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.msgs = append(e.msgs, fmt.Sprintf(format, args...))
-}
-
-func (e *errorRecorder) count() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.msgs)
-}
-
-// TestDocumentNeedingTheLibraryIsRefused: this test binary does not link
-// libopenapi-validator (package fullcheck), so a document whose request schema needs
-// it is refused with the import that fixes it rather than served half-checked.
-func TestDocumentNeedingTheLibraryIsRefused(t *testing.T) {
-	t.Parallel()
-	doc := strings.Replace(string(fixtures.OpenAPI()), "            - type: string\n            - type: 'null'\n          title: Inbound Agent Id",
-		"            - type: string\n              format: email\n            - type: 'null'\n          title: Inbound Agent Id", 1)
+	doc := strings.Replace(string(fixtures.OpenAPI()), "Verbex Platform API", "Verbex Platform API (copy)", 1)
 	_, err := mock.New(mock.Options{Spec: []byte(doc)})
-	if !errors.Is(err, spec.ErrNeedsFullCheck) || !strings.Contains(err.Error(), "format at ") || !strings.Contains(err.Error(), "mock/spec/fullcheck") {
-		t.Errorf("New: %v, want spec.ErrNeedsFullCheck naming format and the import", err)
+	if !errors.Is(err, spec.ErrNeedsOpenAPI) || !strings.Contains(err.Error(), "mock/spec/openapi") {
+		t.Errorf("New: %v, want spec.ErrNeedsOpenAPI naming the import", err)
+	}
+	if _, err := mock.New(mock.Options{Spec: fixtures.OpenAPI()}); err != nil {
+		t.Errorf("New with the embedded document: %v", err)
 	}
 }

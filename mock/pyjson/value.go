@@ -20,6 +20,9 @@ const (
 
 var kindNames = [...]string{Null: "null", Bool: "boolean", Number: "number", String: "string", Array: "array", Object: "object"}
 
+// nests reports whether a value of kind k holds values: an array or an object.
+func (k Kind) nests() bool { return k == Array || k == Object }
+
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -104,6 +107,34 @@ func (v Value) Encodable() bool {
 		}
 	}
 	return true
+}
+
+// NestsDeeper reports whether v's arrays and objects nest more than n deep, v itself
+// counting as one level when it is one: json.dumps spends a level of Python's
+// recursion limit on each. It stops at the first path deeper than n, skips scalars
+// without a call, and does not allocate.
+func (v *Value) NestsDeeper(n int) bool {
+	switch v.Kind {
+	case Array:
+		if n <= 0 {
+			return true
+		}
+		for i := range v.Arr {
+			if v.Arr[i].Kind.nests() && v.Arr[i].NestsDeeper(n-1) {
+				return true
+			}
+		}
+	case Object:
+		if n <= 0 {
+			return true
+		}
+		for i := range v.Obj {
+			if v.Obj[i].Value.Kind.nests() && v.Obj[i].Value.NestsDeeper(n-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Clone returns a deep copy of v that shares no memory with it (the decoded body's

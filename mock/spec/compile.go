@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // nodeType is the pydantic type a request value is validated as.
@@ -73,7 +72,7 @@ func (w Warning) String() string {
 // compiler turns request schemas into nodes.
 type compiler struct {
 	warnings []Warning
-	models   map[*base.Schema]*Branch
+	models   map[*seam.Schema]*Branch
 }
 
 func (c *compiler) warn(keyword, ptr string) {
@@ -84,9 +83,9 @@ func (c *compiler) warn(keyword, ptr string) {
 }
 
 // refPointer is the JSON pointer a $ref names, or ptr for an inline schema.
-func refPointer(p *base.SchemaProxy, ptr string) string {
-	if p != nil && p.IsReference() {
-		if r := p.GetReference(); strings.HasPrefix(r, "#") {
+func refPointer(p *seam.SchemaRef, ptr string) string {
+	if p != nil && p.Ref != "" {
+		if r := p.Ref; strings.HasPrefix(r, "#") {
 			return r[1:]
 		}
 	}
@@ -98,7 +97,7 @@ func escapePointer(s string) string {
 }
 
 // node compiles one property (or items, or anyOf alternative) schema.
-func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
+func (c *compiler) node(p *seam.SchemaRef, ptr string) *node {
 	ptr = refPointer(p, ptr)
 	s := p.Schema()
 	if s == nil {
@@ -120,7 +119,7 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 			return c.opaque(s, ptr)
 		}
 	case len(types) == 0:
-		if len(s.AnyOf)+len(s.OneOf)+len(s.AllOf) == 0 && s.Properties == nil {
+		if len(s.AnyOf)+len(s.OneOf) == 0 && !s.Keywords["allOf"] && s.Properties == nil {
 			n.typ = tAny // Any: pydantic accepts every value
 		} else {
 			c.warn("schema without a type", ptr)
@@ -141,8 +140,8 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 			n.typ = tBool
 		case "array":
 			n.typ = tList
-			if s.Items != nil && s.Items.IsA() && s.Items.A != nil {
-				n.items = c.node(s.Items.A, ptr+"/items")
+			if s.Items != nil {
+				n.items = c.node(s.Items, ptr+"/items")
 			} else {
 				n.items = &node{typ: tAny}
 			}
@@ -164,8 +163,8 @@ func (c *compiler) node(p *base.SchemaProxy, ptr string) *node {
 
 // anyOf compiles Optional[X], which is anyOf [X, {type: null}]; Union[X, Y] is
 // beyond the compiler.
-func (c *compiler) anyOf(s *base.Schema, ptr string) *node {
-	var alts []*base.SchemaProxy
+func (c *compiler) anyOf(s *seam.Schema, ptr string) *node {
+	var alts []*seam.SchemaRef
 	nullable := false
 	for _, a := range s.AnyOf {
 		if as := a.Schema(); as != nil && slices.Equal(as.Type, []string{"null"}) {
@@ -183,14 +182,14 @@ func (c *compiler) anyOf(s *base.Schema, ptr string) *node {
 	}
 	n := &node{typ: tAny, nullable: nullable}
 	c.warn(fmt.Sprintf("anyOf with %d non-null alternatives", len(alts)), ptr)
-	n.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"anyOf"}}
+	n.fallback = &fallback{schema: s.Lib, ptr: ptr, keywords: []string{"anyOf"}}
 	return n
 }
 
 // literals reads an enum or const into n; false when a value is not a scalar.
-func (c *compiler) literals(n *node, p *base.SchemaProxy, s *base.Schema, ptr string) bool {
+func (c *compiler) literals(n *node, p *seam.SchemaRef, s *seam.Schema, ptr string) bool {
 	n.typ = tLiteral
-	if p.IsReference() && s.Title != "" && s.Enum != nil {
+	if p.Ref != "" && s.Title != "" && s.Enum != nil {
 		n.typ = tEnum
 	}
 	vals := slices.Clone(s.Enum)
@@ -212,24 +211,24 @@ func (c *compiler) literals(n *node, p *base.SchemaProxy, s *base.Schema, ptr st
 	return true
 }
 
-func (c *compiler) opaque(s *base.Schema, ptr string) *node {
+func (c *compiler) opaque(s *seam.Schema, ptr string) *node {
 	// libopenapi-validator does not validate a null value, so whether null passes is
 	// read here.
 	nullable := slices.Contains(s.Type, "null") || len(s.Type) == 0 && s.Enum == nil && s.Const == nil
 	for _, e := range s.Enum {
 		nullable = nullable || e.ShortTag() == "!!null"
 	}
-	return &node{typ: tAny, nullable: nullable, fallback: &fallback{schema: s, ptr: ptr}}
+	return &node{typ: tAny, nullable: nullable, fallback: &fallback{schema: s.Lib, ptr: ptr}}
 }
 
 // fallbackFor compiles the constraint keywords of s into n, and hands the ones the
 // compiled validator cannot reproduce to libopenapi-validator. outer is the
 // anyOf wrapper of an Optional, whose own constraints (if any) apply to the value.
-func (c *compiler) fallbackFor(n *node, s *base.Schema, ptr string, outer bool) {
+func (c *compiler) fallbackFor(n *node, s *seam.Schema, ptr string, outer bool) {
 	var unknownKw []string
 	for i := range keywords {
 		k := &keywords[i]
-		if !k.has(s) {
+		if !s.Keywords[k.name] {
 			continue
 		}
 		switch k.role {
@@ -252,7 +251,7 @@ func (c *compiler) fallbackFor(n *node, s *base.Schema, ptr string, outer bool) 
 				n.checks = append(n.checks, chk)
 			}
 		case structural:
-			if k.name == "additionalProperties" && n.typ == tModel && !s.AdditionalProperties.IsB() {
+			if k.name == "additionalProperties" && n.typ == tModel && !s.AdditionalProperties.IsBool {
 				unknownKw = append(unknownKw, "additionalProperties (a schema)")
 			}
 			if outer && (k.name == "type" || k.name == "properties" || k.name == "items" || k.name == "enum" || k.name == "const") {
@@ -270,7 +269,7 @@ func (c *compiler) fallbackFor(n *node, s *base.Schema, ptr string, outer bool) 
 		// The outer anyOf holds the inner alternative: checking it checks both.
 		unknownKw = append(unknownKw, n.fallback.keywords...)
 	}
-	n.fallback = &fallback{schema: s, ptr: ptr, keywords: unknownKw}
+	n.fallback = &fallback{schema: s.Lib, ptr: ptr, keywords: unknownKw}
 }
 
 func applies(on, t nodeType) bool {
@@ -278,22 +277,23 @@ func applies(on, t nodeType) bool {
 }
 
 // model compiles an object schema into a Branch (a pydantic model).
-func (c *compiler) model(s *base.Schema, ptr string) *Branch {
+func (c *compiler) model(s *seam.Schema, ptr string) *Branch {
 	if b, ok := c.models[s]; ok {
 		return b
 	}
 	b := &Branch{Title: s.Title}
 	if c.models == nil {
-		c.models = map[*base.Schema]*Branch{}
+		c.models = map[*seam.Schema]*Branch{}
 	}
 	c.models[s] = b
 	if b.Title == "" {
 		b.Title = ptr[strings.LastIndex(ptr, "/")+1:]
 		c.warn("object schema without a title (pydantic names union branches by it; the component name is used)", ptr)
 	}
-	b.forbidExtra = s.AdditionalProperties != nil && s.AdditionalProperties.IsB() && !s.AdditionalProperties.B
+	b.forbidExtra = s.AdditionalProperties != nil && s.AdditionalProperties.IsBool && !s.AdditionalProperties.Bool
 	if s.Properties != nil {
-		for name, proxy := range s.Properties.FromOldest() {
+		for _, pr := range s.Properties {
+			name, proxy := pr.Name, pr.Schema
 			n := c.node(proxy, ptr+"/properties/"+escapePointer(name))
 			n.plain = n.typ == tString && len(n.checks) == 0 && n.fallback == nil
 			prop := Prop{Name: name, Nullable: n.nullable, Required: slices.Contains(s.Required, name), node: n}
@@ -311,7 +311,7 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 		if !b.Has(r) {
 			// pydantic cannot declare this; JSON Schema requires the key to be present.
 			c.warn("required property "+strconv.Quote(r)+" that is not declared", ptr)
-			b.fallback = &fallback{schema: s, ptr: ptr, keywords: []string{"required"}}
+			b.fallback = &fallback{schema: s.Lib, ptr: ptr, keywords: []string{"required"}}
 		}
 	}
 	b.plain = !b.forbidExtra
@@ -321,18 +321,18 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 	var unknownKw []string
 	for i := range keywords {
 		k := &keywords[i]
-		if k.role == unknown && k.has(s) {
+		if k.role == unknown && s.Keywords[k.name] {
 			unknownKw = append(unknownKw, k.name)
 		}
 	}
-	if s.AdditionalProperties != nil && !s.AdditionalProperties.IsB() {
+	if s.AdditionalProperties != nil && !s.AdditionalProperties.IsBool {
 		unknownKw = append(unknownKw, "additionalProperties (a schema)")
 	}
 	if len(unknownKw) > 0 {
 		for _, k := range unknownKw {
 			c.warn(k, ptr)
 		}
-		b.fallback = &fallback{schema: s, ptr: ptr, keywords: unknownKw}
+		b.fallback = &fallback{schema: s.Lib, ptr: ptr, keywords: unknownKw}
 	}
 	b.plain = b.plain && b.fallback == nil
 	return b
@@ -340,7 +340,7 @@ func (c *compiler) model(s *base.Schema, ptr string) *Branch {
 
 // compileUnion compiles the request body schema: an anyOf (or oneOf) of models is a
 // smart-mode Union, one model schema a single model.
-func (c *compiler) union(p *base.SchemaProxy, ptr string) Union {
+func (c *compiler) union(p *seam.SchemaRef, ptr string) Union {
 	root := p.Schema()
 	if root == nil {
 		c.warn("unresolvable request body schema", ptr)
@@ -350,12 +350,12 @@ func (c *compiler) union(p *base.SchemaProxy, ptr string) Union {
 	if len(proxies) == 0 {
 		proxies, kw = root.OneOf, "oneOf"
 	}
-	if root.Discriminator != nil {
+	if root.Keywords["discriminator"] {
 		c.warn("discriminator (pydantic then tries only the tagged branch; the compiled union tries all)", ptr)
 	}
 	u := Union{Titled: len(proxies) > 0}
 	if len(proxies) == 0 {
-		proxies, kw = []*base.SchemaProxy{p}, ""
+		proxies, kw = []*seam.SchemaRef{p}, ""
 	}
 	for i, bp := range proxies {
 		bptr := ptr
@@ -381,7 +381,7 @@ func (c *compiler) union(p *base.SchemaProxy, ptr string) Union {
 }
 
 // defaultOf reads a schema default.
-func defaultOf(s *base.Schema) (*pyjson.Value, error) {
+func defaultOf(s *seam.Schema) (*pyjson.Value, error) {
 	if s.Default == nil {
 		return nil, nil
 	}

@@ -1,5 +1,10 @@
 // Package spec is the OpenAPI document of PATCH /v1/phone-numbers/{phone_number_id},
-// loaded once and compiled into what the fake and the contract runner need:
+// loaded once and compiled into what the fake and the contract runner need. The
+// embedded document comes compiled ahead of time (embedded.go, written by go generate
+// and kept equal to the runtime compile by TestEmbeddedPrecompiled), so a program
+// that serves only it does not build libopenapi; any other is read with libopenapi's
+// OpenAPI 3 model (internal/libdoc), linked in by package openapi or fullcheck. The
+// compiled forms are:
 //
 //   - the request body's anyOf union as pydantic v2 validates it (Union.Validate),
 //     giving the same 422 details and the same smart-union pick as the real FastAPI
@@ -25,3 +30,5 @@
 // agree with libopenapi-validator on large generated corpora and with pydantic itself
 // on recorded reference answers (mock/testdata/reference).
 package spec
+
+//go:generate go test -run ^TestEmbeddedPrecompiled$ -update-embedded

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
@@ -19,7 +17,7 @@ import (
 // such schemas, after the compiled checks passed: ~15–280 µs a call, so documents
 // that need none pay nothing.
 type fallback struct {
-	schema   *base.Schema
+	schema   any // libopenapi's *base.Schema (seam.Schema.Lib)
 	ptr      string
 	keywords []string
 }

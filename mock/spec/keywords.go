@@ -8,12 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-	lowbase "github.com/pb33f/libopenapi/datamodel/low/base"
-
-	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // This file is the one place per JSON Schema keyword. Each keyword says where it is
@@ -48,14 +44,13 @@ const (
 
 // keyword is one row of the table.
 type keyword struct {
-	name string
+	name string // as seam.Schema.Keywords names it
 	role role
-	has  func(s *base.Schema) bool
 	// on is the value type a constraint applies to (JSON Schema ignores a constraint
 	// on a value of another type, and so does the compiled validator).
 	on nodeType
 	// compile builds the constraint from the schema (constraint keywords only).
-	compile func(s *base.Schema, n *node) (check, error)
+	compile func(s *seam.Schema, n *node) (check, error)
 	// afterItems: a list constraint pydantic checks after validating the items.
 	afterItems bool
 	// response is true when record checks read a structural keyword (constraints
@@ -66,86 +61,86 @@ type keyword struct {
 // keywords in pydantic's order of checking: strings (length, then pattern),
 // numbers (multiple_of, le, lt, ge, gt), lists (max before the items, min after).
 var keywords = []keyword{
-	{name: "type", role: structural, has: func(s *base.Schema) bool { return len(s.Type) > 0 }, response: true},
-	{name: "anyOf", role: structural, has: func(s *base.Schema) bool { return len(s.AnyOf) > 0 }, response: true},
-	{name: "properties", role: structural, has: func(s *base.Schema) bool { return s.Properties != nil }, response: true},
-	{name: "required", role: structural, has: func(s *base.Schema) bool { return len(s.Required) > 0 }, response: true},
-	{name: "additionalProperties", role: structural, has: func(s *base.Schema) bool { return s.AdditionalProperties != nil }},
-	{name: "items", role: structural, has: func(s *base.Schema) bool { return s.Items != nil }, response: true},
-	{name: "enum", role: structural, has: func(s *base.Schema) bool { return s.Enum != nil }, response: true},
-	{name: "const", role: structural, has: func(s *base.Schema) bool { return s.Const != nil }, response: true},
-	{name: "default", role: structural, has: func(s *base.Schema) bool { return s.Default != nil }, response: true},
+	{name: "type", role: structural, response: true},
+	{name: "anyOf", role: structural, response: true},
+	{name: "properties", role: structural, response: true},
+	{name: "required", role: structural, response: true},
+	{name: "additionalProperties", role: structural},
+	{name: "items", role: structural, response: true},
+	{name: "enum", role: structural, response: true},
+	{name: "const", role: structural, response: true},
+	{name: "default", role: structural, response: true},
 
-	{name: "minLength", role: constraint, on: tString, has: func(s *base.Schema) bool { return s.MinLength != nil },
-		compile: func(s *base.Schema, _ *node) (check, error) { return minLength(*s.MinLength), nil }},
-	{name: "maxLength", role: constraint, on: tString, has: func(s *base.Schema) bool { return s.MaxLength != nil },
-		compile: func(s *base.Schema, _ *node) (check, error) { return maxLength(*s.MaxLength), nil }},
-	{name: "pattern", role: constraint, on: tString, has: func(s *base.Schema) bool { return s.Pattern != "" },
+	{name: "minLength", role: constraint, on: tString,
+		compile: func(s *seam.Schema, _ *node) (check, error) { return minLength(*s.MinLength), nil }},
+	{name: "maxLength", role: constraint, on: tString,
+		compile: func(s *seam.Schema, _ *node) (check, error) { return maxLength(*s.MaxLength), nil }},
+	{name: "pattern", role: constraint, on: tString,
 		compile: compilePattern},
-	{name: "multipleOf", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.MultipleOf != nil },
-		compile: func(s *base.Schema, n *node) (check, error) {
-			return newBound(n, boundMultipleOf, *s.MultipleOf, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.MultipleOf.ValueNode }))
+	{name: "multipleOf", role: constraint, on: tNumber,
+		compile: func(s *seam.Schema, n *node) (check, error) {
+			return newBound(n, boundMultipleOf, s.MultipleOf.Value, s.MultipleOf.Literal)
 		}},
-	{name: "maximum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.Maximum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) {
-			return newBound(n, boundLE, *s.Maximum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.Maximum.ValueNode }))
+	{name: "maximum", role: constraint, on: tNumber,
+		compile: func(s *seam.Schema, n *node) (check, error) {
+			return newBound(n, boundLE, s.Maximum.Value, s.Maximum.Literal)
 		}},
-	{name: "exclusiveMaximum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.ExclusiveMaximum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) {
-			return exclusive(n, boundLT, s.ExclusiveMaximum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.ExclusiveMaximum.ValueNode }))
+	{name: "exclusiveMaximum", role: constraint, on: tNumber,
+		compile: func(s *seam.Schema, n *node) (check, error) {
+			return exclusive(n, boundLT, s.ExclusiveMaximum)
 		}},
-	{name: "minimum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.Minimum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) {
-			return newBound(n, boundGE, *s.Minimum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.Minimum.ValueNode }))
+	{name: "minimum", role: constraint, on: tNumber,
+		compile: func(s *seam.Schema, n *node) (check, error) {
+			return newBound(n, boundGE, s.Minimum.Value, s.Minimum.Literal)
 		}},
-	{name: "exclusiveMinimum", role: constraint, on: tNumber, has: func(s *base.Schema) bool { return s.ExclusiveMinimum != nil },
-		compile: func(s *base.Schema, n *node) (check, error) {
-			return exclusive(n, boundGT, s.ExclusiveMinimum, literal(s, func(l *lowbase.Schema) *yaml.Node { return l.ExclusiveMinimum.ValueNode }))
+	{name: "exclusiveMinimum", role: constraint, on: tNumber,
+		compile: func(s *seam.Schema, n *node) (check, error) {
+			return exclusive(n, boundGT, s.ExclusiveMinimum)
 		}},
-	{name: "maxItems", role: constraint, on: tList, has: func(s *base.Schema) bool { return s.MaxItems != nil },
-		compile: func(s *base.Schema, _ *node) (check, error) { return maxItems(*s.MaxItems), nil }},
-	{name: "minItems", role: constraint, on: tList, afterItems: true, has: func(s *base.Schema) bool { return s.MinItems != nil },
-		compile: func(s *base.Schema, _ *node) (check, error) { return minItems(*s.MinItems), nil }},
+	{name: "maxItems", role: constraint, on: tList,
+		compile: func(s *seam.Schema, _ *node) (check, error) { return maxItems(*s.MaxItems), nil }},
+	{name: "minItems", role: constraint, on: tList, afterItems: true,
+		compile: func(s *seam.Schema, _ *node) (check, error) { return minItems(*s.MinItems), nil }},
 
-	{name: "title", has: func(s *base.Schema) bool { return s.Title != "" }},
-	{name: "description", has: func(s *base.Schema) bool { return s.Description != "" }},
-	{name: "examples", has: func(s *base.Schema) bool { return s.Examples != nil }},
-	{name: "example", has: func(s *base.Schema) bool { return s.Example != nil }},
-	{name: "deprecated", has: func(s *base.Schema) bool { return s.Deprecated != nil }},
-	{name: "readOnly", has: func(s *base.Schema) bool { return s.ReadOnly != nil }},
-	{name: "writeOnly", has: func(s *base.Schema) bool { return s.WriteOnly != nil }},
-	{name: "externalDocs", has: func(s *base.Schema) bool { return s.ExternalDocs != nil }},
-	{name: "xml", has: func(s *base.Schema) bool { return s.XML != nil }},
-	{name: "$comment", has: func(s *base.Schema) bool { return s.Comment != "" }},
-	{name: "$schema", has: func(s *base.Schema) bool { return s.SchemaTypeRef != "" }},
-	{name: "$id", has: func(s *base.Schema) bool { return s.Id != "" }},
-	{name: "$anchor", has: func(s *base.Schema) bool { return s.Anchor != "" }},
-	{name: "$defs", has: func(s *base.Schema) bool { return s.Defs != nil }},
-	{name: "contentMediaType", has: func(s *base.Schema) bool { return s.ContentMediaType != "" }},
-	{name: "contentEncoding", has: func(s *base.Schema) bool { return s.ContentEncoding != "" }},
+	{name: "title"},
+	{name: "description"},
+	{name: "examples"},
+	{name: "example"},
+	{name: "deprecated"},
+	{name: "readOnly"},
+	{name: "writeOnly"},
+	{name: "externalDocs"},
+	{name: "xml"},
+	{name: "$comment"},
+	{name: "$schema"},
+	{name: "$id"},
+	{name: "$anchor"},
+	{name: "$defs"},
+	{name: "contentMediaType"},
+	{name: "contentEncoding"},
 
-	{name: "format", role: unknown, has: func(s *base.Schema) bool { return s.Format != "" }},
-	{name: "uniqueItems", role: unknown, has: func(s *base.Schema) bool { return s.UniqueItems != nil && *s.UniqueItems }},
-	{name: "minProperties", role: unknown, has: func(s *base.Schema) bool { return s.MinProperties != nil }},
-	{name: "maxProperties", role: unknown, has: func(s *base.Schema) bool { return s.MaxProperties != nil }},
-	{name: "patternProperties", role: unknown, has: func(s *base.Schema) bool { return s.PatternProperties != nil }},
-	{name: "propertyNames", role: unknown, has: func(s *base.Schema) bool { return s.PropertyNames != nil }},
-	{name: "dependentRequired", role: unknown, has: func(s *base.Schema) bool { return s.DependentRequired != nil }},
-	{name: "dependentSchemas", role: unknown, has: func(s *base.Schema) bool { return s.DependentSchemas != nil }},
-	{name: "contains", role: unknown, has: func(s *base.Schema) bool { return s.Contains != nil }},
-	{name: "minContains", role: unknown, has: func(s *base.Schema) bool { return s.MinContains != nil }},
-	{name: "maxContains", role: unknown, has: func(s *base.Schema) bool { return s.MaxContains != nil }},
-	{name: "prefixItems", role: unknown, has: func(s *base.Schema) bool { return s.PrefixItems != nil }},
-	{name: "not", role: unknown, has: func(s *base.Schema) bool { return s.Not != nil }},
-	{name: "if", role: unknown, has: func(s *base.Schema) bool { return s.If != nil || s.Then != nil || s.Else != nil }},
-	{name: "allOf", role: unknown, has: func(s *base.Schema) bool { return len(s.AllOf) > 0 }},
-	{name: "oneOf", role: unknown, has: func(s *base.Schema) bool { return len(s.OneOf) > 0 }},
-	{name: "discriminator", role: unknown, has: func(s *base.Schema) bool { return s.Discriminator != nil }},
-	{name: "unevaluatedItems", role: unknown, has: func(s *base.Schema) bool { return s.UnevaluatedItems != nil }},
-	{name: "unevaluatedProperties", role: unknown, has: func(s *base.Schema) bool { return s.UnevaluatedProperties != nil }},
-	{name: "contentSchema", role: unknown, has: func(s *base.Schema) bool { return s.ContentSchema != nil }},
-	{name: "$dynamicRef", role: unknown, has: func(s *base.Schema) bool { return s.DynamicRef != "" }},
-	{name: "nullable", role: unknown, has: func(s *base.Schema) bool { return s.Nullable != nil }},
+	{name: "format", role: unknown},
+	{name: "uniqueItems", role: unknown},
+	{name: "minProperties", role: unknown},
+	{name: "maxProperties", role: unknown},
+	{name: "patternProperties", role: unknown},
+	{name: "propertyNames", role: unknown},
+	{name: "dependentRequired", role: unknown},
+	{name: "dependentSchemas", role: unknown},
+	{name: "contains", role: unknown},
+	{name: "minContains", role: unknown},
+	{name: "maxContains", role: unknown},
+	{name: "prefixItems", role: unknown},
+	{name: "not", role: unknown},
+	{name: "if", role: unknown},
+	{name: "allOf", role: unknown},
+	{name: "oneOf", role: unknown},
+	{name: "discriminator", role: unknown},
+	{name: "unevaluatedItems", role: unknown},
+	{name: "unevaluatedProperties", role: unknown},
+	{name: "contentSchema", role: unknown},
+	{name: "$dynamicRef", role: unknown},
+	{name: "nullable", role: unknown},
 }
 
 // check is one compiled constraint: its fast test and pydantic's error for a value
@@ -205,7 +200,7 @@ func (c *pattern) fail(scalar) (string, string, []pyjson.Member) {
 // keyword is then handled as unknown (libopenapi-validator decides).
 var errUnknown = fmt.Errorf("not reproducible by the compiled validator")
 
-func compilePattern(s *base.Schema, _ *node) (check, error) {
+func compilePattern(s *seam.Schema, _ *node) (check, error) {
 	re, err := regexp.Compile(rustClasses(s.Pattern))
 	if err != nil {
 		// pydantic falls back to Python's re for patterns Rust's regex refuses
@@ -296,18 +291,6 @@ type bound struct {
 	repr, msg string
 }
 
-// literal is a keyword's number as the document writes it: "10" or "10.0".
-func literal(s *base.Schema, node func(*lowbase.Schema) *yaml.Node) string {
-	if l := s.GoLow(); l != nil {
-		if n := node(l); n != nil {
-			if v, err := yamlvalue.Scalar(n); err == nil && v.Kind == pyjson.Number {
-				return v.Str
-			}
-		}
-	}
-	return ""
-}
-
 func newBound(n *node, kind boundKind, v float64, lit string) (check, error) {
 	b := &bound{kind: kind, isInt: n.typ == tInt, f: v}
 	defer func() {
@@ -335,11 +318,11 @@ func newBound(n *node, kind boundKind, v float64, lit string) (check, error) {
 
 // exclusive reads exclusiveMinimum/Maximum, a number in 3.1 (a boolean modifier in
 // 3.0, which pydantic never writes: left to libopenapi-validator).
-func exclusive(n *node, kind boundKind, dv *base.DynamicValue[bool, float64], lit string) (check, error) {
-	if dv.IsA() {
+func exclusive(n *node, kind boundKind, v *seam.Number) (check, error) {
+	if v.Boolean {
 		return nil, errUnknown
 	}
-	return newBound(n, kind, dv.B, lit)
+	return newBound(n, kind, v.Value, v.Literal)
 }
 
 func (b *bound) ok(x scalar) bool {

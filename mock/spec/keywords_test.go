@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/libdoc"
 )
 
 // modelDoc is a document whose request body is one model M with the given
@@ -368,5 +369,21 @@ func TestExtendedDocument(t *testing.T) {
 		if f := p.Fields[p.Index("forwarding")]; f.Check(v) != nil {
 			t.Errorf("Check(forwarding=%s) = %v", good, f.Check(v))
 		}
+	}
+}
+
+// TestKeywordNames: the reader reports presence for exactly the keywords of the
+// table, so none is silently never seen.
+func TestKeywordNames(t *testing.T) {
+	t.Parallel()
+	var table []string
+	for _, k := range keywords {
+		table = append(table, k.name)
+	}
+	read := libdoc.KeywordNames()
+	slices.Sort(table)
+	slices.Sort(read)
+	if !slices.Equal(table, read) {
+		t.Errorf("keyword table %v, reader %v", table, read)
 	}
 }

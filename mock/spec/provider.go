@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // Well-known properties of every provider schema.
@@ -89,7 +88,7 @@ func (p *Provider) Index(name string) int {
 	return -1
 }
 
-func (c *compiler) provider(p *base.SchemaProxy, ptr string) (*Provider, error) {
+func (c *compiler) provider(p *seam.SchemaRef, ptr string) (*Provider, error) {
 	ptr = refPointer(p, ptr)
 	s := p.Schema()
 	if s == nil {
@@ -130,10 +129,11 @@ func label(title, name string) string {
 }
 
 // fields compiles an object schema's properties for records.
-func (c *compiler) fields(s *base.Schema, ptr string, depth int) []Field {
+func (c *compiler) fields(s *seam.Schema, ptr string, depth int) []Field {
 	var out []Field
-	for name, proxy := range s.Properties.FromOldest() {
-		f := c.field(proxy, ptr+"/properties/"+escapePointer(name), depth)
+	for _, pr := range s.Properties {
+		name := pr.Name
+		f := c.field(pr.Schema, ptr+"/properties/"+escapePointer(name), depth)
 		f.Name, f.Required = name, slices.Contains(s.Required, name)
 		out = append(out, f)
 	}
@@ -141,7 +141,7 @@ func (c *compiler) fields(s *base.Schema, ptr string, depth int) []Field {
 }
 
 // field compiles one response schema, flattening anyOf alternatives.
-func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
+func (c *compiler) field(p *seam.SchemaRef, ptr string, depth int) Field {
 	ptr = refPointer(p, ptr)
 	var f Field
 	s := p.Schema()
@@ -151,7 +151,7 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 	if d, err := defaultOf(s); err == nil {
 		f.Default = d
 	}
-	alts := []*base.SchemaProxy{p}
+	alts := []*seam.SchemaRef{p}
 	altPtr := []string{ptr}
 	if len(s.AnyOf) > 0 {
 		alts, altPtr = s.AnyOf, nil
@@ -198,18 +198,15 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 			}
 		}
 		f.checks = append(f.checks, c.responseChecks(a, aptr)...)
-		if a.Items != nil && a.Items.IsA() && a.Items.A != nil {
-			it := c.field(a.Items.A, aptr+"/items", depth+1)
+		if a.Items != nil {
+			it := c.field(a.Items, aptr+"/items", depth+1)
 			f.Items = &it
 		}
 		if a.Properties != nil {
 			f.Props = c.fields(a, aptr, depth+1)
 		}
 		for _, name := range a.Required {
-			declared := false
-			if a.Properties != nil {
-				_, declared = a.Properties.Get(name)
-			}
+			declared := slices.ContainsFunc(a.Properties, func(p seam.Property) bool { return p.Name == name })
 			if !declared {
 				f.required = append(f.required, name)
 			}
@@ -223,11 +220,11 @@ func (c *compiler) field(p *base.SchemaProxy, ptr string, depth int) Field {
 }
 
 // responseChecks compiles the constraint keywords of s for record checks.
-func (c *compiler) responseChecks(s *base.Schema, ptr string) []typedCheck {
+func (c *compiler) responseChecks(s *seam.Schema, ptr string) []typedCheck {
 	var out []typedCheck
 	for i := range keywords {
 		k := &keywords[i]
-		if k.role != constraint || !k.has(s) {
+		if k.role != constraint || !s.Keywords[k.name] {
 			continue
 		}
 		for _, t := range []nodeType{tString, tInt, tFloat, tList} {
@@ -254,10 +251,10 @@ func (c *compiler) addWarning(w Warning) {
 }
 
 // responseWarnings names the keywords of s that record checks ignore.
-func (c *compiler) responseWarnings(s *base.Schema, ptr string) {
+func (c *compiler) responseWarnings(s *seam.Schema, ptr string) {
 	for i := range keywords {
 		k := &keywords[i]
-		if k.role == unknown && k.has(s) {
+		if k.role == unknown && s.Keywords[k.name] {
 			w := Warning{Keyword: k.name, Pointer: ptr, Side: "response"}
 			if !slices.Contains(c.warnings, w) {
 				c.warnings = append(c.warnings, w)

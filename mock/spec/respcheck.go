@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
-
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )
 
 // ErrNeedsFullCheck is a document that uses a keyword the compiled request validator
@@ -27,19 +26,21 @@ type responseSchema struct {
 // compileResponseSchemas compiles every documented response's JSON schema with the
 // record checks. Its own compiler: keywords the checks ignore are not warnings of the
 // document, which names what serving does not implement.
-func compileResponseSchemas(op *v3.Operation) map[int]*responseSchema {
+func compileResponseSchemas(op *seam.Operation) map[int]*responseSchema {
 	out := map[int]*responseSchema{}
 	var c compiler
-	for code, resp := range op.Responses.Codes.FromOldest() {
+	for _, resp := range op.Responses {
+		code := resp.Code
 		n, err := strconv.Atoi(code)
-		if err != nil || resp == nil {
+		if err != nil || resp.Missing {
 			continue
 		}
 		rs := &responseSchema{}
 		if resp.Content != nil {
-			for mt, media := range resp.Content.FromOldest() {
+			for _, media := range resp.Content {
+				mt := media.Type
 				rs.types = append(rs.types, mt)
-				if n != http.StatusOK && isJSON(mt) && media != nil && media.Schema != nil {
+				if n != http.StatusOK && isJSON(mt) && media.Schema != nil {
 					f := c.field(media.Schema, operationPointer+"/responses/"+code, 0)
 					rs.field = &f
 				}

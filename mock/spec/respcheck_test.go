@@ -13,7 +13,6 @@ import (
 	"github.com/verbex/verbex-mock/fixtures"
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
-	"github.com/verbex/verbex-mock/mock/spec/internal/libvalidator"
 )
 
 // TestCompiledResponseChecksAgree: without package fullcheck, CheckResponse uses the
@@ -46,7 +45,7 @@ func TestCompiledResponseChecksAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			full := libvalidator.Checker{}.Responses(d.model)
+			full := d.fullResponses()
 			type sample struct {
 				status int
 				ct     string

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,9 +11,6 @@ import (
 	"sync"
 
 	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/verbex/verbex-mock/internal/yamlvalue"
 	"github.com/verbex/verbex-mock/mock/pyjson"
@@ -27,6 +25,11 @@ const (
 
 // ErrInvalid wraps every reason a document is refused.
 var ErrInvalid = errors.New("spec: invalid document")
+
+// ErrNeedsOpenAPI is a document other than the embedded one, loaded without the
+// OpenAPI library: the embedded document is compiled ahead of time (embedded.go), any
+// other is read with libopenapi, which package openapi (or fullcheck) links in.
+var ErrNeedsOpenAPI = errors.New(`spec: a document other than the embedded one needs the OpenAPI library (import _ "github.com/verbex/verbex-mock/mock/spec/openapi")`)
 
 // Document is a loaded, compiled OpenAPI document. It is safe for concurrent use.
 type Document struct {
@@ -49,31 +52,45 @@ type Document struct {
 	// start; a document with none is validated by compiled rules alone.
 	Warnings []Warning
 
-	model     *v3.Document
+	source    []byte
+	model     any                     // libopenapi's model; nil for the precompiled embedded document until needed
 	responses map[int]*responseSchema // compiled response checks, by status
 	fullOnce  sync.Once
 	full      func(*http.Request, *http.Response) []seam.Problem // libopenapi-validator's, built on first use
 }
 
 // Load parses and compiles a document (YAML or JSON). Errors wrap ErrInvalid and say
-// what is wrong and where.
+// what is wrong and where. The embedded document (fixtures.OpenAPI) comes compiled
+// ahead of time; any other needs package openapi or fullcheck linked in, else the
+// error is ErrNeedsOpenAPI.
 func Load(data []byte) (*Document, error) {
-	doc, err := libopenapi.NewDocument(data)
-	if err != nil {
+	var d *Document
+	if sha256.Sum256(data) == embeddedSHA256 {
+		d = embeddedDocument()
+	} else {
+		if seam.Parse == nil {
+			return nil, ErrNeedsOpenAPI
+		}
+		parsed, err := seam.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		if d, err = compile(parsed); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if d.JSON, err = toJSON(data); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	model, err := doc.BuildV3Model()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if model == nil {
-		return nil, fmt.Errorf("%w: not an OpenAPI 3 document", ErrInvalid)
-	}
-	d := &Document{}
-	if info := model.Model.Info; info != nil {
-		d.Title, d.Version = info.Title, info.Version
-	}
-	op, err := operation(&model.Model)
+	d.source = data
+	return d, nil
+}
+
+// compile compiles a read document; embedded.go is its output for the embedded one.
+func compile(parsed *seam.Doc) (*Document, error) {
+	d := &Document{Title: parsed.Title, Version: parsed.Version}
+	op, err := operation(parsed)
 	if err != nil {
 		return nil, err
 	}
@@ -91,59 +108,58 @@ func Load(data []byte) (*Document, error) {
 			return nil, err
 		}
 	}
-	if d.JSON, err = toJSON(data); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	d.model = &model.Model
+	d.model = parsed.Model
 	return d, nil
 }
 
-func operation(m *v3.Document) (*v3.Operation, error) {
-	if m.Paths == nil || m.Paths.PathItems == nil {
+func operation(m *seam.Doc) (*seam.Operation, error) {
+	if !m.Paths {
 		return nil, fmt.Errorf("%w: no paths; want %s %s", ErrInvalid, Method, Path)
 	}
-	item, ok := m.Paths.PathItems.Get(Path)
-	if !ok || item == nil {
+	if !m.PathFound {
 		return nil, fmt.Errorf("%w: no path %s", ErrInvalid, Path)
 	}
-	if item.Patch == nil {
+	if m.Op == nil {
 		return nil, fmt.Errorf("%w: path %s has no %s operation", ErrInvalid, Path, Method)
 	}
-	return item.Patch, nil
+	return m.Op, nil
 }
 
 // operationPointer is the JSON pointer of the operation in the document.
 var operationPointer = "/paths/" + escapePointer(Path) + "/patch"
 
-func (d *Document) compileRequest(c *compiler, op *v3.Operation) error {
+func (d *Document) compileRequest(c *compiler, op *seam.Operation) error {
 	rb := op.RequestBody
 	if rb == nil || rb.Content == nil {
 		return fmt.Errorf("%w: %s %s has no request body", ErrInvalid, Method, Path)
 	}
-	d.BodyRequired = rb.Required != nil && *rb.Required
-	mt, ok := rb.Content.Get("application/json")
-	if !ok || mt == nil || mt.Schema == nil {
+	d.BodyRequired = rb.Required
+	mt, ok := seam.Get(rb.Content, "application/json")
+	if !ok || mt.Schema == nil {
 		return fmt.Errorf("%w: %s %s: request body has no application/json schema", ErrInvalid, Method, Path)
 	}
 	d.Union = c.union(mt.Schema, operationPointer+"/requestBody/content/application~1json/schema")
 	return nil
 }
 
-func (d *Document) compileResponses(c *compiler, op *v3.Operation) error {
-	if op.Responses == nil || op.Responses.Codes == nil {
+func (d *Document) compileResponses(c *compiler, op *seam.Operation) error {
+	if !op.HasResponses {
 		return fmt.Errorf("%w: %s %s has no responses", ErrInvalid, Method, Path)
 	}
-	for code := range op.Responses.Codes.KeysFromOldest() {
-		if n, err := strconv.Atoi(code); err == nil {
+	var ok200 *seam.Response
+	for i, r := range op.Responses {
+		if n, err := strconv.Atoi(r.Code); err == nil {
 			d.Statuses = append(d.Statuses, n)
 		}
+		if r.Code == "200" {
+			ok200 = &op.Responses[i]
+		}
 	}
-	ok200, found := op.Responses.Codes.Get("200")
-	if !found || ok200 == nil || ok200.Content == nil {
+	if ok200 == nil || ok200.Missing || ok200.Content == nil {
 		return fmt.Errorf("%w: %s %s documents no 200 response", ErrInvalid, Method, Path)
 	}
-	mt, found := ok200.Content.Get("application/json")
-	if !found || mt == nil || mt.Schema == nil {
+	mt, found := seam.Get(ok200.Content, "application/json")
+	if !found || mt.Schema == nil {
 		return fmt.Errorf("%w: the 200 response has no application/json schema", ErrInvalid)
 	}
 	root := mt.Schema.Schema()
@@ -152,7 +168,7 @@ func (d *Document) compileResponses(c *compiler, op *v3.Operation) error {
 		branches = root.OneOf
 	}
 	if len(branches) == 0 {
-		branches = []*base.SchemaProxy{mt.Schema}
+		branches = []*seam.SchemaRef{mt.Schema}
 	}
 	ptr := operationPointer + "/responses/200/content/application~1json/schema"
 	for i, b := range branches {
@@ -178,8 +194,18 @@ func (d *Document) compileResponses(c *compiler, op *v3.Operation) error {
 
 // fullResponses builds libopenapi-validator's response check once, when it is first
 // needed; it costs milliseconds and megabytes that serving alone never needs.
+// The precompiled embedded document reads its model then.
 func (d *Document) fullResponses() func(*http.Request, *http.Response) []seam.Problem {
-	d.fullOnce.Do(func() { d.full = seam.Full.Responses(d.model) })
+	d.fullOnce.Do(func() {
+		if d.model == nil && seam.Parse != nil {
+			if parsed, err := seam.Parse(d.source); err == nil {
+				d.model = parsed.Model
+			}
+		}
+		if d.model != nil {
+			d.full = seam.Full.Responses(d.model)
+		}
+	})
 	return d.full
 }
 

@@ -341,3 +341,33 @@ func BenchmarkLibopenapiValidate(b *testing.B) {
 		})
 	}
 }
+
+// TestAppendValidationErrorIsTheValue: the 422 body written directly is the details'
+// Values encoded, on every kind of input and ctx.
+func TestAppendValidationErrorIsTheValue(t *testing.T) {
+	t.Parallel()
+	d := load(t)
+	for _, body := range []string{`{"friendly_name":"\ud800","inbound_agent_id":1}`, `{"friendly_name":123}`, `[1]`, `{"inbound_agent_id":true,"friendly_name":{"a":[1,null,"\u00e9"]}}`, `"x"`, `{"friendly_name":1.5e300}`} {
+		v, err := pyjson.Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		details := d.Union.Validate(v).Details
+		details = append(details, InvalidJSON(&pyjson.SyntaxError{Msg: "Expecting value", Pos: 3})...)
+		arr := make([]pyjson.Value, len(details))
+		for i, d := range details {
+			arr[i] = d.Value()
+		}
+		want, wantErr := pyjson.Append(nil, pyjson.ObjectValue([]pyjson.Member{{Key: "detail", Value: pyjson.ArrayValue(arr)}}))
+		got, err := AppendValidationError([]byte("prefix"), details)
+		if wantErr != nil {
+			if err == nil {
+				t.Errorf("%s: no error, want %v", body, wantErr)
+			}
+			continue
+		}
+		if err != nil || string(got) != "prefix"+string(want) {
+			t.Errorf("%s:\n got %s (%v)\nwant prefix%s", body, got, err, want)
+		}
+	}
+}

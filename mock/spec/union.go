@@ -110,13 +110,41 @@ func (d Detail) Value() pyjson.Value {
 	return pyjson.ObjectValue(m)
 }
 
-// AppendValidationError appends the HTTPValidationError body {"detail":[…]}.
+// AppendValidationError appends the HTTPValidationError body {"detail":[…]}: each
+// detail's Value, written without building it.
 func AppendValidationError(dst []byte, details []Detail) ([]byte, error) {
-	arr := make([]pyjson.Value, len(details))
-	for i, d := range details {
-		arr[i] = d.Value()
+	dst = append(dst, `{"detail":[`...)
+	var err error
+	for i := range details {
+		d := &details[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"type":`...)
+		if dst, err = pyjson.AppendString(dst, d.Type); err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"loc":`...)
+		if dst, err = pyjson.Append(dst, pyjson.ArrayValue(d.Loc)); err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"msg":`...)
+		if dst, err = pyjson.AppendString(dst, d.Msg); err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"input":`...)
+		if dst, err = pyjson.Append(dst, d.Input); err != nil {
+			return dst, err
+		}
+		if d.Ctx != nil {
+			dst = append(dst, `,"ctx":`...)
+			if dst, err = pyjson.Append(dst, pyjson.ObjectValue(d.Ctx)); err != nil {
+				return dst, err
+			}
+		}
+		dst = append(dst, '}')
 	}
-	return pyjson.Append(dst, pyjson.ObjectValue([]pyjson.Member{{Key: "detail", Value: pyjson.ArrayValue(arr)}}))
+	return append(dst, "]}"...), nil
 }
 
 // MissingBody is FastAPI's error for an empty body or the JSON literal null.
@@ -178,7 +206,7 @@ func (u *Union) Validate(body pyjson.Value) Result {
 		out, _ := b.validate(&w, body)
 		return Result{Branch: b, Fields: out.Obj}
 	}
-	w := walker{collect: true, loc: make([]pyjson.Value, 1, 8)}
+	w := walker{collect: true, loc: make([]pyjson.Value, 1, 8), locs: make([]pyjson.Value, 0, 16), details: make([]Detail, 0, 4)}
 	w.loc[0] = pyjson.StringValue("body")
 	for _, b := range u.Branches {
 		if u.Titled {

@@ -23,6 +23,7 @@ type walker struct {
 	build   bool
 	details []Detail
 	loc     []pyjson.Value
+	locs    []pyjson.Value // the details' locs, one after another
 	// count is pydantic's fields_set count, summed over nested models.
 	count int
 	// lax is set when a value needed a lax-mode coercion (pydantic's exactness: on
@@ -44,8 +45,11 @@ func (w *walker) pop() {
 
 func (w *walker) fail(typ, msg string, input pyjson.Value, ctx []pyjson.Member) {
 	if w.collect {
-		loc := make([]pyjson.Value, len(w.loc))
-		copy(loc, w.loc)
+		// Every detail's loc is a piece of one array: a slice of it stays valid when
+		// a later append moves the rest.
+		start := len(w.locs)
+		w.locs = append(w.locs, w.loc...)
+		loc := w.locs[start:len(w.locs):len(w.locs)]
 		w.details = append(w.details, Detail{Type: typ, Loc: loc, Msg: msg, Input: input, Ctx: ctx})
 	}
 }

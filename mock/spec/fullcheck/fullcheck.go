@@ -11,12 +11,15 @@
 // (types, enum/const, items, properties/required and the constraint keywords) and
 // such documents are refused with spec.ErrNeedsFullCheck.
 //
-// The verbex-mock binary and package contract import it. A Go test that uses
-// mocktest does not need to: the embedded document needs no fallback, and leaving
-// the library out halves the third-party packages the test binary builds.
+// It links package openapi too, so that any document loads. The verbex-mock binary
+// and package contract import it. A Go test that uses mocktest does not need to: the
+// embedded document needs no fallback, and leaving the library out halves the
+// third-party packages the test binary builds.
 package fullcheck
 
 import (
+	_ "github.com/verbex/verbex-mock/mock/spec/openapi"
+
 	"github.com/verbex/verbex-mock/mock/spec/internal/libvalidator"
 	"github.com/verbex/verbex-mock/mock/spec/internal/seam"
 )

@@ -29,11 +29,11 @@ var (
 
 // Schema validates a value with formats asserted, as pydantic validates the types
 // that emit them; the reasons are sorted and deduplicated.
-func (Checker) Schema(s *base.Schema, v any) (ok, unreadable bool, reasons []string) {
+func (Checker) Schema(s any, v any) (ok, unreadable bool, reasons []string) {
 	schemaValidatorOnce.Do(func() {
 		schemaValidator = schema_validation.NewSchemaValidator(config.WithFormatAssertions())
 	})
-	ok, errs := schemaValidator.ValidateSchemaObject(s, v)
+	ok, errs := schemaValidator.ValidateSchemaObject(s.(*base.Schema), v)
 	if ok {
 		return true, false, nil
 	}
@@ -62,8 +62,8 @@ func (Checker) Schema(s *base.Schema, v any) (ok, unreadable bool, reasons []str
 
 // Responses builds the document's validator (milliseconds and megabytes) and
 // returns its response check, with Schemathesis-style problem kinds.
-func (Checker) Responses(m *v3.Document) func(req *http.Request, resp *http.Response) []seam.Problem {
-	v := validator.NewValidatorFromV3Model(m)
+func (Checker) Responses(model any) func(req *http.Request, resp *http.Response) []seam.Problem {
+	v := validator.NewValidatorFromV3Model(model.(*v3.Document))
 	return func(req *http.Request, resp *http.Response) []seam.Problem {
 		ok, errs := v.ValidateHttpResponse(req, resp)
 		if ok {

@@ -1,0 +1,38 @@
+package mock
+
+import (
+	"strconv"
+	"sync/atomic"
+)
+
+// Header values shared by every answer, so that setting them allocates nothing:
+// net/http only reads them, and appending to a slice of capacity one copies it.
+var (
+	jsonContentType  = []string{contentJSON}
+	plainContentType = []string{contentPlain}
+	contentLengths   [4 << 10]atomic.Pointer[[]string] // filled on first use
+)
+
+// headerValue is the Content-Type value v as a header's values.
+func headerValue(v string) []string {
+	switch v {
+	case contentJSON:
+		return jsonContentType
+	case contentPlain:
+		return plainContentType
+	}
+	return []string{v}
+}
+
+// contentLength is the Content-Length value for n bytes.
+func contentLength(n int) []string {
+	if n < 0 || n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := contentLengths[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}
+	contentLengths[n].Store(&v)
+	return v
+}

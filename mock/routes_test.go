@@ -1,0 +1,36 @@
+package mock
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"github.com/verbex/verbex-mock/mock/spec"
+)
+
+// TestOperationRouteAsRouter: dispatch sends the operation's paths to their route
+// without the router; on every path the router would have picked that route, with
+// that id, and on no other.
+func TestOperationRouteAsRouter(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	for _, path := range []string{
+		"/v1/phone-numbers/abc", "/v1/phone-numbers/", "/v1/phone-numbers", "/v1/phone-numbers/a/b",
+		"/v1/phone-numbers/a/", "/v1/phone-numbers//", "/v1/phone-numbers//a", "/v1/phone-numbers/.",
+		"/v1/phone-numbers/..", "/v1/phone-numbers/a\nb", "/v1/phone-numbers/\xff\x00", "/v1/phone-numbers/ ",
+		"/V1/phone-numbers/a", "//v1/phone-numbers/a", "/v1/phone-numbers/a?b", "/v1/phone-numbers/{phone_number_id}",
+		"/v1/phone-numbersx/a", "v1/phone-numbers/a", "/v1/phone-numbers/%2F", "/__admin/requests", "/openapi.json",
+	} {
+		for _, method := range []string{http.MethodPatch, http.MethodGet} {
+			r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
+			var m mux.RouteMatch
+			routed := s.router.Match(r, &m) && m.Route != nil && m.Route.GetName() == spec.Path
+			id, ok := spec.OperationID(path)
+			if ok != routed || ok && id != m.Vars["phone_number_id"] {
+				t.Errorf("%s %q: OperationID %q %v, router %v %q", method, path, id, ok, routed, m.Vars["phone_number_id"])
+			}
+		}
+	}
+}
