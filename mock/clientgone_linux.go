@@ -45,3 +45,6 @@ func clientLeft(c net.Conn) bool {
 	}
 	return false
 }
+
+// seesClientLeave says clientLeft can tell.
+const seesClientLeave = true
