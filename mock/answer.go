@@ -295,7 +295,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) Jou
 		Header: header, HeadersTruncated: headerCut, Body: string(body), BodyTruncated: truncated,
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
-		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when read
+		ResponseBody: string(answered), ResponseBodyTruncated: answerCut, // redacted when journaled
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
 // Bounds on what one journal entry keeps, whatever a client sends.
@@ -92,8 +91,7 @@ func (l *sessionLog) live() []*entry { return l.entries[l.head:] }
 
 type entry struct {
 	JournalEntry
-	size     int64
-	redacted bool // Body and ResponseBody have been redacted (see list)
+	size int64
 }
 
 func newJournal(budget int64, perSession int) *journal {
@@ -114,11 +112,15 @@ func entrySize(e *JournalEntry) int64 {
 	return size
 }
 
-// add keeps an entry for ss, dropping the oldest ones that no longer fit.
+// add keeps an entry for ss, dropping the oldest ones that no longer fit. Its bodies
+// are redacted here, once, before they are kept or counted: redaction may lengthen
+// the text ("token":1 becomes "token":"[REDACTED]"), and what is kept is what counts.
+// protocol.RedactText returns at once for a body without a secret's name in it.
 func (j *journal) add(ss *sessionState, e JournalEntry) {
 	if !j.enabled() {
 		return
 	}
+	e.Body, e.ResponseBody = redactBody(e.Body), redactBody(e.ResponseBody)
 	size := entrySize(&e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -199,9 +201,7 @@ type JournalQuery struct {
 	NewestFirst bool
 }
 
-// list returns copies of a session's entries that q selects, secrets redacted.
-// Bodies are redacted here, once per entry, not when they are added: most entries
-// are never read, and redaction would otherwise cost a third of every request.
+// list returns copies of a session's entries that q selects (redacted when added).
 func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -225,20 +225,8 @@ func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	}
 	out := make([]JournalEntry, len(sel))
 	for i, en := range sel {
-		if !en.redacted {
-			// Redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]"):
-			// what is stored back is counted, and the budget trimmed to it below.
-			en.Body = redactBody(en.Body)
-			en.ResponseBody = redactAnswer(en.Status, en.ResponseBody)
-			en.redacted = true
-			size := entrySize(&en.JournalEntry)
-			j.used += size - en.size
-			l.bytes += size - en.size
-			en.size = size
-		}
 		out[i] = en.JournalEntry
 	}
-	j.trim()
 	return out
 }
 
@@ -277,6 +265,9 @@ func journalHeader(h http.Header) (http.Header, bool) {
 			out[k] = []string{Redacted}
 			continue
 		}
+		if slices.ContainsFunc(vs, protocol.MayHoldSecret) {
+			vs = protocol.RedactHeader(http.Header{k: vs})[k] // a secret inside the value: a URL's token=…
+		}
 		if len(vs) == 1 && len(vs[0]) <= maxJournalHeaderValue {
 			// The usual case: share the value (strings are immutable; the clipped
 			// slice cannot be appended into by the request's owner).
@@ -301,31 +292,6 @@ func journalHeader(h http.Header) (http.Header, bool) {
 	return out, truncated
 }
 
-// redactAnswer redacts an answer's body for the journal: credential keys, and in a
-// 422 the input echoed for a credential field.
-func redactAnswer(status int, body string) string {
-	if status == http.StatusUnprocessableEntity && mayHoldSecret(body) {
-		if v, err := pyjson.Decode([]byte(body)); err == nil {
-			if detail, ok := v.Get("detail"); ok && detail.Kind == pyjson.Array {
-				for i, d := range detail.Arr {
-					loc, _ := d.Get("loc")
-					if n := len(loc.Arr); n > 0 && loc.Arr[n-1].Kind == pyjson.String && protocol.SecretKey(loc.Arr[n-1].Str) {
-						d.Set("input", pyjson.StringValue(Redacted))
-						detail.Arr[i] = d
-					}
-				}
-				if b, err := pyjson.Append(nil, v); err == nil {
-					body = string(b)
-				}
-			}
-		}
-	}
-	return redactBody(body)
-}
-
-// mayHoldSecret is a quick test for a key named like a credential anywhere in text.
-func mayHoldSecret(text string) bool { return protocol.MayHoldSecret(text) }
-
-// redactBody replaces the values of credential keys in a body's text, JSON or not
+// redactBody replaces the values of secrets in a body's text, JSON or not
 // (protocol.RedactText: the one policy of the fake, the runner and the proxy).
 func redactBody(body string) string { return protocol.RedactText(body) }

@@ -6,43 +6,44 @@ import (
 	"sort"
 	"strings"
 
-	matchers "github.com/verbex/verbex-mock/mock/match"
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
-// RedactValue renders v for a report, secrets redacted (RedactTree, then
-// protocol.RedactText for a credential written inside a string).
-func RedactValue(v pyjson.Value) string { return protocol.RedactText(matchers.Text(RedactTree(v))) }
+// RedactValue renders v for a report as JSON, secrets redacted by
+// protocol.RedactText: the one policy (secret keys at any depth, a validation
+// error's input for a secret's field, a credential written inside a string).
+func RedactValue(v pyjson.Value) string {
+	text, err := pyjson.Append(nil, v)
+	if err != nil { // a lone surrogate: rendered valid, so that the policy still reads JSON
+		text, _ = pyjson.Append(nil, validUTF8(v))
+	}
+	return protocol.RedactText(string(text))
+}
 
-// RedactTree replaces, at any depth, the value of every key protocol.SecretKey
-// names, whatever it is, and the input a validation error echoes for such a field
-// (loc ending in its name): the policy of protocol.RedactText on a parsed value.
-func RedactTree(v pyjson.Value) pyjson.Value {
+// validUTF8 is v with every string that is not valid UTF-8 made so.
+func validUTF8(v pyjson.Value) pyjson.Value {
 	switch v.Kind {
+	case pyjson.String:
+		return pyjson.StringValue(strings.ToValidUTF8(v.Str, "\uFFFD"))
 	case pyjson.Object:
-		secretInput := locNamesSecret(v)
 		out := make([]pyjson.Member, len(v.Obj))
 		for i, m := range v.Obj {
-			if protocol.SecretKey(m.Key) || (secretInput && m.Key == "input") {
-				m.Value = pyjson.StringValue(protocol.Redacted)
-			} else {
-				m.Value = RedactTree(m.Value)
-			}
-			out[i] = m
+			out[i] = pyjson.Member{Key: strings.ToValidUTF8(m.Key, "\uFFFD"), Value: validUTF8(m.Value)}
 		}
 		return pyjson.ObjectValue(out)
 	case pyjson.Array:
 		out := make([]pyjson.Value, len(v.Arr))
 		for i, e := range v.Arr {
-			out[i] = RedactTree(e)
+			out[i] = validUTF8(e)
 		}
 		return pyjson.ArrayValue(out)
 	}
 	return v
 }
 
-// locNamesSecret: a validation error whose loc ends in a secret's name.
+// locNamesSecret: a validation error whose loc ends in a secret's name (its input
+// is the secret; protocol.RedactText hides it, and Compare does not show it).
 func locNamesSecret(v pyjson.Value) bool {
 	loc, ok := v.Get("loc")
 	if !ok || loc.Kind != pyjson.Array || len(loc.Arr) == 0 {
