@@ -135,6 +135,7 @@ func (r *Report) Summary() string {
 // and a curl line that reproduces it), grouped by the rule broken; then what was
 // skipped; then the closing line.
 func (r *Report) WriteText(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	ew := &errWriter{w: w}
 	for _, group := range r.byRule() {
 		ew.printf("\n=== %s: %s\n", strings.ToUpper(group.rule), group.text)
@@ -331,6 +332,7 @@ func (r *Report) writeCase(ew *errWriter, c CaseResult) {
 
 // WriteJSON writes the whole report as JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -369,6 +371,7 @@ type junitSuite struct {
 }
 
 func (r *Report) WriteJUnit(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	suite := junitSuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
 	for _, s := range r.Scenarios {
 		tc := junitCase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}

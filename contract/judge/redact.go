@@ -103,3 +103,39 @@ func Truncate(b []byte) []byte {
 	}
 	return b
 }
+
+// RedactMismatches redacts what a difference shows: the values of a difference at a
+// secret's key ($.sip_trunk_password: expected absent, got "…"), and secrets in any
+// text (protocol.RedactText: a body that is not JSON, quoted, is shown as the target
+// sent it).
+func RedactMismatches(mm []Mismatch) []Mismatch {
+	if len(mm) == 0 {
+		return mm
+	}
+	out := make([]Mismatch, len(mm))
+	for i, m := range mm {
+		if protocol.SecretKey(lastPathName(m.Path)) {
+			m.Expected, m.Got = redactUnlessAbsent(m.Expected), redactUnlessAbsent(m.Got)
+		}
+		m.Expected, m.Got = protocol.RedactText(m.Expected), protocol.RedactText(m.Got)
+		out[i] = m
+	}
+	return out
+}
+
+// lastPathName is the last key a difference's path names ("$.a.b[2]" names "b").
+func lastPathName(path string) string {
+	path = strings.TrimRight(strings.TrimRight(path, "[]0123456789"), `"']`)
+	start := len(path)
+	for start > 0 && strings.IndexByte(".[\"' ", path[start-1]) < 0 {
+		start--
+	}
+	return path[start:]
+}
+
+func redactUnlessAbsent(s string) string {
+	if s == "absent" || s == "" {
+		return s
+	}
+	return protocol.Redacted
+}

@@ -291,6 +291,9 @@ func (sc *scanner) quoted(i, end int) int {
 			if r := redact(text, sc.depth+1); r != text {
 				sc.spans = append(sc.spans, span{i + 1, end, escapeJSON(r)})
 			}
+		} else if r := redact(raw, sc.depth+1); r != raw {
+			// Not a JSON string: read it as it is written, escapes and all.
+			sc.spans = append(sc.spans, span{i + 1, end, r})
 		}
 	}
 	return end + 1
@@ -471,8 +474,9 @@ func decodeName(raw string) string {
 	return raw
 }
 
-// unescapeJSON decodes the text of a JSON string (without its quotes); ok is false
-// when it is not one.
+// unescapeJSON decodes the text of a JSON string (without its quotes), or of a Go
+// quoted string (reports quote bodies that are not JSON with %q); ok is false when
+// it is neither.
 func unescapeJSON(raw string) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(raw))
@@ -489,6 +493,29 @@ func unescapeJSON(raw string) (string, bool) {
 		switch raw[i] {
 		case '"', '\\', '/':
 			b.WriteByte(raw[i])
+		case '\'':
+			b.WriteByte('\'')
+		case 'a':
+			b.WriteByte('\a')
+		case 'v':
+			b.WriteByte('\v')
+		case 'x':
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return "", false
+			}
+			v, _ := strconv.ParseUint(raw[i+1:i+3], 16, 8)
+			b.WriteByte(byte(v))
+			i += 2
+		case 'U':
+			if i+8 >= len(raw) {
+				return "", false
+			}
+			r, err := strconv.ParseUint(raw[i+1:i+9], 16, 32)
+			if err != nil {
+				return "", false
+			}
+			b.WriteRune(rune(r))
+			i += 8
 		case 'b':
 			b.WriteByte('\b')
 		case 'f':
