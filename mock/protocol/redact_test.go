@@ -19,6 +19,9 @@ func TestSecretKeyRule(t *testing.T) {
 		"twilio_account_sid": false, "inbound_agent_id": false, "sip_termination_uri": false, "provider": false,
 		"_id": false, "input": false, "loc": false, "msg": false, "author": false, "monkey": false, "keyboard": false,
 		"passage": false, "X-Verbex-Mock-Session": false, "Content-Disposition": false, "name": false,
+		"Content-Type": false, "User-Agent": false, "outbound_agent_id": false, "type": false,
+		// Over-redacted on purpose (docs/redaction.md says so).
+		"X-Token-Count": true, "token_count": true, "key_id": true, "Idempotency-Key": true,
 	} {
 		if got := SecretKey(name); got != want {
 			t.Errorf("SecretKey(%q) = %v, want %v", name, got, want)
@@ -175,4 +178,36 @@ func FuzzRedactText(f *testing.F) {
 			t.Errorf("RedactText is not stable: %q -> %q -> %q", s, once, twice)
 		}
 	})
+}
+
+// TestMayHoldSecretAllocatesNothing: the test every journal entry pays for is a scan,
+// with no copy of the text (docs/redaction.md).
+func TestMayHoldSecretAllocatesNothing(t *testing.T) {
+	body := strings.Repeat(`{"Friendly_Name":"Desk","Inbound_Agent_Id":"AG-1"}`, 100)
+	if allocs := testing.AllocsPerRun(100, func() {
+		if MayHoldSecret(body) {
+			t.Fatal("MayHoldSecret: true for a body without a secret's name")
+		}
+	}); allocs != 0 {
+		t.Errorf("MayHoldSecret allocates %.0f times", allocs)
+	}
+	if got := RedactText(body); got != body {
+		t.Errorf("RedactText changed a body without a secret")
+	}
+}
+
+func BenchmarkRedactText(b *testing.B) {
+	for _, c := range []struct{ name, body string }{
+		{"no secret", `{"friendly_name":"bench","inbound_agent_id":"agent-1"}`},
+		{"json secret", `{"sip_trunk_password":"bench-secret","friendly_name":"bench"}`},
+		{"422 echo of a form", `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"sip_trunk_password=x&friendly_name=y"}]}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				_ = RedactText(c.body)
+			}
+		})
+	}
 }
