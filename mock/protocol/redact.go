@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -38,12 +37,14 @@ var secretWords = []string{"auth", "key", "keys", "pass", "pwd", "jwt"}
 // ("token_count", "key_id"); the document's own fields (phone_number_id,
 // friendly_name, sip_trunk_username, twilio_account_sid, …) stay readable.
 func SecretKey(k string) bool {
+	if !MayHoldSecret(k) {
+		return false // every marker and word holds one of its stems
+	}
 	if slices.Contains(SecretFields, k) {
 		return true
 	}
-	lower := strings.ToLower(k)
 	for _, m := range secretMarkers {
-		if strings.Contains(lower, m) {
+		if containsFold(k, m) {
 			return true
 		}
 	}
@@ -52,10 +53,24 @@ func SecretKey(k string) bool {
 		for end < len(k) && isAlnum(k[end]) && isAlnum(k[end-1]) && !(isLowerOrDigit(k[end-1]) && isUpper(k[end])) {
 			end++
 		}
-		if word := k[start:end]; isAlnum(word[0]) && slices.ContainsFunc(secretWords, func(w string) bool { return strings.EqualFold(w, word) }) {
-			return true
+		if word := k[start:end]; isAlnum(word[0]) {
+			for _, w := range secretWords {
+				if len(word) == len(w) && hasPrefixFold(word, w) {
+					return true
+				}
+			}
 		}
 		start = end
+	}
+	return false
+}
+
+// containsFold: s contains the lower-case ASCII word w, in any case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if hasPrefixFold(s[i:], w) {
+			return true
+		}
 	}
 	return false
 }
@@ -71,6 +86,9 @@ func isAlnum(c byte) bool        { return isUpper(c) || isLowerOrDigit(c) }
 func MayHoldSecret(text string) bool {
 	for i := 0; i < len(text); i++ {
 		c := text[i]
+		if !stemStart[c] {
+			continue // most bytes: one look-up
+		}
 		switch c {
 		case 0, '%':
 			return true
@@ -116,6 +134,18 @@ func MayHoldSecret(text string) bool {
 	}
 	return false
 }
+
+// stemStart marks the bytes MayHoldSecret looks further at: the first letters of the
+// stems, in either case, and the starts of what may hide one.
+var stemStart = func() (t [256]bool) {
+	for _, c := range []byte("pstakcj\x00%\\") {
+		t[c] = true
+		if c >= 'a' && c <= 'z' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
+}()
 
 // hasPrefixFold: s starts with the lower-case ASCII word w, in any case.
 func hasPrefixFold(s, w string) bool {
@@ -190,10 +220,16 @@ type scanner struct {
 	spans  []span
 	frames []frame
 	open   int // objects open, tracked or not
+	// Room for the usual body's spans and objects, so that scanning one allocates
+	// nothing but its result.
+	spanRoom  [4]span
+	frameRoom [8]frame
 }
 
 func redact(s string, depth int) string {
-	sc := scanner{s: s, depth: depth}
+	var sc scanner
+	sc.s, sc.depth = s, depth
+	sc.spans, sc.frames = sc.spanRoom[:0], sc.frameRoom[:0]
 	sc.run()
 	return sc.apply()
 }
@@ -406,11 +442,14 @@ func (sc *scanner) apply() string {
 	if len(sc.spans) == 0 {
 		return sc.s
 	}
-	sort.Slice(sc.spans, func(a, b int) bool {
-		x, y := sc.spans[a], sc.spans[b]
-		return x.start < y.start || x.start == y.start && x.end > y.end
+	slices.SortFunc(sc.spans, func(x, y span) int {
+		if x.start != y.start {
+			return x.start - y.start
+		}
+		return y.end - x.end
 	})
 	var b strings.Builder
+	b.Grow(len(sc.s) + 16)
 	last := 0
 	for _, sp := range sc.spans {
 		if sp.start < last {

@@ -199,6 +199,7 @@ func TestMayHoldSecretAllocatesNothing(t *testing.T) {
 func BenchmarkRedactText(b *testing.B) {
 	for _, c := range []struct{ name, body string }{
 		{"no secret", `{"friendly_name":"bench","inbound_agent_id":"agent-1"}`},
+		{"record", `{"_id":"6650a1f2c3d4e5f6a7b8c901","provider":"sip","phone_number":"+14155550100","friendly_name":"bench","sip_termination_uri":"sip:trunk.example.com","sip_trunk_username":"trunk-user","sip_trunk_password":"s3cret-pw","inbound_agent_id":"agent-in","outbound_agent_id":"agent-out"}`},
 		{"json secret", `{"sip_trunk_password":"bench-secret","friendly_name":"bench"}`},
 		{"422 echo of a form", `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"sip_trunk_password=x&friendly_name=y"}]}`},
 	} {
