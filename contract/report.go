@@ -138,6 +138,7 @@ func (r *Report) Summary() string {
 // when the statuses differ, both bodies, and a curl line that reproduces it); then
 // errors, what was skipped, and the closing line.
 func (r *Report) WriteText(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	ew := &errWriter{w: w}
 	for _, group := range r.byRule() {
 		ew.printf("\n=== %s: %s\n", strings.ToUpper(group.rule), group.text)
@@ -342,6 +343,7 @@ func (r *Report) writeCase(ew *errWriter, c CaseResult) {
 
 // WriteJSON writes the whole report as JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -380,6 +382,7 @@ type junitSuite struct {
 }
 
 func (r *Report) WriteJUnit(w io.Writer) error {
+	r = r.redacted() // text the target wrote may hold a secret (redact.go)
 	suite := junitSuite{Name: "verbex-mock contract " + r.Target, Tests: len(r.Scenarios), Failures: r.Failed, Errors: r.Errors, Skipped: r.Skipped, Time: seconds(r.DurationMS)}
 	for _, s := range r.Scenarios {
 		tc := junitCase{Classname: s.File, Name: s.Name, Time: seconds(s.DurationMS)}

@@ -426,7 +426,7 @@ func (r *runner) report(res ScenarioResult) {
 	defer r.progress.Unlock()
 	line := fmt.Sprintf("%-7s %s (%s", strings.ToUpper(res.Status), res.Name, res.File)
 	if res.Reason != "" && res.Status != StatusPassed {
-		line += ": " + res.Reason
+		line += ": " + protocol.RedactText(res.Reason) // it may quote what the target sent
 	}
 	fmt.Fprintf(r.cfg.Progress, "%s) %.1fms\n", line, res.DurationMS)
 }

@@ -325,11 +325,11 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) ent
 		answered = nil // nothing reached the client
 	}
 	en := captureEntry(JournalEntry{
-		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, // redacted when read
+		Time: x.start, Method: x.r.Method, Path: x.r.URL.Path, Query: protocol.RedactQuery(x.r.URL.RawQuery),
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
-	}, x.body, answered, x.r.Header) // bodies redacted when read
+	}, x.body, answered, x.r.Header) // redacted as captured
 	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
 		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}

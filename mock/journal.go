@@ -6,9 +6,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
 )
 
 // Bounds on what one journal entry keeps, whatever a client sends.
@@ -99,7 +99,6 @@ type entry struct {
 	bodyLen   int
 	answerLen int
 	size      int64
-	redacted  bool // filled from raw and redacted (see list)
 }
 
 func newJournal(budget int64, perSession int) *journal {
@@ -231,21 +230,11 @@ func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	}
 	out := make([]JournalEntry, len(sel))
 	for i, en := range sel {
-		if !en.redacted {
+		if en.raw != nil {
 			en.fill()
-			// Redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]"):
-			// what is stored back is counted, and the budget trimmed to it below.
-			en.Body = redactBody(en.Body)
-			en.ResponseBody = redactAnswer(en.Status, en.ResponseBody)
-			en.redacted = true
-			size := entrySize(&en.JournalEntry)
-			j.used += size - en.size
-			l.bytes += size - en.size
-			en.size = size
 		}
 		out[i] = en.JournalEntry
 	}
-	j.trim()
 	return out
 }
 
@@ -269,7 +258,7 @@ func (j *journal) usage() int64 {
 // captureEntry is the journal's copy of an exchange, in one allocation: the body and
 // the answer (each cut at maxJournalBody) and the request's headers (at most
 // maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
-// headers redacted). The query is kept as sent and redacted when read.
+// headers redacted), every text redacted as it is captured.
 func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
 	en := entry{JournalEntry: e}
 	if len(body) > maxJournalBody {
@@ -278,6 +267,9 @@ func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
 	if len(answer) > maxJournalBody {
 		answer, en.ResponseBodyTruncated = answer[:maxJournalBody], true
 	}
+	// Redacted here, once, before anything is kept or counted: no secret is held in
+	// clear, and redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]").
+	body, answer = redactBytes(body), redactBytes(answer)
 	var kb [16]string // on the stack for the usual few headers
 	keys := kb[:0]
 	for k := range h {
@@ -321,6 +313,9 @@ func appendHeader(dst []byte, bytes int, k string, vs []string) (out []byte, n i
 		return dst, bytes + len(k) + len(Redacted), false
 	}
 	bytes += len(k)
+	if slices.ContainsFunc(vs, protocol.MayHoldSecret) {
+		vs = protocol.RedactHeader(http.Header{k: vs})[k] // a secret inside the value: a URL's token=…
+	}
 	size := 0
 	for _, v := range vs {
 		if size+len(v) > maxJournalHeaderValue {
@@ -355,7 +350,6 @@ func (en *entry) fill() {
 		v, rest = readString(rest)
 		en.Header[k] = append(en.Header[k], v)
 	}
-	en.Query = protocol.RedactQuery(en.Query)
 	en.raw = nil
 }
 
@@ -364,31 +358,18 @@ func readString(s string) (string, string) {
 	return s[w : w+int(n)], s[w+int(n):]
 }
 
-// redactAnswer redacts an answer's body for the journal: credential keys, and in a
-// 422 the input echoed for a credential field.
-func redactAnswer(status int, body string) string {
-	if status == http.StatusUnprocessableEntity && mayHoldSecret(body) {
-		if v, err := pyjson.Decode([]byte(body)); err == nil {
-			if detail, ok := v.Get("detail"); ok && detail.Kind == pyjson.Array {
-				for i, d := range detail.Arr {
-					loc, _ := d.Get("loc")
-					if n := len(loc.Arr); n > 0 && loc.Arr[n-1].Kind == pyjson.String && protocol.SecretKey(loc.Arr[n-1].Str) {
-						d.Set("input", pyjson.StringValue(Redacted))
-						detail.Arr[i] = d
-					}
-				}
-				if b, err := pyjson.Append(nil, v); err == nil {
-					body = string(b)
-				}
-			}
-		}
+// redactBytes is b with the values of secrets replaced (protocol.RedactText: the one
+// policy of the fake, the runner and the proxy), b itself when it names none.
+func redactBytes(b []byte) []byte {
+	// A view, not a copy: neither call keeps its argument, and most bodies name no
+	// secret, so the common case allocates nothing.
+	text := unsafe.String(unsafe.SliceData(b), len(b))
+	if !protocol.MayHoldSecret(text) {
+		return b
 	}
-	return redactBody(body)
+	redacted := protocol.RedactText(text)
+	if redacted == text {
+		return b
+	}
+	return []byte(redacted)
 }
-
-// mayHoldSecret is a quick test for a key named like a credential anywhere in text.
-func mayHoldSecret(text string) bool { return protocol.MayHoldSecret(text) }
-
-// redactBody replaces the values of credential keys in a body's text, JSON or not
-// (protocol.RedactText: the one policy of the fake, the runner and the proxy).
-func redactBody(body string) string { return protocol.RedactText(body) }

@@ -535,6 +535,7 @@ func boundedHeader(h http.Header) http.Header {
 // finish journals an exchange and counts it (and logs it if it drifted).
 func (p *Proxy) finish(e *ProxyEntry, start time.Time) {
 	e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	e.redactText()
 	p.journal.add(e)
 	p.drift.add(e)
 	if e.Verdict == VerdictDrift {

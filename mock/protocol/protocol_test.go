@@ -10,7 +10,9 @@ func TestSecretHeader(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Authorization": true, "authorization": true, "Proxy-Authorization": true, "Cookie": true,
 		"X-Api-Key": true, "Api-Key": true, "X-Auth-Token": true, "x-auth-token": true,
-		"Content-Type": false, "X-Verbex-Mock-Session": false, "Keyboard": false, "X-Token-Count": false,
+		"Content-Type": false, "X-Verbex-Mock-Session": false, "Keyboard": false, "X-Token-Count": true,
+		"apikey": true, "Token": true, "X-Auth": true, "X-Forwarded-Authorization": true, "Set-Cookie": true,
+		"Author": false, "Accept": false, "User-Agent": false,
 	} {
 		if got := SecretHeader(name); got != want {
 			t.Errorf("SecretHeader(%q) = %v, want %v", name, got, want)
