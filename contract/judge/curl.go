@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -239,6 +240,9 @@ func (s *shellVars) body(body []byte) string {
 	}
 	text := decodeText(body)
 	spans := secretSpans(text, s.token)
+	if text.unit == 1 {
+		spans = withRedactedSpans(body, text, spans)
+	}
 	if len(spans) == 0 {
 		return "printf '" + printfFormat(body) + "'"
 	}
@@ -284,8 +288,10 @@ func (s *shellVars) body(body []byte) string {
 // read the same in any locale.
 func printfFormat(b []byte) string {
 	var out strings.Builder
-	for _, c := range b {
+	for i, c := range b {
 		switch {
+		case c == '-' && i == 0:
+			out.WriteString(`\055`) // a format starting with - would be read as an option
 		case c == '%':
 			out.WriteString("%%")
 		case c == '\'':
@@ -521,4 +527,45 @@ func inSpans(spans []secretSpan, from, to int) bool {
 		}
 	}
 	return false
+}
+
+// withRedactedSpans adds to spans what else protocol.RedactText would hide in body (a
+// form's value, a Python dict's, multipart, XML, "name: value" text): whatever the
+// redaction of the reports hides, the line reads from a variable too.
+func withRedactedSpans(body []byte, text decodedBody, spans []secretSpan) []secretSpan {
+	added := false
+	for _, r := range protocol.SecretSpans(string(body)) {
+		// The characters that hold the bytes r[0]:r[1].
+		from := sort.SearchInts(text.offsets, r[0])
+		if from >= len(text.offsets) || text.offsets[from] != r[0] {
+			from--
+		}
+		to := sort.SearchInts(text.offsets, r[1])
+		if from < 0 || to <= from || inSpans(spans, from, to) {
+			continue
+		}
+		value := string(body[text.offsets[from]:text.offsets[to]])
+		spans = append(spans, secretSpan{from: from, to: to, key: nameBefore(body, text.offsets[from]), value: value})
+		added = true
+	}
+	if added {
+		slices.SortFunc(spans, func(a, b secretSpan) int { return a.from - b.from })
+	}
+	return spans
+}
+
+// nameBefore is the secret's name written before the value at i (the key of
+// "key=value", "key: value", 'key': value), or "secret" when none reads as one.
+func nameBefore(body []byte, i int) string {
+	for i > 0 && strings.IndexByte(" \t='\":", body[i-1]) >= 0 {
+		i--
+	}
+	end := i
+	for i > 0 && (body[i-1] == '_' || body[i-1] == '-' || body[i-1] >= 'a' && body[i-1] <= 'z' || body[i-1] >= 'A' && body[i-1] <= 'Z' || body[i-1] >= '0' && body[i-1] <= '9') {
+		i--
+	}
+	if name := string(body[i:end]); protocol.SecretKey(name) {
+		return name
+	}
+	return "secret"
 }

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -436,31 +435,64 @@ func (sc *scanner) value(v int, keyQuote string, sep byte) (int, string) {
 	return end, keyQuote + Redacted + keyQuote
 }
 
-// apply writes the text with its spans replaced; a span inside one replaced
-// before it is dropped.
+// apply writes the text with its spans replaced.
 func (sc *scanner) apply() string {
-	if len(sc.spans) == 0 {
+	spans := sc.ordered()
+	if len(spans) == 0 {
 		return sc.s
 	}
-	slices.SortFunc(sc.spans, func(x, y span) int {
-		if x.start != y.start {
-			return x.start - y.start
-		}
-		return y.end - x.end
-	})
 	var b strings.Builder
 	b.Grow(len(sc.s) + 16)
 	last := 0
-	for _, sp := range sc.spans {
-		if sp.start < last {
-			continue
-		}
+	for _, sp := range spans {
 		b.WriteString(sc.s[last:sp.start])
 		b.WriteString(sp.with)
 		last = sp.end
 	}
 	b.WriteString(sc.s[last:])
 	return b.String()
+}
+
+// ordered sorts the spans and drops each one inside a span before it.
+func (sc *scanner) ordered() []span {
+	slices.SortFunc(sc.spans, func(x, y span) int {
+		if x.start != y.start {
+			return x.start - y.start
+		}
+		return y.end - x.end
+	})
+	kept, last := sc.spans[:0], 0
+	for _, sp := range sc.spans {
+		if sp.start >= last {
+			kept = append(kept, sp)
+			last = sp.end
+		}
+	}
+	return kept
+}
+
+// SecretSpans reports the byte ranges of text that RedactText replaces, in order and
+// apart; nil for a UTF-16 or UTF-32 body, which it does not read. A report's curl
+// line puts a shell variable in each, to send the bytes that were sent without
+// printing them.
+func SecretSpans(text string) [][2]int {
+	if !MayHoldSecret(text) {
+		return nil
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		if _, wide := detectWide(text); wide {
+			return nil
+		}
+	}
+	var sc scanner
+	sc.s = text
+	sc.spans, sc.frames = sc.spanRoom[:0], sc.frameRoom[:0]
+	sc.run()
+	var out [][2]int
+	for _, sp := range sc.ordered() {
+		out = append(out, [2]int{sp.start, sp.end})
+	}
+	return out
 }
 
 // isURLScheme: the colon at k starts "://", not a separator.
@@ -713,159 +745,4 @@ func skipSpace(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// wideEncoding is a UTF-16 or UTF-32 encoding, as json.detect_encoding finds it.
-type wideEncoding struct {
-	unit      int // 2 or 4 bytes
-	bigEndian bool
-	bom       int // bytes of byte order mark
-}
-
-// detectWide finds a UTF-16 or UTF-32 encoding from the first bytes, as Python's
-// json.detect_encoding does; ok is false for anything else.
-func detectWide(b string) (wideEncoding, bool) {
-	switch {
-	case strings.HasPrefix(b, "\x00\x00\xfe\xff"):
-		return wideEncoding{4, true, 4}, true
-	case strings.HasPrefix(b, "\xff\xfe\x00\x00"):
-		return wideEncoding{4, false, 4}, true
-	case strings.HasPrefix(b, "\xfe\xff"):
-		return wideEncoding{2, true, 2}, true
-	case strings.HasPrefix(b, "\xff\xfe"):
-		return wideEncoding{2, false, 2}, true
-	case len(b) >= 4 && b[0] == 0:
-		if b[1] != 0 {
-			return wideEncoding{2, true, 0}, true
-		}
-		return wideEncoding{4, true, 0}, true
-	case len(b) >= 4 && b[1] == 0:
-		if b[2] != 0 || b[3] != 0 {
-			return wideEncoding{2, false, 0}, true
-		}
-		return wideEncoding{4, false, 0}, true
-	}
-	return wideEncoding{}, false
-}
-
-// redactWide redacts a UTF-16 or UTF-32 body in its own encoding; ok is false when
-// the body is in neither.
-func redactWide(body string) (string, bool) {
-	enc, ok := detectWide(body)
-	if !ok {
-		return "", false
-	}
-	units := body[enc.bom:]
-	tail := len(units) % enc.unit // a body cut short keeps its last bytes as they were
-	units, rest := units[:len(units)-tail], units[len(units)-tail:]
-	var text strings.Builder
-	var u16 []uint16
-	for i := 0; i < len(units); i += enc.unit {
-		var r uint32
-		for k := 0; k < enc.unit; k++ {
-			bt := uint32(units[i+k])
-			if enc.bigEndian {
-				r = r<<8 | bt
-			} else {
-				r |= bt << (8 * k)
-			}
-		}
-		if enc.unit == 4 {
-			text.WriteRune(rune(r))
-			continue
-		}
-		u16 = append(u16, uint16(r))
-	}
-	if enc.unit == 2 {
-		text.WriteString(string(utf16.Decode(u16)))
-	}
-	decoded := text.String()
-	if !MayHoldSecret(decoded) {
-		return body, true
-	}
-	red := redact(decoded, 0)
-	if red == decoded {
-		return body, true
-	}
-	var out []byte
-	out = append(out, body[:enc.bom]...)
-	put := func(u uint32) {
-		for k := 0; k < enc.unit; k++ {
-			shift := 8 * k
-			if enc.bigEndian {
-				shift = 8 * (enc.unit - 1 - k)
-			}
-			out = append(out, byte(u>>shift))
-		}
-	}
-	for _, r := range red {
-		if enc.unit == 4 {
-			put(uint32(r))
-			continue
-		}
-		for _, u := range utf16.AppendRune(nil, r) {
-			put(uint32(u))
-		}
-	}
-	return string(append(out, rest...)), true
-}
-
-// SecretHeader reports whether a header's value is a secret: its name is one
-// SecretKey names (Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key,
-// apikey, Token, X-Auth, X-Forwarded-Authorization, …).
-func SecretHeader(name string) bool { return SecretKey(name) }
-
-// RedactHeaderValue is a header's value as journals and reports keep it: Redacted
-// for a secret header, and a secret written inside any other (a URL's query, a
-// name=value) redacted by RedactText.
-func RedactHeaderValue(name, value string) string {
-	if SecretHeader(name) {
-		return Redacted
-	}
-	return RedactText(value)
-}
-
-// RedactHeader returns a copy of h with every secret header's values replaced, and
-// secrets within the others' values redacted.
-func RedactHeader(h http.Header) http.Header {
-	c := make(http.Header, len(h))
-	for k, v := range h {
-		switch {
-		case SecretHeader(k):
-			v = []string{Redacted}
-		case slices.ContainsFunc(v, MayHoldSecret):
-			red := make([]string, len(v))
-			for i, s := range v {
-				red[i] = RedactText(s)
-			}
-			v = red
-		}
-		c[k] = v
-	}
-	return c
-}
-
-// RedactQuery returns the raw query with the values of secret-named parameters
-// (key, auth, token, api_key, …, percent-encoded or not) replaced; the rest is kept
-// as sent.
-func RedactQuery(raw string) string {
-	if raw == "" || !MayHoldSecret(raw) {
-		return raw
-	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		k, v, hasValue := strings.Cut(p, "=")
-		switch {
-		case hasValue && SecretKey(decodeName(k)):
-			parts[i] = k + "=" + url.QueryEscape(Redacted)
-		case hasValue && MayHoldSecret(v):
-			// A value that carries a URL or text with its own secrets (redirect_uri=…?token=…).
-			if dec, err := url.QueryUnescape(v); err == nil {
-				if red := RedactText(dec); red != dec {
-					parts[i] = k + "=" + url.QueryEscape(red)
-				}
-			}
-		}
-	}
-	return strings.Join(parts, "&")
 }
