@@ -54,10 +54,11 @@ type answer struct {
 	conn       string // a connection fault to carry out instead of answering
 	gone       bool   // the client went away: nothing to send
 
-	delaySkipped bool // a fault's delay was cut short by shutdown
-	unhandled    bool // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
-	closed       bool // the connection was closed after the answer
-	offSchema    bool // a stored value the response schema does not allow, answered as the service would
+	delaySkipped bool           // a fault's delay was cut short by shutdown
+	unhandled    bool           // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
+	closed       bool           // the connection was closed after the answer
+	offSchema    bool           // a stored value the response schema does not allow, answered as the service would
+	record       *spec.Provider // body is this provider's record of exchange.values (journaled by field, journalrecord.go)
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)
@@ -329,7 +330,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) ent
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
-	}, x.body, answered, x.r.Header) // redacted as captured
+	}, x.body, answered, x.r.Header, a.record, x.values) // redacted as captured
 	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
 		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}

@@ -84,7 +84,9 @@ func recordAnswer(x *exchange, p *spec.Provider, values []pyjson.Value) answer {
 	if err != nil {
 		return serverErrorAnswer()
 	}
-	return jsonAnswer(http.StatusOK, out)
+	a := jsonAnswer(http.StatusOK, out)
+	a.record = p
+	return a
 }
 
 // offSchema reports a stored null its response schema does not allow: the service

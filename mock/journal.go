@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
+	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
 )
 
 // Bounds on what one journal entry keeps, whatever a client sends.
@@ -259,7 +261,7 @@ func (j *journal) usage() int64 {
 // the answer (each cut at maxJournalBody) and the request's headers (at most
 // maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
 // headers redacted), every text redacted as it is captured.
-func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
+func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *spec.Provider, values []pyjson.Value) entry {
 	en := entry{JournalEntry: e}
 	if len(body) > maxJournalBody {
 		body, en.BodyTruncated = body[:maxJournalBody], true
@@ -267,9 +269,6 @@ func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
 	if len(answer) > maxJournalBody {
 		answer, en.ResponseBodyTruncated = answer[:maxJournalBody], true
 	}
-	// Redacted here, once, before anything is kept or counted: no secret is held in
-	// clear, and redaction may lengthen the text ("token":1 becomes "token":"[REDACTED]").
-	body, answer = redactBytes(body), redactBytes(answer)
 	var kb [16]string // on the stack for the usual few headers
 	keys := kb[:0]
 	for k := range h {
@@ -283,16 +282,25 @@ func captureEntry(e JournalEntry, body, answer []byte, h http.Header) entry {
 	for _, k := range keys {
 		text += appendHeaderSize(k, h[k])
 	}
-	en.raw = make([]byte, 0, len(body)+len(answer)+text)
-	en.raw = append(append(en.raw, body...), answer...)
-	en.bodyLen, en.answerLen = len(body), len(answer)
+	// Redacted here, once, as they are copied in, before anything is kept or counted:
+	// no secret is held in clear, and what is kept is what counts (redaction may
+	// lengthen the text: "token":1 becomes "token":"[REDACTED]").
+	en.raw = make([]byte, 0, len(body)+len(answer)+text+redactionRoom)
+	en.raw = protocol.AppendRedacted(en.raw, bytesView(body))
+	en.bodyLen = len(en.raw)
+	if record != nil && len(answer) > 0 && !en.ResponseBodyTruncated {
+		en.raw = appendRecordRedacted(en.raw, answer, record)
+	} else {
+		en.raw = protocol.AppendRedacted(en.raw, bytesView(answer))
+	}
+	en.answerLen = len(en.raw) - en.bodyLen
 	headerBytes := 0
 	for _, k := range keys {
 		var cut bool
 		en.raw, headerBytes, cut = appendHeader(en.raw, headerBytes, k, h[k])
 		en.HeadersTruncated = en.HeadersTruncated || cut
 	}
-	en.size = int64(len(body)+len(answer)+headerBytes+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
+	en.size = int64(en.bodyLen+en.answerLen+headerBytes+len(e.Path)+len(e.Query)+len(e.Method)+len(e.Fault)) + journalEntryOverhead
 	return en
 }
 
@@ -358,18 +366,10 @@ func readString(s string) (string, string) {
 	return s[w : w+int(n)], s[w+int(n):]
 }
 
-// redactBytes is b with the values of secrets replaced (protocol.RedactText: the one
-// policy of the fake, the runner and the proxy), b itself when it names none.
-func redactBytes(b []byte) []byte {
-	// A view, not a copy: neither call keeps its argument, and most bodies name no
-	// secret, so the common case allocates nothing.
-	text := unsafe.String(unsafe.SliceData(b), len(b))
-	if !protocol.MayHoldSecret(text) {
-		return b
-	}
-	redacted := protocol.RedactText(text)
-	if redacted == text {
-		return b
-	}
-	return []byte(redacted)
-}
+// redactionRoom is room for what redaction usually adds (a short secret becomes
+// "[REDACTED]"), so that the entry stays one allocation.
+const redactionRoom = 32
+
+// bytesView is b as a string without a copy, for reading only: AppendRedacted keeps
+// nothing of its argument, and the body's buffer is not changed while it reads.
+func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

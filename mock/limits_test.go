@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/verbex/verbex-mock/mock/protocol"
 )
 
 func adminPost(path, body string) req {
@@ -416,15 +418,15 @@ func TestRedactBody(t *testing.T) {
 		{`plain text`, `plain text`},
 	}
 	for _, tt := range tests {
-		if got := string(redactBytes([]byte(tt.in))); got != tt.want {
-			t.Errorf("redactBytes(%s) = %s, want %s", tt.in, got, tt.want)
+		if got := string(protocol.AppendRedacted(nil, tt.in)); got != tt.want {
+			t.Errorf("AppendRedacted(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }
 
 func TestRedactBodyIgnoresCase(t *testing.T) {
 	t.Parallel()
-	if got := string(redactBytes([]byte(`{"Sip_Trunk_PassWord":"x1"}`))); strings.Contains(got, "x1") {
+	if got := string(protocol.AppendRedacted(nil, `{"Sip_Trunk_PassWord":"x1"}`)); strings.Contains(got, "x1") {
 		t.Errorf("a credential key in mixed case kept its value: %s", got)
 	}
 }

@@ -437,20 +437,38 @@ func (sc *scanner) value(v int, keyQuote string, sep byte) (int, string) {
 
 // apply writes the text with its spans replaced.
 func (sc *scanner) apply() string {
-	spans := sc.ordered()
-	if len(spans) == 0 {
+	if len(sc.spans) == 0 {
 		return sc.s
 	}
-	var b strings.Builder
-	b.Grow(len(sc.s) + 16)
+	return string(sc.appendTo(make([]byte, 0, len(sc.s)+16)))
+}
+
+// appendTo appends the text with its spans replaced to dst.
+func (sc *scanner) appendTo(dst []byte) []byte {
 	last := 0
-	for _, sp := range spans {
-		b.WriteString(sc.s[last:sp.start])
-		b.WriteString(sp.with)
+	for _, sp := range sc.ordered() {
+		dst = append(append(dst, sc.s[last:sp.start]...), sp.with...)
 		last = sp.end
 	}
-	b.WriteString(sc.s[last:])
-	return b.String()
+	return append(dst, sc.s[last:]...)
+}
+
+// AppendRedacted appends RedactText(text) to dst, without a copy of its own: the
+// journal writes a body redacted straight into the buffer it keeps.
+func AppendRedacted(dst []byte, text string) []byte {
+	if !MayHoldSecret(text) {
+		return append(dst, text...)
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		if out, ok := redactWide(text); ok {
+			return append(dst, out...)
+		}
+	}
+	var sc scanner
+	sc.s = text
+	sc.spans, sc.frames = sc.spanRoom[:0], sc.frameRoom[:0]
+	sc.run()
+	return sc.appendTo(dst)
 }
 
 // ordered sorts the spans and drops each one inside a span before it.

@@ -177,6 +177,18 @@ func FuzzRedactText(f *testing.F) {
 		if twice := RedactText(once); twice != once {
 			t.Errorf("RedactText is not stable: %q -> %q -> %q", s, once, twice)
 		}
+		if got := string(AppendRedacted([]byte("pre"), s)); got != "pre"+once {
+			t.Errorf("AppendRedacted(%q) = %q, want %q after its prefix", s, got, once)
+		}
+		// Each span SecretSpans names is one RedactText replaces: the text between
+		// them is kept as it is.
+		last := 0
+		for _, sp := range SecretSpans(s) {
+			if sp[0] < last || sp[1] < sp[0] || !strings.Contains(once, s[last:sp[0]]) {
+				t.Errorf("SecretSpans(%q): span %v after %d, or text outside it changed", s, sp, last)
+			}
+			last = sp[1]
+		}
 	})
 }
 
