@@ -12,25 +12,22 @@ import (
 // A valid update's answer always carries the record's credentials, and scanning it
 // cost a third of the request. TestRecordRedactedAsText holds the two equal.
 func appendRecordRedacted(dst, answer []byte, p *spec.Provider) []byte {
-	start := len(dst)
+	start, text := len(dst), bytesView(answer)
 	i := 1 // after '{'
 	dst = append(dst, '{')
 	for f := range p.Fields {
 		if f > 0 {
 			if i >= len(answer) || answer[i] != ',' {
-				return protocol.AppendRedacted(dst[:start], bytesView(answer))
+				return protocol.AppendRedacted(dst[:start], text)
 			}
 			i++
 			dst = append(dst, ',')
 		}
-		keyEnd := jsonValueEnd(answer, i)
-		if keyEnd < 0 || keyEnd >= len(answer) || answer[keyEnd] != ':' {
-			return protocol.AppendRedacted(dst[:start], bytesView(answer)) // not the record after all
+		keyEnd := protocol.JSONValueEnd(text, i)
+		if keyEnd >= len(answer) || answer[keyEnd] != ':' {
+			return protocol.AppendRedacted(dst[:start], text) // not the record after all
 		}
-		valueEnd := jsonValueEnd(answer, keyEnd+1)
-		if valueEnd < 0 {
-			return protocol.AppendRedacted(dst[:start], bytesView(answer))
-		}
+		valueEnd := protocol.JSONValueEnd(text, keyEnd+1)
 		dst = append(dst, answer[i:keyEnd+1]...)
 		value := bytesView(answer[keyEnd+1 : valueEnd])
 		switch {
@@ -44,48 +41,7 @@ func appendRecordRedacted(dst, answer []byte, p *spec.Provider) []byte {
 		i = valueEnd
 	}
 	if i != len(answer)-1 || answer[i] != '}' {
-		return protocol.AppendRedacted(dst[:start], bytesView(answer))
+		return protocol.AppendRedacted(dst[:start], text)
 	}
 	return append(dst, '}')
-}
-
-// jsonValueEnd is the index after the compact JSON value (as pyjson.Append writes
-// it) that starts at i, or -1 when none does.
-func jsonValueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	depth := 0
-	for j := i; j < len(b); j++ {
-		c := b[j]
-		switch c {
-		case '"':
-			for j++; j < len(b) && b[j] != '"'; j++ {
-				if b[j] == '\\' {
-					j++
-				}
-			}
-			if j >= len(b) {
-				return -1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth < 0 {
-				return j // the end of the enclosing value
-			}
-		case ',', ':':
-			if depth == 0 {
-				return j
-			}
-		}
-		if depth == 0 && (c == '"' || c == '}' || c == ']') {
-			return j + 1
-		}
-	}
-	if depth == 0 {
-		return len(b)
-	}
-	return -1
 }

@@ -304,11 +304,11 @@ func (sc *scanner) quoted(i, end int) int {
 		switch f := sc.top(); {
 		case f == nil:
 		case name == "loc" && v < len(s) && s[v] == '[':
-			if lastArrayString(s[v:valueEnd(s, v)], SecretKey) {
+			if lastArrayString(s[v:JSONValueEnd(s, v)], SecretKey) {
 				f.secretLoc = true
 			}
 		case name == "input" && v < len(s):
-			if ve := valueEnd(s, v); ve > v {
+			if ve := JSONValueEnd(s, v); ve > v {
 				f.input = &span{v, ve, `"` + Redacted + `"`}
 			}
 		}
@@ -411,11 +411,11 @@ func (sc *scanner) value(v int, keyQuote string, sep byte) (int, string) {
 	}
 	switch s[v] {
 	case '"':
-		return valueEnd(s, v), `"` + Redacted + `"`
+		return JSONValueEnd(s, v), `"` + Redacted + `"`
 	case '\'':
 		return singleQuotedEnd(s, v+1), "'" + Redacted + "'"
 	case '{', '[':
-		return valueEnd(s, v), keyQuote + Redacted + keyQuote
+		return JSONValueEnd(s, v), keyQuote + Redacted + keyQuote
 	}
 	stop := " \t\r\n,}])" // a JSON or Python scalar
 	switch {
@@ -708,9 +708,9 @@ func singleQuotedEnd(s string, i int) int {
 	return len(s)
 }
 
-// valueEnd is the end of the JSON value that starts at v: a string, a balanced
+// JSONValueEnd is the end of the JSON value that starts at v: a string, a balanced
 // object or array (to the end of the text if it is cut), or a bare scalar.
-func valueEnd(s string, v int) int {
+func JSONValueEnd(s string, v int) int {
 	if v >= len(s) {
 		return v
 	}
