@@ -54,11 +54,11 @@ type answer struct {
 	conn       string // a connection fault to carry out instead of answering
 	gone       bool   // the client went away: nothing to send
 
-	delaySkipped bool           // a fault's delay was cut short by shutdown
-	unhandled    bool           // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
-	closed       bool           // the connection was closed after the answer
-	offSchema    bool           // a stored value the response schema does not allow, answered as the service would
-	record       *spec.Provider // body is this provider's record of exchange.values (journaled by field, journalrecord.go)
+	delaySkipped bool         // a fault's delay was cut short by shutdown
+	unhandled    bool         // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
+	closed       bool         // the connection was closed after the answer
+	offSchema    bool         // a stored value the response schema does not allow, answered as the service would
+	record       *recordShape // body is a record of this shape (journaled by field, journalrecord.go)
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)
@@ -93,7 +93,7 @@ const plainServerError = "Internal Server Error"
 // which the real service sends only for an unhandled error (so uvicorn closes after it).
 func (a *answer) isPlainServerError() bool {
 	ct := a.contentType
-	if v := a.header.Get("Content-Type"); v != "" {
+	if v := get(a.header, hdrContentType); v != "" {
 		ct = v
 	}
 	return a.status == http.StatusInternalServerError && string(a.body) == plainServerError &&
@@ -106,9 +106,9 @@ func validationAnswer(dst []byte, details []spec.Detail) answer {
 	var a answer
 	if echoTooDeep(details) {
 		a = serverErrorAnswer()
-	} else if v := validationErrorValue(details); maxEncodedSize(v) > inlineAnswer {
+	} else if validationErrorMaxSize(details) > inlineAnswer {
 		var ok bool
-		if a, ok = streamedAnswer(http.StatusUnprocessableEntity, v); !ok {
+		if a, ok = streamedAnswer(http.StatusUnprocessableEntity, validationErrorValue(details)); !ok {
 			a = serverErrorAnswer()
 		}
 	} else if b, err := spec.AppendValidationError(dst, details); err != nil {
@@ -263,7 +263,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
 	for k, v := range a.header {
 		h[k] = v
 	}
-	if a.contentType != "" && h.Get("Content-Type") == "" {
+	if a.contentType != "" && get(h, hdrContentType) == "" {
 		h["Content-Type"] = headerValue(a.contentType)
 	}
 	if a.page != nil {
@@ -330,7 +330,7 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) ent
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
-	}, x.body, answered, x.r.Header, a.record, x.values) // redacted as captured
+	}, x.body, answered, x.r.Header, a.record) // redacted as captured
 	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
 		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}

@@ -37,7 +37,7 @@ func (s *Server) update(x *exchange, id string) answer {
 	}
 	var res spec.Result
 	if details == nil {
-		res = s.doc.Union.Validate(body)
+		res = s.doc.Union.ValidateIn(&x.scratch, body)
 		details = res.Details
 	}
 	if details != nil {
@@ -85,7 +85,7 @@ func recordAnswer(x *exchange, p *spec.Provider, values []pyjson.Value) answer {
 		return serverErrorAnswer()
 	}
 	a := jsonAnswer(http.StatusOK, out)
-	a.record = p
+	a.record = x.s.shapes[p]
 	return a
 }
 
@@ -147,7 +147,7 @@ func (x *exchange) decode() (v pyjson.Value, details []spec.Detail, early *answe
 	if len(x.body) == 0 {
 		return pyjson.Value{}, spec.MissingBody(), nil
 	}
-	if !isJSONContentType(x.r.Header.Get("Content-Type")) {
+	if !isJSONContentType(get(x.r.Header, hdrContentType)) {
 		if !utf8.Valid(x.body) { // jsonable_encoder cannot decode the bytes it echoes
 			a := serverErrorAnswer()
 			a.validation = ValidationInvalid

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/verbex/verbex-mock/mock/pyjson"
+	"github.com/verbex/verbex-mock/mock/spec"
 )
 
 // exchange is what one request brings: the request, its route's variables, its
@@ -38,8 +39,9 @@ type exchange struct {
 	value   pyjson.Value
 	err     error
 
-	out    []byte         // the answer being rendered
-	values []pyjson.Value // a copy of a record's values to render outside the lock
+	out     []byte         // the answer being rendered
+	values  []pyjson.Value // a copy of a record's values to render outside the lock
+	scratch spec.Scratch   // room for the body's validation errors
 }
 
 // newExchange takes an exchange from the server's pool; release gives it back.
@@ -63,7 +65,9 @@ func (s *Server) release(x *exchange) {
 		return
 	}
 	x.buf.Reset()
-	*x = exchange{buf: x.buf, out: x.out[:0], values: x.values[:0]}
+	x.scratch.Reset()
+	clear(x.values) // a pooled exchange keeps no record's text
+	*x = exchange{buf: x.buf, out: x.out[:0], values: x.values[:0], scratch: x.scratch}
 	s.exchanges.Put(x)
 }
 

@@ -352,11 +352,11 @@ func (s *Server) checkFault(r FaultRule) (checkedRule, error) {
 // requestFault turns the per-request header into a one-off rule, or explains why it
 // cannot.
 func (s *Server) requestFault(h http.Header) (*fault, error) {
-	v := strings.TrimSpace(h.Get(FaultHeader))
+	v := strings.TrimSpace(get(h, FaultHeader))
 	// The rule is named after the header that asked for it (the journal and the page
 	// show it), and so are the refusals.
 	header, asked := FaultHeader, FaultHeader+": "+v
-	if prefer := h.Get("Prefer"); v == "" && prefer != "" {
+	if prefer := get(h, hdrPrefer); v == "" && prefer != "" {
 		for _, part := range strings.Split(prefer, ",") {
 			if code, ok := strings.CutPrefix(strings.TrimSpace(part), "code="); ok {
 				v = code

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"net/http"
 	"strconv"
 	"sync/atomic"
 )
@@ -36,3 +37,18 @@ func contentLength(n int) []string {
 	contentLengths[n].Store(&v)
 	return v
 }
+
+// get is h.Get(key) for a key in canonical form (a constant: TestHeaderKeysCanonical),
+// without canonicalizing it again on every request.
+func get(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Header names the request path reads with get.
+const (
+	hdrContentType = "Content-Type"
+	hdrPrefer      = "Prefer"
+)

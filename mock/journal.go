@@ -9,8 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
-	"github.com/verbex/verbex-mock/mock/spec"
 )
 
 // Bounds on what one journal entry keeps, whatever a client sends.
@@ -261,7 +259,7 @@ func (j *journal) usage() int64 {
 // the answer (each cut at maxJournalBody) and the request's headers (at most
 // maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
 // headers redacted), every text redacted as it is captured.
-func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *spec.Provider, values []pyjson.Value) entry {
+func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *recordShape) entry {
 	en := entry{JournalEntry: e}
 	if len(body) > maxJournalBody {
 		body, en.BodyTruncated = body[:maxJournalBody], true

@@ -42,7 +42,7 @@ func TestRecordRedactedAsText(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := string(protocol.AppendRedacted(nil, string(answer)))
-				got := string(appendRecordRedacted([]byte("pre"), answer, p))
+				got := string(appendRecordRedacted([]byte("pre"), answer, s.shapes[p]))
 				if got != "pre"+want {
 					t.Errorf("by field:\n%s\nas text:\n%s", got[3:], want)
 				}
@@ -52,7 +52,7 @@ func TestRecordRedactedAsText(t *testing.T) {
 	// Values that do not make this record: the answer is redacted as text.
 	p := s.doc.Providers[0]
 	answer := []byte(`{"sip_trunk_password":"x"}`)
-	if got, want := string(appendRecordRedacted(nil, answer, p)), string(protocol.AppendRedacted(nil, string(answer))); got != want {
+	if got, want := string(appendRecordRedacted(nil, answer, s.shapes[p])), string(protocol.AppendRedacted(nil, string(answer))); got != want {
 		t.Errorf("with no values: %s, want %s", got, want)
 	}
 }

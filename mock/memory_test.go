@@ -66,6 +66,34 @@ func TestStreamedAnswersAreAppendsBytes(t *testing.T) {
 	}
 }
 
+// The 422's size bound, computed without building the body's value, is the bound of
+// the value the streamed answer encodes.
+func TestValidationErrorMaxSize(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	for _, body := range []string{
+		`{"friendly_name":123}`,
+		`{"friendly_name":"x","sip_trunk_password":[1,{"é\u0001":null}],"outbound_agent_id":{}}`,
+		`{"friendly_name":{"a":[1,2.5e300]}}`,
+		`[1,"two"]`,
+		`"text"`,
+	} {
+		v, err := pyjson.Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		details := s.doc.Union.Validate(v).Details
+		if len(details) == 0 {
+			t.Fatalf("%s: valid, want errors", body)
+		}
+		details = append(details, spec.Detail{Type: "literal_error", Loc: details[0].Loc, Msg: "Input should be 'sip'", Input: v,
+			Ctx: []pyjson.Member{{Key: "expected", Value: pyjson.StringValue("'sip'")}}})
+		if got, want := validationErrorMaxSize(details), maxEncodedSize(validationErrorValue(details)); got != want {
+			t.Errorf("%s: bound %d, want %d", body, got, want)
+		}
+	}
+}
+
 // heapAfterGC is the live heap.
 func heapAfterGC() uint64 {
 	runtime.GC()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -59,12 +60,92 @@ func (l *lineListener) Accept() (net.Conn, error) {
 
 // lineConn is one connection. net/http reads it from one goroutine at a time (its
 // background read is over before the next read starts), so only atStart, which
-// Write sets, is shared.
+// Write sets, and the read deadline, which net/http sets while its background read
+// waits, are shared.
 type lineConn struct {
 	net.Conn
 	atStart atomic.Bool // the next bytes read begin a request line
 	line    []byte      // a request line being gathered across reads
 	out     []byte      // checked bytes not yet handed to net/http
+	// Write deadlines: the fake sets one before every answer (its WriteTimeout) and
+	// net/http clears it after; each move is a timer update in the runtime's poller,
+	// a tenth of a small request's cost. writeBy is the deadline on the socket;
+	// clearWrite a clear not yet made, made before any write. Only the goroutine
+	// serving the connection sets them (an HTTP/1.1 handler runs on it).
+	writeBy    time.Time
+	clearWrite bool
+	// Read deadlines: net/http moves the read deadline up to seven times a request
+	// (for the header, the body, its background read and the idle wait), most of them
+	// while no read waits. One asked for then (readNext) is made when the next read
+	// starts, if it differs from the one on the socket (readBy); while a read waits
+	// it is made at once.
+	rmu         sync.Mutex
+	reading     bool
+	readBy      time.Time
+	readNext    time.Time
+	readPending bool
+}
+
+// SetReadDeadline makes t the deadline of reads from now on: at once if a read
+// waits (net/http ends its background read so), else when the next read starts.
+func (c *lineConn) SetReadDeadline(t time.Time) error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.reading {
+		c.readBy, c.readPending = t, false
+		return c.Conn.SetReadDeadline(t)
+	}
+	c.readNext, c.readPending = t, true
+	return nil
+}
+
+// startRead makes the read deadline asked for since the last read.
+func (c *lineConn) startRead() error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.readPending {
+		c.readPending = false
+		if !c.readNext.Equal(c.readBy) {
+			c.readBy = c.readNext
+			if err := c.Conn.SetReadDeadline(c.readBy); err != nil {
+				return err
+			}
+		}
+	}
+	c.reading = true
+	return nil
+}
+
+func (c *lineConn) endRead() {
+	c.rmu.Lock()
+	c.reading = false
+	c.rmu.Unlock()
+}
+
+// SetWriteDeadline moves the write deadline, unless the one on the socket ends
+// earlier by less than a sixteenth of the time asked for: an answer then has at least
+// 15/16 of its time. A clear waits for the next write, which a new deadline usually
+// comes before.
+func (c *lineConn) SetWriteDeadline(t time.Time) error {
+	switch {
+	case t.IsZero():
+		c.clearWrite = !c.writeBy.IsZero()
+		return nil
+	case !c.writeBy.IsZero() && !t.Before(c.writeBy) && t.Sub(c.writeBy) < time.Until(t)/16:
+		c.clearWrite = false
+		return nil
+	}
+	c.writeBy, c.clearWrite = t, false
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines at once.
+func (c *lineConn) SetDeadline(t time.Time) error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.readBy, c.readPending = t, false
+	c.writeBy, c.clearWrite = t, false
+	return c.Conn.SetDeadline(t)
 }
 
 // NetConn returns the connection underneath, for connection faults that need it.
@@ -74,6 +155,12 @@ func (c *lineConn) NetConn() net.Conn { return c.Conn }
 // it only after this answer. An interim "100 Continue" is followed by the body, not
 // a request.
 func (c *lineConn) Write(p []byte) (int, error) {
+	if c.clearWrite {
+		c.writeBy, c.clearWrite = time.Time{}, false
+		if err := c.Conn.SetWriteDeadline(time.Time{}); err != nil {
+			return 0, err
+		}
+	}
 	if !bytes.HasPrefix(p, []byte("HTTP/1.1 1")) {
 		c.atStart.Store(true)
 	}
@@ -81,6 +168,14 @@ func (c *lineConn) Write(p []byte) (int, error) {
 }
 
 func (c *lineConn) Read(p []byte) (int, error) {
+	if err := c.startRead(); err != nil {
+		return 0, err
+	}
+	defer c.endRead()
+	return c.readChecked(p)
+}
+
+func (c *lineConn) readChecked(p []byte) (int, error) {
 	if len(c.out) > 0 {
 		n := copy(p, c.out)
 		c.out = c.out[n:]

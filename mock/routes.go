@@ -84,7 +84,7 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 		}
 	}
 	if rt.session != sessionNone {
-		name := x.r.Header.Get(SessionHeader)
+		name := get(x.r.Header, SessionHeader)
 		if rt.session == sessionAdmin {
 			if q := x.r.URL.Query().Get("session"); q != "" {
 				name = q

@@ -34,3 +34,13 @@ func TestOperationRouteAsRouter(t *testing.T) {
 		}
 	}
 }
+
+// The header names read with get are in canonical form, as net/http stores them.
+func TestHeaderKeysCanonical(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{hdrContentType, hdrPrefer, FaultHeader, SessionHeader} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("%q is stored as %q", k, c)
+		}
+	}
+}

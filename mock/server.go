@@ -30,11 +30,12 @@ type Server struct {
 	notFound    route
 	def         *sessionState
 	journal     *journal
-	state       budget              // store and fault rules of all sessions, in bytes
-	inflight    *semaphore.Weighted // request bodies, their trees and answers being held, in bytes
-	parking     *parking            // what requests sleeping in a fault delay hold instead
-	bodyWait    time.Duration       // how long a body waits for room in inflight
-	exchanges   sync.Pool           // *exchange, with their buffers
+	state       budget                          // store and fault rules of all sessions, in bytes
+	inflight    *semaphore.Weighted             // request bodies, their trees and answers being held, in bytes
+	parking     *parking                        // what requests sleeping in a fault delay hold instead
+	bodyWait    time.Duration                   // how long a body waits for room in inflight
+	exchanges   sync.Pool                       // *exchange, with their buffers
+	shapes      map[*spec.Provider]*recordShape // for the journal (journalrecord.go)
 
 	mu       sync.Mutex // guards sessions and evicted; taken only in session.go
 	sessions map[string]*sessionState
@@ -65,7 +66,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%s: %w", opts.SpecName, err)
 	}
 	s := &Server{doc: doc, opts: opts, log: opts.Logger, sessions: map[string]*sessionState{},
-		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{})}
+		journal: newJournal(opts.JournalBytes, opts.JournalSize), stopping: make(chan struct{}), shapes: recordShapes(doc)}
 	for _, w := range doc.Warnings {
 		s.log.Warn("spec: "+w.String(), "keyword", w.Keyword, "at", w.Pointer, "side", w.Side)
 	}

@@ -155,6 +155,25 @@ func validationErrorValue(details []spec.Detail) pyjson.Value {
 	return pyjson.ObjectValue([]pyjson.Member{{Key: "detail", Value: pyjson.ArrayValue(arr)}})
 }
 
+// validationErrorMaxSize is maxEncodedSize(validationErrorValue(details)), without
+// building the value: most 422s are small and rendered at once.
+func validationErrorMaxSize(details []spec.Detail) int64 {
+	n := int64(1+2) + 6*int64(len("detail")) + 3 + int64(len(details)) + 2
+	for i := range details {
+		d := &details[i]
+		members := int64(4)
+		n += 6*int64(len("type")+len("loc")+len("msg")+len("input")) + 4*3 +
+			maxEncodedSize(pyjson.StringValue(d.Type)) + maxEncodedSize(pyjson.ArrayValue(d.Loc)) +
+			maxEncodedSize(pyjson.StringValue(d.Msg)) + maxEncodedSize(d.Input)
+		if d.Ctx != nil {
+			members++
+			n += 6*int64(len("ctx")) + 3 + maxEncodedSize(pyjson.ObjectValue(d.Ctx))
+		}
+		n += members + 2
+	}
+	return n
+}
+
 // recordValue is a record as spec.Provider.AppendRecord renders it.
 func recordValue(p *spec.Provider, values []pyjson.Value) pyjson.Value {
 	m := make([]pyjson.Member, len(p.Fields))

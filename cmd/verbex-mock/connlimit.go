@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/verbex/verbex-mock/mock"
 )
@@ -23,11 +22,12 @@ type connLimiter struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
+	moves uint64 // counts state changes: the order they came in, without a clock
 }
 
 type connInfo struct {
 	state   http.ConnState
-	since   time.Time // when it entered state
+	since   uint64 // when it entered state, in connLimiter.moves
 	waiting bool      // its request sleeps in a fault rule's delay
 }
 
@@ -47,7 +47,8 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		victim = l.oldest()
 		delete(l.conns, victim)
 	}
-	l.conns[c] = &connInfo{state: http.StateNew, since: time.Now()}
+	l.moves++
+	l.conns[c] = &connInfo{state: http.StateNew, since: l.moves}
 	l.mu.Unlock()
 	if victim != nil {
 		victim.Close()
@@ -66,7 +67,7 @@ func (l *connLimiter) oldest() net.Conn {
 		if info.waiting {
 			r = 3
 		}
-		if best == nil || r < bestRank || r == bestRank && info.since.Before(bestInfo.since) {
+		if best == nil || r < bestRank || r == bestRank && info.since < bestInfo.since {
 			best, bestRank, bestInfo = c, r, info
 		}
 	}
@@ -96,7 +97,8 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 		delete(l.conns, c)
 	default:
 		if info, ok := l.conns[c]; ok {
-			info.state, info.since = state, time.Now()
+			l.moves++
+			info.state, info.since = state, l.moves
 		}
 	}
 }

@@ -65,14 +65,23 @@ func Append(dst []byte, v Value) ([]byte, error) {
 // only '"', '\\' and control characters are escaped. A string that is not valid UTF-8
 // (it holds a lone surrogate) cannot be sent and gives ErrUnencodable.
 func AppendString(dst []byte, s string) ([]byte, error) {
-	if !utf8.ValidString(s) {
-		return dst, ErrUnencodable
-	}
+	mark := len(dst)
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
+	start, checked := 0, false
+	for i := 0; i < len(s); {
+		if len(s)-i >= 8 && plainWord(s, i) { // most text: eight bytes at a time
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= utf8.RuneSelf && !checked { // what precedes is ASCII: check the rest once
+				if !utf8.ValidString(s[i:]) {
+					return dst[:mark], ErrUnencodable
+				}
+				checked = true
+			}
+			i++
 			continue
 		}
 		dst = append(dst, s[start:i]...)
@@ -94,10 +103,24 @@ func AppendString(dst []byte, s string) ([]byte, error) {
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 		}
-		start = i + 1
+		i++
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"'), nil
+}
+
+// plainWord reports whether the eight bytes of s at i are all ASCII that a JSON string
+// holds as it is: none below 0x20, none a quote or a backslash, none 0x80 or above.
+func plainWord(s string, i int) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	below := (x - ones*0x20) &^ x // a byte under 0x20 sets its high bit here
+	zeroQ := (quote - ones) &^ quote
+	zeroB := (backslash - ones) &^ backslash
+	return (below|zeroQ|zeroB|x)&highs == 0
 }
 
 // Marshal returns v as Append writes it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -86,6 +87,58 @@ func TestAppendString(t *testing.T) {
 	}
 	if _, err := AppendString(nil, "\xed\xa0\x80"); !errors.Is(err, ErrUnencodable) {
 		t.Errorf("lone surrogate: %v", err)
+	}
+}
+
+// AppendString reads eight bytes at a time: every byte it must escape or check, at
+// every place in and around a word, comes out as a byte-at-a-time encoder writes it.
+func TestAppendStringWords(t *testing.T) {
+	t.Parallel()
+	byByte := func(s string) (string, bool) {
+		if !utf8.ValidString(s) {
+			return "", false
+		}
+		out := []byte{'"'}
+		for _, c := range []byte(s) {
+			switch {
+			case c == '"' || c == '\\':
+				out = append(out, '\\', c)
+			case c == '\n':
+				out = append(out, `\n`...)
+			case c == '\r':
+				out = append(out, `\r`...)
+			case c == '\t':
+				out = append(out, `\t`...)
+			case c == '\b':
+				out = append(out, `\b`...)
+			case c == '\f':
+				out = append(out, `\f`...)
+			case c < 0x20:
+				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			default:
+				out = append(out, c)
+			}
+		}
+		return string(append(out, '"')), true
+	}
+	specials := []string{"\x00", "\x1f", "\x20", "\"", "\\", "\x7f", "é", "\u2028", "😀", "\xed\xa0\x80", "\xff", "\xc3", "!", "#", "[", "]", "\x21\x22"}
+	for n := range 20 {
+		for at := 0; at <= n; at++ {
+			for _, sp := range specials {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				want, ok := byByte(s)
+				got, err := AppendString([]byte("pre"), s)
+				if !ok {
+					if !errors.Is(err, ErrUnencodable) || string(got) != "pre" {
+						t.Errorf("%q: %q %v, want ErrUnencodable and dst as it was", s, got, err)
+					}
+					continue
+				}
+				if err != nil || string(got) != "pre"+want {
+					t.Errorf("%q: %s %v, want %s", s, got, err, want)
+				}
+			}
+		}
 	}
 }
 

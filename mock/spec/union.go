@@ -181,7 +181,35 @@ type Result struct {
 // objects): every branch is tried; of those that pass, the one that sets the most
 // fields (nested models' fields included) wins, then a branch that needed no lax
 // coercion, then the earlier; if none pass, all their errors are reported.
-func (u *Union) Validate(body pyjson.Value) Result {
+func (u *Union) Validate(body pyjson.Value) Result { return u.ValidateIn(nil, body) }
+
+// Scratch is room for a failed validation's errors that a caller validating many
+// bodies reuses: the fake keeps one per pooled request. The Details of a Result from
+// ValidateIn point into it until its next use or Reset.
+type Scratch struct {
+	loc, locs []pyjson.Value
+	details   []Detail
+}
+
+// maxScratch is how many values of room Reset keeps; a larger body's errors give
+// theirs back to the garbage collector.
+const maxScratch = 256
+
+// Reset drops what the last validation's errors refer to (the body's values), so a
+// pooled Scratch holds no request's data, and keeps the room unless it grew large.
+func (s *Scratch) Reset() {
+	clear(s.loc)
+	clear(s.locs)
+	clear(s.details)
+	if cap(s.locs) > maxScratch || cap(s.loc) > maxScratch || cap(s.details) > maxScratch {
+		*s = Scratch{}
+		return
+	}
+	s.loc, s.locs, s.details = s.loc[:0], s.locs[:0], s.details[:0]
+}
+
+// ValidateIn is Validate with the errors' room taken from s (nil: fresh room).
+func (u *Union) ValidateIn(s *Scratch, body pyjson.Value) Result {
 	best, bestCount, bestLax := -1, -1, false
 	for i, b := range u.Branches {
 		if ok, count, lax := b.passes(body); ok && (count > bestCount || (count == bestCount && bestLax && !lax)) {
@@ -206,13 +234,21 @@ func (u *Union) Validate(body pyjson.Value) Result {
 		out, _ := b.validate(&w, body)
 		return Result{Branch: b, Fields: out.Obj}
 	}
-	w := walker{collect: true, loc: make([]pyjson.Value, 1, 8), locs: make([]pyjson.Value, 0, 16), details: make([]Detail, 0, 4)}
-	w.loc[0] = pyjson.StringValue("body")
+	if s == nil {
+		s = &Scratch{}
+	}
+	if cap(s.loc) == 0 { // first use: room for the usual few errors at once
+		s.loc, s.locs, s.details = make([]pyjson.Value, 0, 8), make([]pyjson.Value, 0, 16), make([]Detail, 0, 4)
+	}
+	w := walker{collect: true, loc: append(s.loc[:0], pyjson.StringValue("body")), locs: s.locs[:0], details: s.details[:0]}
 	for _, b := range u.Branches {
 		if u.Titled {
 			w.loc = append(w.loc[:1], pyjson.StringValue(b.Title))
 		}
 		b.validate(&w, body)
 	}
+	// The walker's loc ends where it started; its room up to the deepest error is kept
+	// (and cleared by Reset) with the rest.
+	s.loc, s.locs, s.details = w.loc[:cap(w.loc)], w.locs, w.details
 	return Result{Details: w.details}
 }
