@@ -28,7 +28,7 @@ type connLimiter struct {
 type connInfo struct {
 	state   http.ConnState
 	since   uint64 // when it entered state, in connLimiter.moves
-	waiting bool      // its request sleeps in a fault rule's delay
+	waiting bool   // its request sleeps in a fault rule's delay
 }
 
 func limitConns(ln net.Listener, max int) *connLimiter {
