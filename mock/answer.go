@@ -255,11 +255,13 @@ func closeAfterAnswer(w http.ResponseWriter) io.Closer {
 }
 
 func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
+	now := time.Now()
 	if s.opts.WriteTimeout > 0 {
 		// Not supported by every ResponseWriter (a recorder in tests): then unbounded.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+		_ = http.NewResponseController(w).SetWriteDeadline(now.Add(s.opts.WriteTimeout))
 	}
 	h := w.Header()
+	h["Date"] = dateHeader(now)
 	for k, v := range a.header {
 		h[k] = v
 	}

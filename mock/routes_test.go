@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -41,6 +42,25 @@ func TestHeaderKeysCanonical(t *testing.T) {
 	for _, k := range []string{hdrContentType, hdrPrefer, FaultHeader, SessionHeader} {
 		if c := http.CanonicalHeaderKey(k); c != k {
 			t.Errorf("%q is stored as %q", k, c)
+		}
+	}
+}
+
+// Every answer carries the Date of its second, formatted once a second.
+func TestDateHeader(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	before := time.Now().Truncate(time.Second)
+	r := serve(t, s, patch(sipID, `{"friendly_name":"d"}`), false)
+	after := time.Now()
+	got, err := http.ParseTime(r.header.Get("Date"))
+	if err != nil || got.Before(before) || got.After(after) {
+		t.Errorf("Date %q (%v), want the time of the answer, between %v and %v", r.header.Get("Date"), err, before, after)
+	}
+	base := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{base, base.Add(999 * time.Millisecond), base.Add(time.Second), base.Add(time.Hour), base} {
+		if got, want := dateHeader(at)[0], at.Format(http.TimeFormat); got != want {
+			t.Errorf("at %v: %s, want %s", at, got, want)
 		}
 	}
 }
