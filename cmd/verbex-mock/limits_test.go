@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -162,5 +163,29 @@ func TestMemoryCeiling(t *testing.T) {
 	}
 	if got := memoryCeiling(c) >> 20; got != 272 {
 		t.Errorf("the defaults allow %d MiB; the README says 272", got)
+	}
+}
+
+// serve paces the collector at gcPercent, unless GOGC sets the pace.
+func TestGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	c, err := loadServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMEMLIMIT", "8GiB") // leave this test process's memory limit alone
+	for _, tt := range []struct {
+		env, why string
+		want     int
+	}{
+		{"", "GOGC unset", gcPercent},
+		{"150", "GOGC set", 100},
+	} {
+		t.Setenv("GOGC", tt.env)
+		setMemoryLimit(c)
+		if got := debug.SetGCPercent(100); got != tt.want {
+			t.Errorf("%s: GOGC %d, want %d", tt.why, got, tt.want)
+		}
 	}
 }
