@@ -230,7 +230,7 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 	}
 	elapsed := time.Since(x.start)
 	if x.journaled && x.sess != nil && s.journal.enabled() {
-		s.journal.add(x.sess, x.journalEntry(status, a, elapsed))
+		x.spare = s.journal.add(x.sess, x.journalEntry(status, a, elapsed))
 	}
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		s.log.Debug("request", "method", x.r.Method, "path", x.r.URL.Path, "status", status,
@@ -332,7 +332,8 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) ent
 		Validation: a.validation, Status: status, Fault: a.fault, DelaySkipped: a.delaySkipped,
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
-	}, x.body, answered, x.r.Header, a.record) // redacted as captured
+	}, x.body, answered, x.r.Header, a.record, x.spare) // redacted as captured
+	x.spare = nil
 	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
 		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}

@@ -52,3 +52,32 @@ func BenchmarkHandler(b *testing.B) {
 		})
 	}
 }
+
+// A session at its journal cap drops an entry for each it adds, and the new entry
+// takes the dropped one's buffer: a journaled request allocates no more than one
+// with the journal off.
+func TestJournalAtCapAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun
+	allocs := func(opts Options) float64 {
+		s := newServer(t, opts)
+		body := &rewindBody{}
+		r, _ := http.NewRequest(http.MethodPatch, "http://verbex-mock/v1/phone-numbers/"+sipID, body)
+		r.Header.Set("Content-Type", "application/json")
+		w := &discardWriter{h: http.Header{}}
+		run := func() {
+			body.Reset([]byte(`{"friendly_name":"cap"}`))
+			clear(w.h)
+			s.ServeHTTP(w, r)
+		}
+		for range 20 { // past the cap
+			run()
+		}
+		if w.status != http.StatusOK {
+			t.Fatalf("status %d", w.status)
+		}
+		return testing.AllocsPerRun(200, run)
+	}
+	on, off := allocs(Options{JournalSize: 10}), allocs(Options{JournalSize: -1})
+	if on > off {
+		t.Errorf("a journaled request allocates %v times, one with the journal off %v", on, off)
+	}
+}

@@ -42,6 +42,7 @@ type exchange struct {
 	out     []byte         // the answer being rendered
 	values  []pyjson.Value // a copy of a record's values to render outside the lock
 	scratch spec.Scratch   // room for the body's validation errors
+	spare   []byte         // a dropped journal entry's buffer, for the next capture
 }
 
 // newExchange takes an exchange from the server's pool; release gives it back.
@@ -64,10 +65,13 @@ func (s *Server) release(x *exchange) {
 	if x.buf.Cap() > maxPooledBuffer || cap(x.out) > maxPooledBuffer {
 		return
 	}
+	if cap(x.spare) > maxPooledBuffer {
+		x.spare = nil
+	}
 	x.buf.Reset()
 	x.scratch.Reset()
 	clear(x.values) // a pooled exchange keeps no record's text
-	*x = exchange{buf: x.buf, out: x.out[:0], values: x.values[:0], scratch: x.scratch}
+	*x = exchange{buf: x.buf, out: x.out[:0], values: x.values[:0], scratch: x.scratch, spare: x.spare}
 	s.exchanges.Put(x)
 }
 

@@ -119,10 +119,13 @@ func entrySize(e *JournalEntry) int64 {
 	return size
 }
 
-// add keeps an entry for ss, dropping the oldest ones that no longer fit.
-func (j *journal) add(ss *sessionState, en entry) {
+// add keeps an entry for ss, dropping the oldest ones that no longer fit. It returns
+// the text buffer of the last entry it dropped, for the next capture to reuse: a
+// session at its cap drops one entry for each it adds, and then the journal
+// allocates nothing.
+func (j *journal) add(ss *sessionState, en entry) (spare []byte) {
 	if !j.enabled() {
-		return
+		return nil
 	}
 	size := en.size
 	j.mu.Lock()
@@ -138,14 +141,17 @@ func (j *journal) add(ss *sessionState, en entry) {
 	j.used += size
 	l.bytes += size
 	for len(l.live()) > j.perSession {
-		j.killOldest(l)
+		spare = j.killOldest(l)
 	}
-	j.trim()
+	if s := j.trim(); s != nil {
+		spare = s
+	}
+	return spare
 }
 
 // trim drops entries until the journal fits its budget: the oldest of the session
 // that holds the most (among equals, the one whose oldest entry is oldest).
-func (j *journal) trim() {
+func (j *journal) trim() (spare []byte) {
 	for j.used > j.budget {
 		var big *sessionLog
 		for _, l := range j.logs {
@@ -157,14 +163,16 @@ func (j *journal) trim() {
 			}
 		}
 		if big == nil {
-			return
+			return spare
 		}
-		j.killOldest(big)
+		spare = j.killOldest(big)
 	}
+	return spare
 }
 
-// killOldest drops a session's oldest live entry.
-func (j *journal) killOldest(l *sessionLog) {
+// killOldest drops a session's oldest live entry and returns its text buffer (nil
+// once a reader has filled the entry).
+func (j *journal) killOldest(l *sessionLog) []byte {
 	en := l.entries[l.head]
 	j.used -= en.size
 	l.bytes -= en.size
@@ -174,6 +182,7 @@ func (j *journal) killOldest(l *sessionLog) {
 		l.entries = append(l.entries[:0], l.entries[l.head:]...)
 		l.head = 0
 	}
+	return en.raw
 }
 
 // clear drops a session's entries; its sequence numbers go on.
@@ -259,7 +268,7 @@ func (j *journal) usage() int64 {
 // the answer (each cut at maxJournalBody) and the request's headers (at most
 // maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
 // headers redacted), every text redacted as it is captured.
-func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *recordShape) entry {
+func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *recordShape, spare []byte) entry {
 	en := entry{JournalEntry: e}
 	if len(body) > maxJournalBody {
 		body, en.BodyTruncated = body[:maxJournalBody], true
@@ -283,7 +292,7 @@ func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *re
 	// Redacted here, once, as they are copied in, before anything is kept or counted:
 	// no secret is held in clear, and what is kept is what counts (redaction may
 	// lengthen the text: "token":1 becomes "token":"[REDACTED]").
-	en.raw = make([]byte, 0, len(body)+len(answer)+text+redactionRoom)
+	en.raw = reuse(spare, len(body)+len(answer)+text+redactionRoom)
 	en.raw = protocol.AppendRedacted(en.raw, bytesView(body))
 	en.bodyLen = len(en.raw)
 	if record != nil && len(answer) > 0 && !en.ResponseBodyTruncated {
@@ -363,6 +372,19 @@ func readString(s string) (string, string) {
 	n, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
 	return s[w : w+int(n)], s[w+int(n):]
 }
+
+// reuse is spare, emptied, if it holds need bytes and not much more (what an entry
+// holds beyond its text is not counted in the budget, beyond journalEntryOverhead);
+// else a new buffer.
+func reuse(spare []byte, need int) []byte {
+	if cap(spare) >= need && cap(spare) <= need+spareSlack {
+		return spare[:0]
+	}
+	return make([]byte, 0, need)
+}
+
+// spareSlack is how much larger than needed a reused buffer may be.
+const spareSlack = 256
 
 // redactionRoom is room for what redaction usually adds (a short secret becomes
 // "[REDACTED]"), so that the entry stays one allocation.

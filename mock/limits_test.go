@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,42 @@ func TestJournalListing(t *testing.T) {
 	for _, q := range []string{"?since=x", "?limit=-1", "?order=up"} {
 		if got := serve(t, s, req{method: http.MethodGet, path: "/__admin/requests" + q}, false); got.status != 400 {
 			t.Errorf("%s: %d, want 400", q, got.status)
+		}
+	}
+}
+
+// Entries that take the buffers of the ones they push out, of every size in turn,
+// keep their own text and nothing of the old.
+func TestJournalReusedBuffersKeepTheirOwnText(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{JournalSize: 3})
+	var sent []string
+	for i := range 40 {
+		n := 300 - 5*i // shorter each time: the buffer pushed out fits the next entry
+		if i%4 == 3 {
+			n = 1 // and now and then one that must not take it
+		}
+		name := strings.Repeat(string(rune('a'+i%26)), n)
+		body := `{"friendly_name":"` + name + `","sip_trunk_password":"pw` + strconv.Itoa(i) + `"}`
+		if r := serve(t, s, patch(sipID, body), false); r.status != http.StatusOK {
+			t.Fatalf("status %d", r.status)
+		}
+		sent = append(sent, strings.Replace(body, `"pw`+strconv.Itoa(i)+`"`, `"`+Redacted+`"`, 1))
+	}
+	got := serve(t, s, req{method: http.MethodGet, path: "/__admin/requests"}, false)
+	var v struct{ Requests []JournalEntry }
+	if err := json.Unmarshal([]byte(got.body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Requests) != 3 {
+		t.Fatalf("%d entries, want 3", len(v.Requests))
+	}
+	for i, e := range v.Requests {
+		if want := sent[len(sent)-3+i]; e.Body != want || !strings.Contains(e.ResponseBody, want[len(`{"friendly_name":"`):strings.Index(want, `",`)]) {
+			t.Errorf("entry %d: body %q, want %q; answer %q", e.Seq, e.Body, want, e.ResponseBody)
+		}
+		if strings.Contains(e.ResponseBody, "pw") {
+			t.Errorf("entry %d: answer holds a secret: %s", e.Seq, e.ResponseBody)
 		}
 	}
 }
