@@ -84,3 +84,23 @@ func TestJournalAtCapAllocatesNothing(t *testing.T) { // not parallel: AllocsPer
 		t.Errorf("a journaled request allocates %v times, one with the journal off %v", on, off)
 	}
 }
+
+// The same at the journal itself, where the race detector changes nothing: capture
+// into the buffer the last add gave back, add, and nothing is allocated.
+func TestJournalReusesDroppedBuffers(t *testing.T) { // not parallel: AllocsPerRun
+	j := newJournal(1<<20, 3)
+	ss := &sessionState{}
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"test"}}
+	body, answer := []byte(`{"friendly_name":"x","phone_number":"+1"}`), []byte(`{"detail":"Phone number not found"}`)
+	var spare []byte
+	step := func() {
+		en := captureEntry(JournalEntry{Method: http.MethodPatch, Path: "/v1/phone-numbers/x", Status: 404}, body, answer, h, nil, spare)
+		spare = j.add(ss, en)
+	}
+	for range 5 { // past the cap
+		step()
+	}
+	if allocs := testing.AllocsPerRun(100, step); allocs != 0 {
+		t.Errorf("a capture at the cap allocates %v times, want 0", allocs)
+	}
+}
