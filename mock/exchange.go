@@ -65,8 +65,8 @@ func (s *Server) release(x *exchange) {
 	if x.buf.Cap() > maxPooledBuffer || cap(x.out) > maxPooledBuffer {
 		return
 	}
-	if cap(x.spare) > maxPooledBuffer {
-		x.spare = nil
+	if cap(x.spare) > smallBody {
+		x.spare = nil // within what a connection may cost uncounted (a small body's worth)
 	}
 	x.buf.Reset()
 	x.scratch.Reset()
