@@ -92,12 +92,14 @@ const plainServerError = "Internal Server Error"
 // isPlainServerError reports whether a fault rule's answer is Starlette's plain 500,
 // which the real service sends only for an unhandled error (so uvicorn closes after it).
 func (a *answer) isPlainServerError() bool {
+	if a.status != http.StatusInternalServerError || string(a.body) != plainServerError {
+		return false // every other answer, before any header is read
+	}
 	ct := a.contentType
 	if v := get(a.header, hdrContentType); v != "" {
 		ct = v
 	}
-	return a.status == http.StatusInternalServerError && string(a.body) == plainServerError &&
-		strings.HasPrefix(ct, "text/plain")
+	return strings.HasPrefix(ct, "text/plain")
 }
 
 // validationAnswer is FastAPI's 422, rendered into dst; a body that cannot be encoded
@@ -333,7 +335,6 @@ func (x *exchange) journalEntry(status int, a answer, elapsed time.Duration) ent
 		ConnectionClosed: a.closed, OffDocument: a.offSchema,
 		DurationMS: float64(elapsed.Microseconds()) / 1000,
 	}, x.body, answered, x.r.Header, a.record, x.spare) // redacted as captured
-	x.spare = nil
 	if status != 0 && a.value != nil && a.size > int64(len(answered)) {
 		en.ResponseBodyTruncated = true // a streamed answer keeps only its start
 	}

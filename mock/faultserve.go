@@ -212,7 +212,7 @@ func (s *Server) breakConnection(w http.ResponseWriter, a answer) (io.Closer, in
 		h.Set("Content-Type", a.contentType)
 	}
 	h.Set("Content-Length", fmt.Sprint(len(a.body)))
-	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	h["Date"] = dateHeader(time.Now())
 	if err := h.Write(bw); err != nil {
 		return conn, a.status, fmt.Errorf("mock: writing fault headers: %w", err)
 	}

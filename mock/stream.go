@@ -149,8 +149,8 @@ func maxEncodedSize(v pyjson.Value) int64 {
 // spec.AppendValidationError renders it.
 func validationErrorValue(details []spec.Detail) pyjson.Value {
 	arr := make([]pyjson.Value, len(details))
-	for i, d := range details {
-		arr[i] = d.Value()
+	for i := range details {
+		arr[i] = details[i].Value()
 	}
 	return pyjson.ObjectValue([]pyjson.Member{{Key: "detail", Value: pyjson.ArrayValue(arr)}})
 }
@@ -158,18 +158,11 @@ func validationErrorValue(details []spec.Detail) pyjson.Value {
 // validationErrorMaxSize is maxEncodedSize(validationErrorValue(details)), without
 // building the value: most 422s are small and rendered at once.
 func validationErrorMaxSize(details []spec.Detail) int64 {
+	var room [5]pyjson.Member
+	// {"detail":[…]}: the object and its key, the array's brackets and commas.
 	n := int64(1+2) + 6*int64(len("detail")) + 3 + int64(len(details)) + 2
 	for i := range details {
-		d := &details[i]
-		members := int64(4)
-		n += 6*int64(len("type")+len("loc")+len("msg")+len("input")) + 4*3 +
-			maxEncodedSize(pyjson.StringValue(d.Type)) + maxEncodedSize(pyjson.ArrayValue(d.Loc)) +
-			maxEncodedSize(pyjson.StringValue(d.Msg)) + maxEncodedSize(d.Input)
-		if d.Ctx != nil {
-			members++
-			n += 6*int64(len("ctx")) + 3 + maxEncodedSize(pyjson.ObjectValue(d.Ctx))
-		}
-		n += members + 2
+		n += maxEncodedSize(pyjson.ObjectValue(details[i].Members(room[:0])))
 	}
 	return n
 }

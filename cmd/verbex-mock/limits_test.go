@@ -183,7 +183,7 @@ func TestGCPercent(t *testing.T) {
 		{"150", "GOGC set", 100},
 	} {
 		t.Setenv("GOGC", tt.env)
-		setMemoryLimit(c)
+		tuneMemory(c)
 		if got := debug.SetGCPercent(100); got != tt.want {
 			t.Errorf("%s: GOGC %d, want %d", tt.why, got, tt.want)
 		}

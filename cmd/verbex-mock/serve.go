@@ -169,7 +169,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	ceiling := setMemoryLimit(c)
+	ceiling := tuneMemory(c)
 	started := func(url string) []any { return startAttrs(url, srv, ceiling) }
 	// Request lines are read as uvicorn reads them, before net/http sees them.
 	return serveUntilSignal(ctx, mock.Listener(ln), srv, c.limits(), log, started, srv.Drain)
@@ -206,11 +206,11 @@ func startAttrs(url string, srv *mock.Server, ceiling int64) []any {
 	return append(attrs, "memory_ceiling_mb", ceiling>>20)
 }
 
-// setMemoryLimit makes the memory the limits allow the soft memory limit, unless
-// GOMEMLIMIT sets one: the budgets bound what is live, and the limit keeps the
-// collector from letting garbage double it. It also sets the collector's pace to
-// gcPercent, unless GOGC sets one.
-func setMemoryLimit(c serveConfig) int64 {
+// tuneMemory sets the collector's pace to gcPercent, unless GOGC sets one, and
+// makes the memory the limits allow the soft memory limit, unless GOMEMLIMIT sets
+// one: the budgets bound what is live, and the limit keeps the collector from
+// letting garbage outgrow it.
+func tuneMemory(c serveConfig) int64 {
 	ceiling := memoryCeiling(c)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(ceiling)

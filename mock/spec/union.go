@@ -97,17 +97,22 @@ type Detail struct {
 }
 
 // Value renders d in pydantic's key order: type, loc, msg, input, ctx.
-func (d Detail) Value() pyjson.Value {
-	m := []pyjson.Member{
-		{Key: "type", Value: pyjson.StringValue(d.Type)},
-		{Key: "loc", Value: pyjson.ArrayValue(d.Loc)},
-		{Key: "msg", Value: pyjson.StringValue(d.Msg)},
-		{Key: "input", Value: d.Input},
-	}
+func (d *Detail) Value() pyjson.Value {
+	return pyjson.ObjectValue(d.Members(make([]pyjson.Member, 0, 5)))
+}
+
+// Members appends d's members in Value's order to dst; with room for five, it
+// allocates nothing.
+func (d *Detail) Members(dst []pyjson.Member) []pyjson.Member {
+	dst = append(dst,
+		pyjson.Member{Key: "type", Value: pyjson.StringValue(d.Type)},
+		pyjson.Member{Key: "loc", Value: pyjson.ArrayValue(d.Loc)},
+		pyjson.Member{Key: "msg", Value: pyjson.StringValue(d.Msg)},
+		pyjson.Member{Key: "input", Value: d.Input})
 	if d.Ctx != nil {
-		m = append(m, pyjson.Member{Key: "ctx", Value: pyjson.ObjectValue(d.Ctx)})
+		dst = append(dst, pyjson.Member{Key: "ctx", Value: pyjson.ObjectValue(d.Ctx)})
 	}
-	return pyjson.ObjectValue(m)
+	return dst
 }
 
 // AppendValidationError appends the HTTPValidationError body {"detail":[…]}: each
