@@ -68,8 +68,7 @@ func TestStreamedAnswersAreAppendsBytes(t *testing.T) {
 
 // The 422's size bound, computed without building the body's value, is the bound of
 // the value the streamed answer encodes.
-func TestValidationErrorMaxSize(t *testing.T) {
-	t.Parallel()
+func TestValidationErrorMaxSize(t *testing.T) { // not parallel: AllocsPerRun
 	s := newServer(t, Options{})
 	for _, body := range []string{
 		`{"friendly_name":123}`,
@@ -90,6 +89,9 @@ func TestValidationErrorMaxSize(t *testing.T) {
 			Ctx: []pyjson.Member{{Key: "expected", Value: pyjson.StringValue("'sip'")}}})
 		if got, want := validationErrorMaxSize(details), maxEncodedSize(validationErrorValue(details)); got != want {
 			t.Errorf("%s: bound %d, want %d", body, got, want)
+		}
+		if allocs := testing.AllocsPerRun(10, func() { validationErrorMaxSize(details) }); allocs != 0 {
+			t.Errorf("%s: the bound allocates %v times, want 0 (it is on every 422's path)", body, allocs)
 		}
 	}
 }

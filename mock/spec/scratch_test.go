@@ -53,3 +53,24 @@ func TestScratchReuse(t *testing.T) {
 		}
 	}
 }
+
+// Validating in reused room allocates nothing for a 422's errors: the fake's 422
+// path depends on it.
+func TestValidateInReusesRoom(t *testing.T) { // not parallel: AllocsPerRun
+	d := load(t)
+	v, err := pyjson.Decode([]byte(`{"friendly_name":123,"inbound_agent_id":[1]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Scratch
+	step := func() {
+		if res := d.Union.ValidateIn(&s, v); len(res.Details) == 0 {
+			t.Fatal("valid, want errors")
+		}
+		s.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(100, step); allocs != 0 {
+		t.Errorf("%v allocations a validation, want 0", allocs)
+	}
+}
