@@ -58,7 +58,7 @@ type answer struct {
 	unhandled    bool         // Starlette's plain 500 for an unhandled error: uvicorn closes the connection after it
 	closed       bool         // the connection was closed after the answer
 	offSchema    bool         // a stored value the response schema does not allow, answered as the service would
-	record       *recordShape // body is a record of this shape (journaled by field, journalrecord.go)
+	record       recordLayout // body is a record of this layout (journaled by field, journalrecord.go)
 
 	stream func(w io.Writer) error // writes a long body piece by piece, instead of body
 	page   http.Handler            // a static page that writes itself (conditional GETs, HEAD)

@@ -79,13 +79,13 @@ func recordAnswer(x *exchange, p *spec.Provider, values []pyjson.Value) answer {
 		}
 		return serverErrorAnswer()
 	}
-	out, err := p.AppendRecord(x.out[:0], values)
-	x.out = out
+	out, ends, err := p.AppendRecordEnds(x.out[:0], values, x.ends[:0])
+	x.out, x.ends = out, ends
 	if err != nil {
 		return serverErrorAnswer()
 	}
 	a := jsonAnswer(http.StatusOK, out)
-	a.record = x.s.shapes[p]
+	a.record = recordLayout{x.s.shapes[p], ends}
 	return a
 }
 

@@ -94,7 +94,7 @@ func TestJournalReusesDroppedBuffers(t *testing.T) { // not parallel: AllocsPerR
 	body, answer := []byte(`{"friendly_name":"x","phone_number":"+1"}`), []byte(`{"detail":"Phone number not found"}`)
 	var spare []byte
 	step := func() {
-		en := captureEntry(JournalEntry{Method: http.MethodPatch, Path: "/v1/phone-numbers/x", Status: 404}, body, answer, h, nil, spare)
+		en := captureEntry(JournalEntry{Method: http.MethodPatch, Path: "/v1/phone-numbers/x", Status: 404}, body, answer, h, recordLayout{}, spare)
 		spare = j.add(ss, en)
 	}
 	for range 5 { // past the cap
@@ -102,5 +102,47 @@ func TestJournalReusesDroppedBuffers(t *testing.T) { // not parallel: AllocsPerR
 	}
 	if allocs := testing.AllocsPerRun(100, step); allocs != 0 {
 		t.Errorf("a capture at the cap allocates %v times, want 0", allocs)
+	}
+}
+
+// TestRequestAllocationCeilings holds what BenchmarkHandler measures (with the
+// journal on, at its cap): allocations per request are most of what the garbage
+// collector costs under load, and a change that brings one back fails here, not only
+// in a slower benchmark. The valid update allocates the body's decoded text, its
+// one member, the validated fields and the test's own body; the 422 no tree of its
+// details.
+func TestRequestAllocationCeilings(t *testing.T) { // not parallel: AllocsPerRun
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop pooled requests at random")
+	}
+	for _, c := range []struct {
+		name, method, id, body string
+		status                 int
+		most                   float64
+	}{
+		{"valid", http.MethodPatch, sipID, `{"friendly_name":"bench"}`, 200, 4},
+		{"invalid_422", http.MethodPatch, sipID, `{"friendly_name":123}`, 422, 3},
+		{"unknown_404", http.MethodPatch, unknown, `{"friendly_name":"bench"}`, 404, 13},
+		{"method_405", http.MethodGet, sipID, ``, 405, 9},
+	} {
+		s := newServer(t, Options{JournalSize: 10})
+		body := &rewindBody{}
+		r, _ := http.NewRequest(c.method, "http://verbex-mock/v1/phone-numbers/"+c.id, body)
+		r.Header.Set("Content-Type", "application/json")
+		w := &discardWriter{h: http.Header{}}
+		run := func() {
+			body.Reset([]byte(c.body))
+			clear(w.h)
+			s.ServeHTTP(w, r)
+		}
+		for range 20 { // past the journal's cap
+			run()
+		}
+		if w.status != c.status {
+			t.Fatalf("%s: status %d, want %d", c.name, w.status, c.status)
+		}
+		if allocs := testing.AllocsPerRun(200, run); allocs > c.most {
+			t.Errorf("%s: %v allocations a request, at most %v before", c.name, allocs, c.most)
+		}
 	}
 }

@@ -40,6 +40,7 @@ type exchange struct {
 	err     error
 
 	out     []byte         // the answer being rendered
+	ends    []int32        // where a record answer's values end in out
 	values  []pyjson.Value // a copy of a record's values to render outside the lock
 	scratch spec.Scratch   // room for the body's validation errors
 	spare   []byte         // a dropped journal entry's buffer, for the next capture
@@ -71,7 +72,7 @@ func (s *Server) release(x *exchange) {
 	x.buf.Reset()
 	x.scratch.Reset()
 	clear(x.values) // a pooled exchange keeps no record's text
-	*x = exchange{buf: x.buf, out: x.out[:0], values: x.values[:0], scratch: x.scratch, spare: x.spare}
+	*x = exchange{buf: x.buf, out: x.out[:0], ends: x.ends[:0], values: x.values[:0], scratch: x.scratch, spare: x.spare}
 	s.exchanges.Put(x)
 }
 

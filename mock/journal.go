@@ -81,14 +81,47 @@ type journal struct {
 	logs       map[*sessionState]*sessionLog
 }
 
+// sessionLog is one session's entries in a ring, oldest at head: a session at its
+// cap drops one entry for each it adds, and nothing moves.
 type sessionLog struct {
-	entries []entry // this session's entries, oldest first; live from head on
-	head    int
-	seq     int64
-	bytes   int64 // what the live entries cost
+	ring  []entry
+	head  int
+	n     int   // live entries
+	seq   int64 // the last entry's
+	bytes int64 // what the live entries cost
 }
 
-func (l *sessionLog) live() []entry { return l.entries[l.head:] }
+// at is the i-th live entry, oldest first.
+func (l *sessionLog) at(i int) *entry { return &l.ring[(l.head+i)%len(l.ring)] }
+
+func (l *sessionLog) push(en entry) {
+	if l.n == len(l.ring) {
+		l.resize(max(8, 2*len(l.ring)))
+	}
+	*l.at(l.n) = en
+	l.n++
+}
+
+// pop drops the oldest entry and returns it. A ring left three quarters empty (its
+// session's entries trimmed for the journal's budget, or cleared) is halved.
+func (l *sessionLog) pop() entry {
+	en := *l.at(0)
+	*l.at(0) = entry{}
+	l.head = (l.head + 1) % len(l.ring)
+	l.n--
+	if len(l.ring) > 8 && l.n < len(l.ring)/4 {
+		l.resize(len(l.ring) / 2)
+	}
+	return en
+}
+
+func (l *sessionLog) resize(size int) {
+	ring := make([]entry, size)
+	for i := range l.n {
+		ring[i] = *l.at(i)
+	}
+	l.ring, l.head = ring, 0
+}
 
 // entry is one exchange as captured: one allocation (raw) per request. Header, Body,
 // ResponseBody and the redacted Query are filled from raw when a reader first asks
@@ -137,10 +170,10 @@ func (j *journal) add(ss *sessionState, en entry) (spare []byte) {
 	}
 	l.seq++
 	en.Seq = l.seq
-	l.entries = append(l.entries, en)
+	l.push(en)
 	j.used += size
 	l.bytes += size
-	for len(l.live()) > j.perSession {
+	for l.n > j.perSession {
 		spare = j.killOldest(l)
 	}
 	if s := j.trim(); s != nil {
@@ -155,10 +188,10 @@ func (j *journal) trim() (spare []byte) {
 	for j.used > j.budget {
 		var big *sessionLog
 		for _, l := range j.logs {
-			if len(l.live()) == 0 {
+			if l.n == 0 {
 				continue
 			}
-			if big == nil || l.bytes > big.bytes || l.bytes == big.bytes && l.live()[0].Time.Before(big.live()[0].Time) {
+			if big == nil || l.bytes > big.bytes || l.bytes == big.bytes && l.at(0).Time.Before(big.at(0).Time) {
 				big = l
 			}
 		}
@@ -173,15 +206,9 @@ func (j *journal) trim() (spare []byte) {
 // killOldest drops a session's oldest live entry and returns its text buffer (nil
 // once a reader has filled the entry).
 func (j *journal) killOldest(l *sessionLog) []byte {
-	en := l.entries[l.head]
+	en := l.pop()
 	j.used -= en.size
 	l.bytes -= en.size
-	l.entries[l.head] = entry{}
-	l.head++
-	if l.head > len(l.entries)/2 {
-		l.entries = append(l.entries[:0], l.entries[l.head:]...)
-		l.head = 0
-	}
 	return en.raw
 }
 
@@ -190,7 +217,7 @@ func (j *journal) clear(ss *sessionState) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if l := j.logs[ss]; l != nil {
-		for len(l.live()) > 0 {
+		for l.n > 0 {
 			j.killOldest(l)
 		}
 	}
@@ -212,9 +239,9 @@ type JournalQuery struct {
 	NewestFirst bool
 }
 
-// list returns copies of a session's entries that q selects, secrets redacted.
-// Bodies are redacted here, once per entry, not when they are added: most entries
-// are never read, and redaction would otherwise cost a third of every request.
+// list returns copies of a session's entries that q selects (redacted when they were
+// captured). An entry's fields are filled from its text when first listed: most
+// entries are never read.
 func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -223,10 +250,9 @@ func (j *journal) list(ss *sessionState, q JournalQuery) []JournalEntry {
 		return []JournalEntry{}
 	}
 	var sel []*entry
-	live := l.live()
-	for i := range live {
-		if live[i].Seq > q.Since {
-			sel = append(sel, &live[i])
+	for i := range l.n {
+		if en := l.at(i); en.Seq > q.Since {
+			sel = append(sel, en)
 		}
 	}
 	if q.NewestFirst {
@@ -252,7 +278,7 @@ func (j *journal) stats(ss *sessionState) (entries int, bytes int64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if l := j.logs[ss]; l != nil {
-		return len(l.live()), l.bytes
+		return l.n, l.bytes
 	}
 	return 0, 0
 }
@@ -268,7 +294,7 @@ func (j *journal) usage() int64 {
 // the answer (each cut at maxJournalBody) and the request's headers (at most
 // maxJournalHeaders names, maxJournalHeaderValue bytes of values each, credential
 // headers redacted), every text redacted as it is captured.
-func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *recordShape, spare []byte) entry {
+func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record recordLayout, spare []byte) entry {
 	en := entry{JournalEntry: e}
 	if len(body) > maxJournalBody {
 		body, en.BodyTruncated = body[:maxJournalBody], true
@@ -295,7 +321,7 @@ func captureEntry(e JournalEntry, body, answer []byte, h http.Header, record *re
 	en.raw = reuse(spare, len(body)+len(answer)+text+redactionRoom)
 	en.raw = protocol.AppendRedacted(en.raw, bytesView(body))
 	en.bodyLen = len(en.raw)
-	if record != nil && len(answer) > 0 && !en.ResponseBodyTruncated {
+	if record.shape != nil && len(answer) > 0 && !en.ResponseBodyTruncated {
 		en.raw = appendRecordRedacted(en.raw, answer, record)
 	} else {
 		en.raw = protocol.AppendRedacted(en.raw, bytesView(answer))

@@ -1,8 +1,6 @@
 package mock
 
 import (
-	"strings"
-
 	"github.com/verbex/verbex-mock/mock/protocol"
 	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
@@ -14,6 +12,13 @@ import (
 type recordShape struct {
 	keys   []string // `"name":`
 	secret []bool
+}
+
+// recordLayout says that an answer is a record of shape, its values ending at ends
+// (spec.Provider.AppendRecordEnds); shape is nil for any other answer.
+type recordLayout struct {
+	shape *recordShape
+	ends  []int32
 }
 
 func recordShapes(doc *spec.Document) map[*spec.Provider]*recordShape {
@@ -33,42 +38,36 @@ func recordShapes(doc *spec.Document) map[*spec.Provider]*recordShape {
 }
 
 // appendRecordRedacted appends what protocol.AppendRedacted makes of answer, a
-// record the fake rendered, without the scanner: the keys are known, so the value of
-// a field named like a secret is written as "[REDACTED]" and only a value whose own
-// text may hold a secret is redacted as text. A valid update's answer always carries
-// the record's credentials, and scanning it cost a third of the request.
-// TestRecordRedactedAsText holds the two equal.
-func appendRecordRedacted(dst, answer []byte, r *recordShape) []byte {
-	start, text := len(dst), bytesView(answer)
-	i := 1 // after '{'
-	dst = append(dst, '{')
+// record the fake rendered, without the scanner: the keys are known, and ends (from
+// spec.Provider.AppendRecordEnds) says where each value ends, so the value of a field
+// named like a secret is written as "[REDACTED]", only a value whose own text may
+// hold a secret is redacted as text, and the rest is copied in runs. A valid
+// update's answer always carries the record's credentials, and scanning it cost a
+// third of the request. TestRecordRedactedAsText holds the two equal.
+func appendRecordRedacted(dst, answer []byte, record recordLayout) []byte {
+	text, r, ends := bytesView(answer), record.shape, record.ends
+	if len(ends) != len(r.keys) || len(ends) == 0 || int(ends[len(ends)-1]) != len(text)-1 {
+		return protocol.AppendRedacted(dst, text) // not the record after all
+	}
+	copied, valueStart := 0, 1 // after '{'
 	for f, key := range r.keys {
-		if f > 0 {
-			if i >= len(text) || text[i] != ',' {
-				return protocol.AppendRedacted(dst[:start], text)
-			}
-			i++
-			dst = append(dst, ',')
+		valueStart += len(key)
+		end := int(ends[f])
+		if valueStart > end || text[valueStart-len(key):valueStart] != key {
+			return protocol.AppendRedacted(dst, text)
 		}
-		if !strings.HasPrefix(text[i:], key) {
-			return protocol.AppendRedacted(dst[:start], text) // not the record after all
-		}
-		i += len(key)
-		valueEnd := protocol.JSONValueEnd(text, i)
-		dst = append(dst, key...)
-		value := text[i:valueEnd]
+		value := text[valueStart:end]
 		switch {
 		case r.secret[f]:
+			dst = append(dst, text[copied:valueStart]...)
 			dst = append(dst, `"`+Redacted+`"`...)
+			copied = end
 		case protocol.MayHoldSecret(value):
+			dst = append(dst, text[copied:valueStart]...)
 			dst = protocol.AppendRedacted(dst, value)
-		default:
-			dst = append(dst, value...)
+			copied = end
 		}
-		i = valueEnd
+		valueStart = end + 1 // after ','
 	}
-	if i != len(text)-1 || text[i] != '}' {
-		return protocol.AppendRedacted(dst[:start], text)
-	}
-	return append(dst, '}')
+	return append(dst, text[copied:]...)
 }

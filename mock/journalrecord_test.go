@@ -2,6 +2,7 @@ package mock
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/verbex/verbex-mock/mock/protocol"
@@ -37,22 +38,40 @@ func TestRecordRedactedAsText(t *testing.T) {
 				vals[i] = values[(i+shift)%len(values)]
 			}
 			t.Run(fmt.Sprintf("%s/%d", p.Title, shift), func(t *testing.T) {
-				answer, err := p.AppendRecord(nil, vals)
+				answer, ends, err := p.AppendRecordEnds([]byte("before"), vals, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
+				answer = answer[len("before"):]
 				want := string(protocol.AppendRedacted(nil, string(answer)))
-				got := string(appendRecordRedacted([]byte("pre"), answer, s.shapes[p]))
+				got := string(appendRecordRedacted([]byte("pre"), answer, recordLayout{s.shapes[p], ends}))
 				if got != "pre"+want {
 					t.Errorf("by field:\n%s\nas text:\n%s", got[3:], want)
 				}
 			})
 		}
 	}
-	// Values that do not make this record: the answer is redacted as text.
+	// Ends that do not make this record: the answer is redacted as text.
 	p := s.doc.Providers[0]
-	answer := []byte(`{"sip_trunk_password":"x"}`)
-	if got, want := string(appendRecordRedacted(nil, answer, s.shapes[p])), string(protocol.AppendRedacted(nil, string(answer))); got != want {
-		t.Errorf("with no values: %s, want %s", got, want)
+	answer, ends, err := p.AppendRecordEnds(nil, make([]pyjson.Value, len(p.Fields)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := []byte(`{"sip_trunk_password":"x"}`)
+	shifted := slices.Clone(ends)
+	shifted[0]--
+	other := slices.Clone(answer)
+	other[1] = 'X' // a key not the shape's
+	for name, c := range map[string]struct {
+		answer []byte
+		ends   []int32
+	}{
+		"no ends": {answer, nil}, "too few": {answer, ends[1:]}, "not its text": {short, ends},
+		"a value cut short": {answer, shifted}, "another key": {other, ends},
+	} {
+		want := string(protocol.AppendRedacted(nil, string(c.answer)))
+		if got := string(appendRecordRedacted(nil, c.answer, recordLayout{s.shapes[p], c.ends})); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
 	}
 }

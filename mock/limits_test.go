@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -465,5 +467,72 @@ func TestRedactBodyIgnoresCase(t *testing.T) {
 	t.Parallel()
 	if got := string(protocol.AppendRedacted(nil, `{"Sip_Trunk_PassWord":"x1"}`)); strings.Contains(got, "x1") {
 		t.Errorf("a credential key in mixed case kept its value: %s", got)
+	}
+}
+
+// TestJournalRingKeepsOrder drives a session's ring with random adds (the cap
+// dropping the oldest), budget trims and clears, beside a plain slice of the same
+// entries: listings in either order, with since and limit, must agree after every
+// step, whether the ring has wrapped, grown or been halved.
+func TestJournalRingKeepsOrder(t *testing.T) {
+	t.Parallel()
+	const perSession = 37
+	j := newJournal(1<<40, perSession)
+	ss := &sessionState{}
+	var model []int64 // live seqs, oldest first
+	var seq int64
+	rng := rand.New(rand.NewPCG(3, 4))
+	for step := range 5000 {
+		switch op := rng.IntN(100); {
+		case op < 85:
+			seq++
+			j.add(ss, captureEntry(JournalEntry{Status: 200}, []byte("x"), nil, nil, recordLayout{}, nil))
+			if model = append(model, seq); len(model) > perSession {
+				model = model[1:]
+			}
+		case op < 97:
+			for range rng.IntN(30) { // as the budget's trim does
+				if l := j.logs[ss]; l != nil && l.n > 0 {
+					j.killOldest(l)
+					model = model[1:]
+				}
+			}
+		default:
+			j.clear(ss)
+			model = nil
+			if l := j.logs[ss]; l != nil && len(l.ring) > 8 {
+				t.Fatalf("step %d: a cleared session keeps a ring of %d slots", step, len(l.ring))
+			}
+		}
+		since := int64(0)
+		if len(model) > 0 && rng.IntN(2) == 0 {
+			since = model[rng.IntN(len(model))]
+		}
+		q := JournalQuery{Since: since, Limit: rng.IntN(5), NewestFirst: rng.IntN(2) == 0}
+		var want []int64
+		for _, s := range model {
+			if s > since {
+				want = append(want, s)
+			}
+		}
+		if q.NewestFirst {
+			slices.Reverse(want)
+		}
+		if q.Limit > 0 && len(want) > q.Limit {
+			want = want[:q.Limit]
+		}
+		var got []int64
+		for _, e := range j.list(ss, q) {
+			got = append(got, e.Seq)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d, %+v: seqs %v, want %v", step, q, got, want)
+		}
+		if entries, _ := j.stats(ss); entries != len(model) {
+			t.Fatalf("step %d: %d entries, want %d", step, entries, len(model))
+		}
+		if l := j.logs[ss]; l != nil && len(l.ring) > 2*perSession {
+			t.Fatalf("step %d: a ring of %d slots for at most %d entries", step, len(l.ring), perSession+1)
+		}
 	}
 }

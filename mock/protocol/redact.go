@@ -79,69 +79,65 @@ func isLowerOrDigit(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c 
 func isAlnum(c byte) bool        { return isUpper(c) || isLowerOrDigit(c) }
 
 // MayHoldSecret is a quick test, without allocating, for text that may hold a
-// secret: a name with a marker's stem in it (pass, pwd, secret, token, auth, key,
-// cookie, credential, jwt), or something that may hide one (a percent or \u escape,
-// a NUL byte of UTF-16 or UTF-32). When it is false, RedactText has nothing to do.
+// secret: a name with one of stems in it, or something that may hide one (a percent
+// or \u escape, a NUL byte of UTF-16 or UTF-32). When it is false, RedactText has
+// nothing to do. Every journal entry pays for it on each value, so most bytes cost
+// one look-up and most stem letters one more, of the letter after them.
 func MayHoldSecret(text string) bool {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !stemStart[c] {
-			continue // most bytes: one look-up
+	for i := 0; i < len(text)-1; i++ { // nothing to find in the last byte alone
+		m := stemPairs[text[i]]
+		if m == 0 {
+			continue
 		}
-		switch c {
-		case 0, '%':
+		if m&pairAlone != 0 {
 			return true
-		case '\\':
-			if i+1 < len(text) && text[i+1] == 'u' {
-				return true
-			}
 		}
-		if isUpper(c) {
-			c += 'a' - 'A'
+		next := text[i+1] | 0x20 // lower-cases a letter; no other byte becomes one
+		if next < 'a' || next > 'z' || m&(1<<(next-'a')) == 0 {
+			continue
 		}
-		rest := text[i:]
-		switch c {
-		case 'p':
-			if hasPrefixFold(rest, "pass") || hasPrefixFold(rest, "pwd") {
+		if m&pairEscape != 0 {
+			if text[i+1] == 'u' {
 				return true
 			}
-		case 's':
-			if hasPrefixFold(rest, "secret") {
-				return true
-			}
-		case 't':
-			if hasPrefixFold(rest, "token") {
-				return true
-			}
-		case 'a':
-			if hasPrefixFold(rest, "auth") {
-				return true
-			}
-		case 'k':
-			if hasPrefixFold(rest, "key") {
-				return true
-			}
-		case 'c':
-			if hasPrefixFold(rest, "cookie") || hasPrefixFold(rest, "credential") {
-				return true
-			}
-		case 'j':
-			if hasPrefixFold(rest, "jwt") {
+			continue
+		}
+		for _, stem := range stemsFrom[(text[i]|0x20)-'a'] {
+			if hasPrefixFold(text[i:], stem) {
 				return true
 			}
 		}
 	}
-	return false
+	return len(text) > 0 && stemPairs[text[len(text)-1]]&pairAlone != 0
 }
 
-// stemStart marks the bytes MayHoldSecret looks further at: the first letters of the
-// stems, in either case, and the starts of what may hide one.
-var stemStart = func() (t [256]bool) {
-	for _, c := range []byte("pstakcj\x00%\\") {
-		t[c] = true
-		if c >= 'a' && c <= 'z' {
-			t[c-'a'+'A'] = true
-		}
+// stems are the lower-case words every secretMarkers and secretWords entry holds
+// one of (TestSecretNamesHoldAStem).
+var stems = []string{"pass", "pwd", "secret", "token", "auth", "key", "cookie", "credential", "jwt"}
+
+// stemPairs marks the bytes MayHoldSecret looks further at: for a stem's first
+// letter, in either case, a bit for each lower-case letter a stem goes on with (bit 0
+// for 'a'); pairAlone for a byte that may hide a secret alone (NUL, '%'); pairEscape,
+// with the bit for 'u', for the backslash of a \u escape.
+var stemPairs = func() (t [256]uint32) {
+	for _, stem := range stems {
+		t[stem[0]] |= 1 << (stem[1] - 'a')
+		t[stem[0]-'a'+'A'] |= 1 << (stem[1] - 'a')
+	}
+	t[0], t['%'] = pairAlone, pairAlone
+	t['\\'] = pairEscape | 1<<('u'-'a')
+	return t
+}()
+
+const (
+	pairAlone  = 1 << 31
+	pairEscape = 1 << 30
+)
+
+// stemsFrom lists the stems by first letter ('a' first).
+var stemsFrom = func() (t [26][]string) {
+	for _, stem := range stems {
+		t[stem[0]-'a'] = append(t[stem[0]-'a'], stem)
 	}
 	return t
 }()

@@ -1,6 +1,9 @@
 package protocol
 
 import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -222,5 +225,69 @@ func BenchmarkRedactText(b *testing.B) {
 				_ = RedactText(c.body)
 			}
 		})
+	}
+}
+
+// TestSecretNamesHoldAStem: MayHoldSecret looks only for stems, so every marker and
+// word must hold one, or SecretKey would pass a secret's name as readable.
+func TestSecretNamesHoldAStem(t *testing.T) {
+	t.Parallel()
+	for _, name := range slices.Concat(SecretFields, secretMarkers, secretWords) {
+		if !slices.ContainsFunc(stems, func(s string) bool { return strings.Contains(name, s) }) {
+			t.Errorf("%q holds none of the stems %q", name, stems)
+		}
+	}
+}
+
+// TestMayHoldSecretAgreesWithItsDefinition compares the pair-table scan with the
+// rule written plainly, on every short text over the bytes that matter and on
+// random ones: a wrong bit in the table, a stem missed at the end of a text or a
+// case mishandled shows up as a difference.
+func TestMayHoldSecretAgreesWithItsDefinition(t *testing.T) {
+	t.Parallel()
+	plain := func(text string) bool {
+		lower := []byte(text)
+		for i, c := range lower {
+			if c >= 'A' && c <= 'Z' {
+				lower[i] = c + 'a' - 'A'
+			}
+		}
+		for _, s := range stems {
+			if bytes.Contains(lower, []byte(s)) {
+				return true
+			}
+		}
+		return strings.ContainsAny(text, "\x00%") || strings.Contains(text, `\u`)
+	}
+	alphabet := []byte("pPaAsSwWdDtTkKeEyYcCoOrRjJuUhH\\%\x00x-_\xe2\x80")
+	check := func(text string) {
+		if got, want := MayHoldSecret(text), plain(text); got != want {
+			t.Fatalf("MayHoldSecret(%q) = %v, want %v", text, got, want)
+		}
+	}
+	var walk func(prefix []byte, depth int)
+	walk = func(prefix []byte, depth int) {
+		check(string(prefix))
+		if depth == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(append(prefix, c), depth-1)
+		}
+	}
+	walk(nil, 3)
+	for _, s := range stems {
+		for _, text := range []string{s, strings.ToUpper(s), "x" + s, s[:len(s)-1], "x" + s[:len(s)-1] + "x"} {
+			check(text)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 40)
+	for range 200_000 {
+		n := rng.IntN(len(buf))
+		for i := range n {
+			buf[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		check(string(buf[:n]))
 	}
 }

@@ -426,19 +426,29 @@ func (p *Provider) FieldNames() []string {
 
 // AppendRecord renders a record as its 200 body: every field, in schema order.
 func (p *Provider) AppendRecord(dst []byte, values []pyjson.Value) ([]byte, error) {
+	dst, _, err := p.AppendRecordEnds(dst, values, nil)
+	return dst, err
+}
+
+// AppendRecordEnds is AppendRecord that also appends to ends where each field's
+// value ends in dst (an offset into the rendered record, which starts at len(dst)),
+// so that a reader can find the values without parsing the text again.
+func (p *Provider) AppendRecordEnds(dst []byte, values []pyjson.Value, ends []int32) ([]byte, []int32, error) {
 	var err error
+	start := len(dst)
 	dst = append(dst, '{')
 	for i := range p.Fields {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		if dst, err = pyjson.AppendString(dst, p.Fields[i].Name); err != nil {
-			return dst, err
+			return dst, ends, err
 		}
 		dst = append(dst, ':')
 		if dst, err = pyjson.Append(dst, values[i]); err != nil {
-			return dst, err
+			return dst, ends, err
 		}
+		ends = append(ends, int32(len(dst)-start))
 	}
-	return append(dst, '}'), nil
+	return append(dst, '}'), ends, nil
 }
