@@ -92,7 +92,7 @@ func (s *Server) dispatch(x *exchange) (a answer) {
 		}
 		create := rt.session == sessionAdmin && x.r.Method != http.MethodGet ||
 			rt.session == sessionAPI && x.r.Method == http.MethodPatch
-		ss, a, ok := s.findSession(name, create)
+		ss, a, ok := s.findSession(name, create, x.start)
 		if !ok {
 			return a
 		}

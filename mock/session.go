@@ -144,7 +144,7 @@ func (ss *sessionState) size() int {
 // session returns the named session, creating it from the fixtures on first use (the
 // Go API's way: it never fails).
 func (s *Server) lookupSession(name string) *sessionState {
-	ss, _, ok := s.findSession(name, true)
+	ss, _, ok := s.findSession(name, true, time.Now())
 	if !ok || ss == nil {
 		ss = s.newSession(name) // a name too long: a session of its own, not kept
 		ss.drop()
@@ -156,15 +156,15 @@ func (s *Server) lookupSession(name string) *sessionState {
 // changes state and may create it; a read of a session that does not exist gets nil.
 // A session dropped under pressure answers the next request naming it with an error
 // that says so (ok false, with the answer to send), instead of silently starting over.
-func (s *Server) findSession(name string, create bool) (ss *sessionState, a answer, ok bool) {
+// now is when the request came (the clock is read once a request).
+func (s *Server) findSession(name string, create bool, now time.Time) (ss *sessionState, a answer, ok bool) {
 	if name == "" {
-		s.def.lastUsed.Store(time.Now().UnixNano())
+		s.def.lastUsed.Store(now.UnixNano())
 		return s.def, answer{}, true
 	}
 	if len(name) > MaxSessionName {
 		return nil, errorAnswer(http.StatusBadRequest, codeBadSession, fmt.Sprintf("A session name has at most %d bytes; this one has %d.", MaxSessionName, len(name))), false
 	}
-	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.sessions[name]; ok {
