@@ -230,7 +230,11 @@ func (s *Server) send(w http.ResponseWriter, x *exchange, a answer) {
 			}
 		}
 	}
-	elapsed := time.Since(x.start)
+	end := x.written
+	if end.IsZero() {
+		end = time.Now()
+	}
+	elapsed := end.Sub(x.start)
 	if x.journaled && x.sess != nil && s.journal.enabled() {
 		x.spare = s.journal.add(x.sess, x.journalEntry(status, a, elapsed))
 	}
@@ -296,7 +300,15 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, a *answer) {
 	if len(a.body) > 0 {
 		_, _ = w.Write(a.body) // a client that went away is not an error of ours
 	}
+	if len(a.body) <= netHTTPBuffer {
+		x.written = now // buffered, not sent yet: the clock need not be read again
+	}
 }
+
+// netHTTPBuffer is what net/http buffers of an answer before it writes to the
+// connection (bufferBeforeChunkingSize): a larger body's Write may wait for a slow
+// client, and that wait is part of the request's duration.
+const netHTTPBuffer = 2048
 
 func (s *Server) selfCheck(x *exchange, a answer, h http.Header) {
 	problems := s.doc.CheckResponse(x.r.Method, x.r.URL.Path, a.status, h, a.body)

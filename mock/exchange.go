@@ -26,6 +26,7 @@ type exchange struct {
 	id        string            // the operation's phone_number_id
 	sess      *sessionState
 	start     time.Time
+	written   time.Time // when a whole body was handed to net/http (Server.write)
 	journaled bool // requests to the Verbex API (not admin) go to the journal
 
 	buf     bytes.Buffer     // holds the body

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"github.com/verbex/verbex-mock/mock/protocol"
-	"github.com/verbex/verbex-mock/mock/pyjson"
 	"github.com/verbex/verbex-mock/mock/spec"
 )
 
@@ -26,11 +25,11 @@ func recordShapes(doc *spec.Document) map[*spec.Provider]*recordShape {
 	for _, p := range doc.Providers {
 		r := &recordShape{keys: make([]string, len(p.Fields)), secret: make([]bool, len(p.Fields))}
 		for i, f := range p.Fields {
-			key, err := pyjson.AppendString(nil, f.Name)
-			if err != nil {
+			key, ok := p.RecordKey(i)
+			if !ok {
 				return nil // a name that cannot be written: its records are redacted as text
 			}
-			r.keys[i], r.secret[i] = string(key)+":", protocol.SecretKey(f.Name)
+			r.keys[i], r.secret[i] = key, protocol.SecretKey(f.Name)
 		}
 		shapes[p] = r
 	}

@@ -336,6 +336,18 @@ func embeddedDocument() *Document {
 				Default: p20,
 			},
 		},
+		keys: []string{
+			"\"_id\":",
+			"\"provider\":",
+			"\"phone_number\":",
+			"\"friendly_name\":",
+			"\"sip_termination_uri\":",
+			"\"sip_trunk_username\":",
+			"\"sip_trunk_password\":",
+			"\"inbound_agent_id\":",
+			"\"outbound_agent_id\":",
+			"\"sip_infra_region\":",
+		},
 	}
 	*p19 = pyjson.Value{
 		Kind: pyjson.Kind(3),
@@ -400,6 +412,14 @@ func embeddedDocument() *Document {
 					pyjson.Kind(3),
 				},
 			},
+		},
+		keys: []string{
+			"\"_id\":",
+			"\"provider\":",
+			"\"phone_number\":",
+			"\"friendly_name\":",
+			"\"inbound_agent_id\":",
+			"\"outbound_agent_id\":",
 		},
 	}
 	*p22 = pyjson.Value{
@@ -475,6 +495,16 @@ func embeddedDocument() *Document {
 					pyjson.Kind(3),
 				},
 			},
+		},
+		keys: []string{
+			"\"_id\":",
+			"\"provider\":",
+			"\"phone_number\":",
+			"\"friendly_name\":",
+			"\"twilio_account_sid\":",
+			"\"twilio_auth_token\":",
+			"\"inbound_agent_id\":",
+			"\"outbound_agent_id\":",
 		},
 	}
 	*p24 = pyjson.Value{

@@ -387,3 +387,36 @@ func TestKeywordNames(t *testing.T) {
 		t.Errorf("keyword table %v, reader %v", table, read)
 	}
 }
+
+// TestRecordKeysEncodedOnce: a provider's keys, encoded once when it is compiled,
+// render the record exactly as encoding each name on every answer does, names that
+// need escapes included; a name that cannot be written has no key and fails the
+// record as before.
+func TestRecordKeysEncodedOnce(t *testing.T) {
+	t.Parallel()
+	p := &Provider{Fields: []Field{{Name: "_id"}, {Name: `q"u\o` + "\u2028é\x01"}, {Name: "x"}}}
+	values := []pyjson.Value{pyjson.StringValue("1"), pyjson.NumberValue("2"), pyjson.NullValue()}
+	each, err := p.AppendRecord(nil, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.keys = make([]string, len(p.Fields))
+	for i := range p.Fields {
+		p.keys[i], _ = p.RecordKey(i)
+	}
+	once, _, err := p.AppendRecordEnds(nil, values, nil)
+	if err != nil || string(once) != string(each) {
+		t.Errorf("with keys encoded once: %s (%v), want %s", once, err, each)
+	}
+	if want := `{"_id":"1","q\"u\\o` + "\u2028é" + `\u0001":2,"x":null}`; string(each) != want { // as json.dumps(ensure_ascii=False)
+		t.Errorf("record %s, want %s", each, want)
+	}
+	bad := &Provider{Fields: []Field{{Name: "a\xed\xa0\x80"}}}
+	bad.keys = []string{""}
+	if _, ok := bad.RecordKey(0); ok {
+		t.Error("a lone surrogate in a name has a key")
+	}
+	if _, err := bad.AppendRecord(nil, []pyjson.Value{pyjson.NullValue()}); err == nil {
+		t.Error("a record with a name that cannot be written renders")
+	}
+}

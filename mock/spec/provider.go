@@ -33,6 +33,9 @@ type Provider struct {
 	Label string
 	// Fields are the schema's properties in document order.
 	Fields []Field
+	// keys are the fields' names as AppendRecord writes them, with the ':' after
+	// ("" for a name that cannot be written): encoded once, not on every answer.
+	keys []string
 }
 
 // Field is one property of a provider schema (or of a nested object or array item):
@@ -105,6 +108,10 @@ func (c *compiler) provider(p *seam.SchemaRef, ptr string) (*Provider, error) {
 	}
 	pr.Name = pr.Fields[prov].Enum[0]
 	pr.Label = label(s.Title, pr.Name)
+	pr.keys = make([]string, len(pr.Fields))
+	for i := range pr.Fields {
+		pr.keys[i], _ = pr.RecordKey(i)
+	}
 	for _, want := range []string{IDField, NumberField} {
 		i := pr.Index(want)
 		if i < 0 || !slices.Contains(pr.Fields[i].Kinds, pyjson.String) {
@@ -424,6 +431,19 @@ func (p *Provider) FieldNames() []string {
 	return names
 }
 
+// RecordKey is the i-th field's name as AppendRecord writes it, with the ':' after;
+// false when the name cannot be written (a lone surrogate).
+func (p *Provider) RecordKey(i int) (string, bool) {
+	if i < len(p.keys) && p.keys[i] != "" {
+		return p.keys[i], true
+	}
+	key, err := pyjson.AppendString(nil, p.Fields[i].Name)
+	if err != nil {
+		return "", false
+	}
+	return string(append(key, ':')), true
+}
+
 // AppendRecord renders a record as its 200 body: every field, in schema order.
 func (p *Provider) AppendRecord(dst []byte, values []pyjson.Value) ([]byte, error) {
 	dst, _, err := p.AppendRecordEnds(dst, values, nil)
@@ -441,10 +461,14 @@ func (p *Provider) AppendRecordEnds(dst []byte, values []pyjson.Value, ends []in
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if dst, err = pyjson.AppendString(dst, p.Fields[i].Name); err != nil {
-			return dst, ends, err
+		if i < len(p.keys) && p.keys[i] != "" {
+			dst = append(dst, p.keys[i]...)
+		} else {
+			if dst, err = pyjson.AppendString(dst, p.Fields[i].Name); err != nil {
+				return dst, ends, err
+			}
+			dst = append(dst, ':')
 		}
-		dst = append(dst, ':')
 		if dst, err = pyjson.Append(dst, values[i]); err != nil {
 			return dst, ends, err
 		}
