@@ -27,7 +27,7 @@ type exchange struct {
 	sess      *sessionState
 	start     time.Time
 	written   time.Time // when a whole body was handed to net/http (Server.write)
-	journaled bool // requests to the Verbex API (not admin) go to the journal
+	journaled bool      // requests to the Verbex API (not admin) go to the journal
 
 	buf     bytes.Buffer     // holds the body
 	limited io.LimitedReader // bounds a body of declared length
