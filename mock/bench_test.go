@@ -146,3 +146,27 @@ func TestRequestAllocationCeilings(t *testing.T) { // not parallel: AllocsPerRun
 		}
 	}
 }
+
+// BenchmarkJournalCost is a valid update with the journal at its default (1,000
+// entries, at its cap) and off: the difference is what journaling costs a request.
+func BenchmarkJournalCost(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		size int
+	}{{"on", 0}, {"off", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newServer(b, Options{JournalSize: c.size})
+			body := &rewindBody{}
+			r, _ := http.NewRequest(http.MethodPatch, "http://verbex-mock/v1/phone-numbers/"+sipID, body)
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("User-Agent", "wrk")
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				body.Reset([]byte(`{"friendly_name":"bench"}`))
+				clear(w.h)
+				s.ServeHTTP(w, r)
+			}
+		})
+	}
+}
