@@ -63,15 +63,26 @@ func (l *connLimiter) oldest() net.Conn {
 	var bestRank int
 	var bestInfo *connInfo
 	for c, info := range l.conns {
-		r := map[http.ConnState]int{http.StateIdle: 0, http.StateNew: 1, http.StateActive: 2}[info.state]
-		if info.waiting {
-			r = 3
-		}
+		r := info.rank()
 		if best == nil || r < bestRank || r == bestRank && info.since < bestInfo.since {
 			best, bestRank, bestInfo = c, r, info
 		}
 	}
 	return best
+}
+
+// rank orders connections for closing: idle 0, new 1, active 2, waiting on a fault
+// rule 3.
+func (info *connInfo) rank() int {
+	switch {
+	case info.waiting:
+		return 3
+	case info.state == http.StateIdle:
+		return 0
+	case info.state == http.StateNew:
+		return 1
+	}
+	return 2
 }
 
 // connContext is the http.Server's ConnContext hook: requests on c report when they
