@@ -177,8 +177,11 @@ func (x *exchange) decode() (v pyjson.Value, details []spec.Detail, early *answe
 // "application" and subtype "json" or "*+json", parameters ignored, and a value that
 // is not exactly one type/subtype counts as text/plain.
 func isJSONContentType(v string) bool {
-	if v == "" {
+	switch v {
+	case "":
 		return false
+	case contentJSON: // what nearly every client sends
+		return true
 	}
 	ctype, _, _ := strings.Cut(v, ";")
 	ctype = strings.ToLower(strings.TrimSpace(ctype))
