@@ -159,13 +159,15 @@ func validationErrorValue(details []spec.Detail) pyjson.Value {
 // building the value: most 422s are small and rendered at once.
 func validationErrorMaxSize(details []spec.Detail) int64 {
 	var room [5]pyjson.Member
-	// {"detail":[…]}: the object and its key, the array's brackets and commas.
-	n := int64(1+2) + 6*int64(len("detail")) + 3 + int64(len(details)) + 2
+	n := validationErrorShell + int64(len(details)) // and a comma's room per detail
 	for i := range details {
 		n += maxEncodedSize(pyjson.ObjectValue(details[i].Members(room[:0])))
 	}
 	return n
 }
+
+// validationErrorShell is what {"detail":[]} costs maxEncodedSize.
+var validationErrorShell = maxEncodedSize(validationErrorValue(nil))
 
 // recordValue is a record as spec.Provider.AppendRecord renders it.
 func recordValue(p *spec.Provider, values []pyjson.Value) pyjson.Value {

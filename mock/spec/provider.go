@@ -461,14 +461,11 @@ func (p *Provider) AppendRecordEnds(dst []byte, values []pyjson.Value, ends []in
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if i < len(p.keys) && p.keys[i] != "" {
-			dst = append(dst, p.keys[i]...)
-		} else {
-			if dst, err = pyjson.AppendString(dst, p.Fields[i].Name); err != nil {
-				return dst, ends, err
-			}
-			dst = append(dst, ':')
+		key, ok := p.RecordKey(i)
+		if !ok {
+			return dst, ends, pyjson.ErrUnencodable
 		}
+		dst = append(dst, key...)
 		if dst, err = pyjson.Append(dst, values[i]); err != nil {
 			return dst, ends, err
 		}
